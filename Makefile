@@ -1,0 +1,43 @@
+# One-command entry points; see README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+
+export CHAT_TEST_KAFKA_BOOTSTRAP ?= 127.0.0.1:9092
+export CHAT_TEST_POSTGRES_DSN ?= postgresql://chat:chat@127.0.0.1:5432/chat_test
+export CHAT_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
+	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
+	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
+
+.PHONY: install run services stack test lint clean-state
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: install
+	$(VENV)/bin/chatapp serve
+
+services:
+	scripts/services.sh up
+
+stack: install services
+	$(STACK_ENV) $(VENV)/bin/chatapp stack
+
+test: install services
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy domain commands projections read_api ws_edge infra
+
+clean-state:
+	scripts/services.sh down
+	rm -rf .state

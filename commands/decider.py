@@ -1,0 +1,116 @@
+"""Decides commands against the conversations of one log partition."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from eventsourcing.domain import DomainEvent
+
+from commands.messages import (
+    Command,
+    CreateGroup,
+    SendMessage,
+    StartDirect,
+    issued_time,
+)
+from domain.conversation import DEFAULT_MAX_GROUP_SIZE, Conversation
+from domain.errors import DomainError, NotAMember
+from domain.rejection import CommandRejected
+
+
+@dataclass(frozen=True)
+class DeciderSettings:
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE
+
+
+class PartitionState:
+    """The conversations of one partition, rebuilt from its events."""
+
+    def __init__(self, settings: DeciderSettings | None = None) -> None:
+        self._conversations: dict[uuid.UUID, Conversation] = {}
+        self._settings = settings or DeciderSettings()
+
+    def __len__(self) -> int:
+        return len(self._conversations)
+
+    def get(self, conversation_id: uuid.UUID) -> Conversation | None:
+        return self._conversations.get(conversation_id)
+
+    def replay(self, events: Iterable[DomainEvent]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: DomainEvent) -> None:
+        if not isinstance(event, Conversation.Event):
+            return  # CommandRejected and other non-aggregate events
+        current = self._conversations.get(event.originator_id)
+        mutated = event.mutate(current)
+        if isinstance(mutated, Conversation):
+            self._conversations[event.originator_id] = mutated
+
+    def decide(self, command: Command) -> list[DomainEvent]:
+        """The events a command produces (possibly none), applied here."""
+        try:
+            conversation = self._run(command)
+        except DomainError as error:
+            return [self._rejection(command, error)]
+        if conversation is None:
+            return []
+        events = list(conversation.collect_events())
+        self._conversations[conversation.id] = conversation
+        return list(events)
+
+    def _run(self, command: Command) -> Conversation | None:
+        at = issued_time(command)
+        conversation_id = uuid.UUID(command.conversation_id)
+        existing = self._conversations.get(conversation_id)
+        if isinstance(command, StartDirect):
+            if existing is not None:
+                existing.require_member(command.user_id)
+                return None  # starting it again changes nothing
+            started = Conversation.start_direct(command.user_id, command.peer_id, at)
+            if started.id != conversation_id:
+                raise NotAMember("the conversation id does not match the two users")
+            return started
+        if isinstance(command, CreateGroup):
+            if existing is not None:
+                existing.require_member(command.user_id)
+                return None  # a retried create
+            return Conversation.create_group(
+                conversation_id,
+                command.user_id,
+                command.title,
+                list(command.member_ids),
+                at,
+                self._settings.max_group_size,
+            )
+        if existing is None:
+            raise NotAMember(f"no conversation {conversation_id}")
+        return self._send(existing, command)
+
+    @staticmethod
+    def _send(conversation: Conversation, command: SendMessage) -> Conversation:
+        conversation.post_message(
+            command.user_id,
+            command.client_msg_id,
+            command.message_id,
+            command.body,
+            issued_time(command),
+        )
+        return conversation
+
+    def _rejection(self, command: Command, error: DomainError) -> CommandRejected:
+        conversation_id = uuid.UUID(command.conversation_id)
+        existing = self._conversations.get(conversation_id)
+        return CommandRejected(
+            originator_id=conversation_id,
+            originator_version=existing.version if existing else 0,
+            timestamp=issued_time(command),
+            command_type=type(command).__name__,
+            sender=command.user_id,
+            client_msg_id=getattr(command, "client_msg_id", None),
+            code=error.code,
+            reason=str(error),
+        )

@@ -1,0 +1,92 @@
+"""The edge's side of the command path: checks, ids, then onto the log.
+
+A command is acknowledged only once the log acknowledged it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from commands.messages import Command, CreateGroup, SendMessage, StartDirect, encode_command
+from commands.ports import CommandPublisher, OutgoingRecord
+from domain.conversation import direct_conversation_id, validate_message
+from domain.errors import ConversationNotFound, InvalidCommand
+from domain.ids import MessageIdGenerator
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+class TooLarge(InvalidCommand):
+    code = "too_large"
+
+
+class Membership(Protocol):
+    async def is_member(self, conversation_id: str, user_id: str) -> bool: ...
+
+
+class SendClaims(Protocol):
+    """First claim of (conversation, sender, client_msg_id) wins its message id."""
+
+    async def claim(self, key: str, message_id: int) -> int:
+        """Returns the message id that owns the key (this one if it was free)."""
+        ...
+
+
+class CommandGateway:
+    def __init__(
+        self,
+        publisher: CommandPublisher,
+        membership: Membership,
+        claims: SendClaims,
+        ids: MessageIdGenerator,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._publisher = publisher
+        self._membership = membership
+        self._claims = claims
+        self._ids = ids
+        self._clock = clock
+
+    async def start_direct(self, user_id: str, peer_id: str) -> str:
+        if user_id == peer_id:
+            raise InvalidCommand("a direct conversation needs two different users")
+        conversation_id = str(direct_conversation_id(user_id, peer_id))
+        await self._submit(StartDirect(conversation_id, user_id, peer_id, self._now()))
+        return conversation_id
+
+    async def create_group(self, user_id: str, title: str, member_ids: list[str]) -> str:
+        conversation_id = str(uuid.uuid4())
+        members = tuple(dict.fromkeys(member_ids))
+        await self._submit(CreateGroup(conversation_id, user_id, title, members, self._now()))
+        return conversation_id
+
+    async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
+        """Returns the message id; the same one for a resend."""
+        if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+            raise TooLarge(f"a message body has at most {MAX_BODY_BYTES} bytes")
+        validate_message(client_msg_id, body)
+        if not await self._membership.is_member(conversation_id, user_id):
+            raise ConversationNotFound("no such conversation")
+        at = self._clock()
+        fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
+        claim_key = f"{conversation_id}|{user_id}|{client_msg_id}"
+        message_id = await self._claims.claim(claim_key, fresh_id)
+        # A resend is published again (the first may not have reached the log);
+        # the processor keeps only one message per client_msg_id.
+        command = SendMessage(conversation_id, user_id, client_msg_id, message_id, body, at.isoformat())
+        await self._submit(command)
+        return message_id
+
+    async def _submit(self, command: Command) -> None:
+        record = OutgoingRecord(
+            key=command.conversation_id,
+            value=encode_command(command),
+            headers={"command_type": type(command).__name__},
+        )
+        await self._publisher.publish(record)
+
+    def _now(self) -> str:
+        return self._clock().isoformat()

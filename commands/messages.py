@@ -1,0 +1,67 @@
+"""Commands: what the edge accepted on behalf of an authenticated user."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+
+class MalformedCommand(ValueError):
+    """A record on chat.commands that is not a command this code knows."""
+
+
+@dataclass(frozen=True)
+class StartDirect:
+    conversation_id: str
+    user_id: str
+    peer_id: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class CreateGroup:
+    conversation_id: str
+    user_id: str
+    title: str
+    member_ids: tuple[str, ...]
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    conversation_id: str
+    user_id: str
+    client_msg_id: str
+    message_id: int
+    body: str
+    issued_at: str
+
+
+Command = StartDirect | CreateGroup | SendMessage
+COMMAND_TYPES: dict[str, type[Command]] = {
+    "StartDirect": StartDirect,
+    "CreateGroup": CreateGroup,
+    "SendMessage": SendMessage,
+}
+
+
+def issued_time(command: Command) -> datetime:
+    return datetime.fromisoformat(command.issued_at)
+
+
+def encode_command(command: Command) -> bytes:
+    body: dict[str, Any] = {"type": type(command).__name__, **asdict(command)}
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+def decode_command(value: bytes) -> Command:
+    try:
+        body = json.loads(value)
+        command_class = COMMAND_TYPES[body.pop("type")]
+        if command_class is CreateGroup:
+            body["member_ids"] = tuple(body["member_ids"])
+        return command_class(**body)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise MalformedCommand(str(error)) from error

@@ -1,0 +1,75 @@
+"""Ports the command side uses: the log, as the edge and the processor see it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """A record read from one partition of a topic."""
+
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    """A record to append; its key (a conversation id) picks the partition."""
+
+    key: str
+    value: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AssignmentChange:
+    assigned: tuple[int, ...] = ()
+    revoked: tuple[int, ...] = ()
+
+
+class LogUnavailable(Exception):
+    """The log did not acknowledge in time; nothing may be assumed durable."""
+
+
+class CommandPublisher(Protocol):
+    """The edge's way onto ``chat.commands``."""
+
+    async def publish(self, record: OutgoingRecord) -> None:
+        """Returns once the log has acknowledged the record (durable)."""
+        ...
+
+
+class ProcessorLog(Protocol):
+    """Consume-transform-produce on ``chat.commands`` -> ``chat.events``.
+
+    Both topics have the same partitions and partitioner, so the events of
+    command partition p go to event partition p.
+    """
+
+    def poll(self, timeout: float) -> list[LogRecord]:
+        """Commands of the partitions assigned to this processor."""
+        ...
+
+    def assignment_changes(self) -> AssignmentChange:
+        """Partitions gained or lost since the last call. A gained partition
+        is fenced: no earlier owner can still commit to it."""
+        ...
+
+    def committed_events(self, partition: int) -> Iterator[LogRecord]:
+        """Every committed event of an event partition, oldest first."""
+        ...
+
+    def commit(
+        self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int
+    ) -> None:
+        """Atomically appends the events and marks the commands before
+        ``next_command_offset`` as consumed."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,91 @@
+"""The command processor: chat.commands -> decide -> chat.events, exactly once.
+
+Each batch of one partition is committed in one log transaction together
+with the consumed command offsets. A partition's conversations are rebuilt
+from its committed events when the partition is assigned, so a restarted or
+re-balanced processor continues exactly where the log says it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+
+from commands.decider import DeciderSettings, PartitionState
+from commands.messages import MalformedCommand, decode_command
+from commands.ports import LogRecord, OutgoingRecord, ProcessorLog
+from domain.codec import EventCodec
+
+log = logging.getLogger(__name__)
+
+
+class CommandProcessor:
+    def __init__(
+        self,
+        log_port: ProcessorLog,
+        codec: EventCodec,
+        settings: DeciderSettings | None = None,
+    ) -> None:
+        self._log = log_port
+        self._codec = codec
+        self._settings = settings or DeciderSettings()
+        self._partitions: dict[int, PartitionState] = {}
+
+    @property
+    def partitions(self) -> dict[int, PartitionState]:
+        return self._partitions
+
+    def run(self, stop: threading.Event, poll_timeout: float = 0.2) -> None:
+        while not stop.is_set():
+            self.step(poll_timeout)
+
+    def step(self, poll_timeout: float) -> int:
+        """One poll and the commits it leads to; returns commands handled."""
+        records = self._log.poll(poll_timeout)
+        self._follow_assignment()
+        by_partition: dict[int, list[LogRecord]] = defaultdict(list)
+        for record in records:
+            if record.partition in self._partitions:
+                by_partition[record.partition].append(record)
+        for partition, batch in by_partition.items():
+            self._handle_batch(partition, batch)
+        return sum(len(batch) for batch in by_partition.values())
+
+    def _follow_assignment(self) -> None:
+        change = self._log.assignment_changes()
+        for partition in change.revoked:
+            self._partitions.pop(partition, None)
+        for partition in change.assigned:
+            self._partitions[partition] = self._restore(partition)
+
+    def _restore(self, partition: int) -> PartitionState:
+        state = PartitionState(self._settings)
+        count = 0
+        for record in self._log.committed_events(partition):
+            state.apply(self._codec.decode(record.value, record.headers))
+            count += 1
+        log.info("partition %d restored: %d events, %d conversations", partition, count, len(state))
+        return state
+
+    def _handle_batch(self, partition: int, batch: Sequence[LogRecord]) -> None:
+        state = self._partitions[partition]
+        outgoing: list[OutgoingRecord] = []
+        for record in batch:
+            try:
+                command = decode_command(record.value)
+                events = state.decide(command)
+            except (MalformedCommand, ValueError) as error:
+                log.warning("skipped malformed command at %d/%d: %s", partition, record.offset, error)
+                continue
+            for event in events:
+                encoded = self._codec.encode(event)
+                outgoing.append(OutgoingRecord(encoded.key, encoded.value, encoded.headers))
+        try:
+            self._log.commit(partition, outgoing, batch[-1].offset + 1)
+        except Exception:
+            # The in-memory state ran ahead of the log: forget it, so that the
+            # partition is rebuilt from what the log really holds.
+            self._partitions.pop(partition, None)
+            raise

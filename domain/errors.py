@@ -1,0 +1,33 @@
+"""Domain exceptions: a command that breaks a rule raises one of these."""
+
+
+class DomainError(Exception):
+    """A command broke a rule of the domain."""
+
+    code = "bad_request"
+
+
+class ConversationNotFound(DomainError):
+    """The conversation does not exist, or the actor is not in it."""
+
+    code = "not_found"
+
+
+class NotAMember(ConversationNotFound):
+    """The actor is not a member (reported as not found, never forbidden)."""
+
+
+class NotAllowed(DomainError):
+    """A member without the right, e.g. a non-admin removing someone."""
+
+    code = "forbidden"
+
+
+class InvalidCommand(DomainError):
+    """The command is malformed for this conversation."""
+
+    code = "bad_request"
+
+
+class ConversationExists(DomainError):
+    code = "conflict"

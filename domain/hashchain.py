@@ -1,0 +1,57 @@
+"""Per-conversation hash chain: each event links to the hash of the one before.
+
+``hash = sha256(prev_hash || canonical_json(payload))`` where the payload is
+what the event says (type, conversation, version and its chained fields).
+An auditor recomputes the chain from the log; any change, removal or
+reordering breaks the first link after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def link_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256()
+    digest.update(prev_hash.encode("ascii"))
+    digest.update(canonical_json(payload))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """What the chain needs of one event."""
+
+    payload: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    index: int
+    reason: str
+
+
+def first_broken_link(links: Iterable[ChainLink]) -> BrokenLink | None:
+    """Returns the first link that does not follow from the ones before it."""
+    expected_prev = GENESIS_HASH
+    for index, link in enumerate(links):
+        if link.prev_hash != expected_prev:
+            return BrokenLink(index, "prev_hash does not match the previous hash")
+        if link_hash(link.prev_hash, link.payload) != link.hash:
+            return BrokenLink(index, "hash does not match the event content")
+        expected_prev = link.hash
+    return None

@@ -1,0 +1,78 @@
+"""The one place where adapters are chosen and wired into the app and roles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+
+from commands.accounts import Accounts, AccountStore, Session
+from commands.gateway import CommandGateway, SendClaims
+from commands.ports import CommandPublisher
+from domain.ids import MessageIdGenerator
+from infra.settings import Settings
+from projections.queries import ConversationQueries
+from read_api.app import api_routes, exception_handlers
+from read_api.services import ApiServices
+from ws_edge.connection import SESSION_CLOSED
+from ws_edge.endpoint import routes as ws_routes
+from ws_edge.ports import FanoutSubscriber
+from ws_edge.services import SocketServices
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class EdgeAdapters:
+    """The ports the edge process needs, open for the app's lifetime."""
+
+    publisher: CommandPublisher
+    queries: ConversationQueries
+    account_store: AccountStore
+    fanout: FanoutSubscriber
+    claims: SendClaims
+
+
+EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
+
+
+def edge_services(
+    settings: Settings, adapters: EdgeAdapters, clock: Callable[[], datetime] = utc_now
+) -> dict[str, Any]:
+    accounts = Accounts(adapters.account_store, timedelta(seconds=settings.session_ttl_seconds))
+    gateway = CommandGateway(
+        adapters.publisher,
+        adapters.queries,
+        adapters.claims,
+        MessageIdGenerator(settings.worker_id),
+        clock,
+    )
+
+    async def close_session_sockets(session: Session) -> None:
+        frame = {"type": SESSION_CLOSED, "session_id": session.session_id}
+        await adapters.fanout.broadcast(session.user_id, frame)
+
+    api = ApiServices(accounts, gateway, adapters.queries, clock, close_session_sockets)
+    ws = SocketServices(
+        accounts, gateway, adapters.queries, adapters.fanout, clock, settings.allowed_origins
+    )
+    return {"api": api, "ws": ws}
+
+
+def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with adapters_factory(settings) as adapters:
+            yield edge_services(settings, adapters)
+
+    return Starlette(
+        routes=[*api_routes(), *ws_routes],
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+    )

@@ -1,0 +1,66 @@
+"""The embedded default: every role in one process on in-memory adapters."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from commands.decider import DeciderSettings
+from commands.processor import CommandProcessor
+from domain.codec import EventCodec
+from infra.bootstrap import EdgeAdapters
+from infra.memory_accounts import InMemoryAccountStore
+from infra.memory_claims import InMemorySendClaims
+from infra.memory_fanout import InMemoryFanout
+from infra.memory_log import (
+    InMemoryCommandPublisher,
+    InMemoryEventFeed,
+    InMemoryLog,
+    InMemoryProcessorLog,
+)
+from infra.memory_views import InMemoryChatView, InMemoryQueries
+from infra.settings import Settings
+from projections.projector import Projector
+
+NOT_DURABLE_WARNING = (
+    "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
+    "process's memory and is lost when it stops. NOTHING IS DURABLE. "
+    "Set CHAT_KAFKA_BOOTSTRAP, CHAT_POSTGRES_DSN and CHAT_REDIS_URL for the real stack."
+)
+
+
+@asynccontextmanager
+async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
+    log = InMemoryLog(
+        {settings.commands_topic: settings.partitions, settings.events_topic: settings.partitions}
+    )
+    view = InMemoryChatView()
+    fanout = InMemoryFanout()
+    codec = EventCodec()
+    processor = CommandProcessor(
+        InMemoryProcessorLog(log, settings.commands_topic, settings.events_topic),
+        codec,
+        DeciderSettings(settings.max_group_size),
+    )
+    projector = Projector(view, fanout, codec, settings.events_topic)
+    feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=processor.run, args=(stop,), name="processor", daemon=True),
+        threading.Thread(target=projector.run, args=(feed, stop), name="projector", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        yield EdgeAdapters(
+            publisher=InMemoryCommandPublisher(log, settings.commands_topic),
+            queries=InMemoryQueries(view),
+            account_store=InMemoryAccountStore(),
+            fanout=fanout,
+            claims=InMemorySendClaims(),
+        )
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)

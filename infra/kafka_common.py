@@ -1,0 +1,129 @@
+"""What every Kafka adapter shares: client configuration, record mapping and
+the handling of consumer errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
+
+from commands.ports import LogRecord, LogUnavailable, OutgoingRecord
+
+log = logging.getLogger("infra.kafka")
+
+Config = dict[str, Any]
+ExtraConfig = Mapping[str, str | int | float | bool]
+
+MAX_BATCH = 500
+"""Most records one ``poll`` hands out."""
+
+
+def _log_client_error(error: KafkaError) -> None:
+    if error.fatal():
+        log.error("kafka fatal error: %s", error)
+    else:
+        log.warning("kafka error: %s", error)
+
+
+def client_config(bootstrap: str, extra: ExtraConfig | None = None) -> Config:
+    """Settings of every client: where the broker is, and librdkafka's logs
+    and errors go to Python logging instead of stderr."""
+    config: Config = {
+        "bootstrap.servers": bootstrap,
+        "logger": log,
+        "error_cb": _log_client_error,
+    }
+    config.update(extra or {})
+    return config
+
+
+def transactional_id(topic_prefix: str, group_prefix: str, partition: int) -> str:
+    """One transactional id per command partition: whoever owns partition p
+    fences every earlier owner of p, and nobody else."""
+    return f"{topic_prefix}{group_prefix}-processor-p{partition}"
+
+
+def encode_headers(headers: Mapping[str, str]) -> list[tuple[str, bytes]]:
+    return [(name, value.encode("utf-8")) for name, value in headers.items()]
+
+
+def decode_headers(raw: list[tuple[str, bytes | None]] | None) -> dict[str, str]:
+    return {name: (value or b"").decode("utf-8") for name, value in raw or ()}
+
+
+def to_log_record(message: Message) -> LogRecord:
+    key = message.key()
+    return LogRecord(
+        partition=message.partition() or 0,
+        offset=message.offset() or 0,
+        key=key.decode("utf-8") if isinstance(key, bytes) else (key or ""),
+        value=message.value() or b"",
+        headers=decode_headers(message.headers()),
+    )
+
+
+def check_consumer_error(error: KafkaError) -> None:
+    """Fatal errors end the consumer; anything else is logged and the
+    consumer carries on (librdkafka retries by itself)."""
+    if error.code() == KafkaError._PARTITION_EOF:
+        return
+    if error.fatal():
+        raise LogUnavailable(f"fatal consumer error: {error}")
+    log.warning("consumer error (continuing): %s", error)
+
+
+def consume_records(
+    consumer: Consumer,
+    timeout: float,
+    keep: Callable[[int], bool] | None = None,
+) -> list[LogRecord]:
+    """Up to ``MAX_BATCH`` records, waiting at most ``timeout`` seconds."""
+    records: list[LogRecord] = []
+    for message in consumer.consume(num_messages=MAX_BATCH, timeout=timeout):
+        error = message.error()
+        if error is not None:
+            check_consumer_error(error)
+            continue
+        record = to_log_record(message)
+        if keep is None or keep(record.partition):
+            records.append(record)
+    return records
+
+
+def produce_one(
+    producer: Producer,
+    topic: str,
+    partition: int,
+    record: OutgoingRecord,
+    on_delivery: Callable[[KafkaError | None, Message], None] | None = None,
+    attempts: int = 100,
+) -> None:
+    """Produces to an explicit partition; on a full local queue, serves
+    delivery reports for a moment and retries, a bounded number of times."""
+    kwargs: dict[str, Any] = {}
+    if on_delivery is not None:
+        kwargs["on_delivery"] = on_delivery
+    for _ in range(attempts):
+        try:
+            producer.produce(
+                topic,
+                value=record.value,
+                key=record.key.encode("utf-8"),
+                partition=partition,
+                headers=encode_headers(record.headers),
+                **kwargs,
+            )
+        except BufferError:
+            producer.poll(0.05)
+            continue
+        producer.poll(0)
+        return
+    raise LogUnavailable(f"producer queue stayed full for {topic}[{partition}]")
+
+
+def kafka_error(exception: KafkaException) -> KafkaError | None:
+    """The KafkaError inside a KafkaException, if there is one."""
+    first = exception.args[0] if exception.args else None
+    return first if isinstance(first, KafkaError) else None

@@ -1,0 +1,44 @@
+"""In-memory fan-out: the projector thread publishes, the edge's loop delivers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from projections.ports import Push
+from ws_edge.ports import Deliver
+
+
+class InMemoryFanout:
+    """Implements both Fanout (publish, any thread) and FanoutSubscriber."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[str, list[tuple[asyncio.AbstractEventLoop, Deliver]]] = (
+            defaultdict(list)
+        )
+
+    def publish(self, push: Push) -> None:
+        frame = dict(push.frame)
+        with self._lock:
+            targets = [pair for user in push.user_ids for pair in self._subscribers.get(user, ())]
+        for loop, deliver in targets:
+            loop.call_soon_threadsafe(deliver, frame)
+
+    async def broadcast(self, user_id: str, frame: Mapping[str, Any]) -> None:
+        self.publish(Push((user_id,), frame))
+
+    async def subscribe(self, user_id: str, deliver: Deliver) -> None:
+        with self._lock:
+            self._subscribers[user_id].append((asyncio.get_running_loop(), deliver))
+
+    async def unsubscribe(self, user_id: str, deliver: Deliver) -> None:
+        with self._lock:
+            remaining = [pair for pair in self._subscribers[user_id] if pair[1] is not deliver]
+            if remaining:
+                self._subscribers[user_id] = remaining
+            else:
+                del self._subscribers[user_id]

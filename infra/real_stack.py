@@ -1,0 +1,96 @@
+"""The real adapters (Kafka, PostgreSQL, Redis) for each role."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+import redis.asyncio as aioredis
+
+from commands.decider import DeciderSettings
+from commands.processor import CommandProcessor
+from domain.codec import EventCodec
+from infra.bootstrap import EdgeAdapters
+from infra.kafka_log import KafkaCommandPublisher, KafkaEventFeed, KafkaProcessorLog
+from infra.kafka_topics import ensure_topics
+from infra.pg_accounts import PostgresAccountStore
+from infra.pg_queries import PostgresQueries
+from infra.pg_schema import create_schema
+from infra.pg_view import PostgresChatView
+from infra.redis_claims import RedisSendClaims
+from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.settings import Settings
+from projections.projector import Projector
+
+log = logging.getLogger(__name__)
+
+
+def prepare_infrastructure(settings: Settings) -> None:
+    """Topics and tables, created if missing (idempotent, safe in parallel)."""
+    settings.require_services()
+    ensure_topics(settings)
+    create_schema(settings.postgres_dsn, settings.pg_schema)
+
+
+@asynccontextmanager
+async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
+    await asyncio.to_thread(prepare_infrastructure, settings)
+    publisher = KafkaCommandPublisher(settings)
+    publisher.start()
+    queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
+    accounts = PostgresAccountStore(settings.postgres_dsn, settings.pg_schema)
+    redis_client = aioredis.from_url(settings.redis_url)
+    fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
+    try:
+        await queries.open()
+        await accounts.open()
+        await fanout.start()
+        yield EdgeAdapters(
+            publisher=publisher,
+            queries=queries,
+            account_store=accounts,
+            fanout=fanout,
+            claims=RedisSendClaims(redis_client, settings.redis_prefix),
+        )
+    finally:
+        await fanout.close()
+        await accounts.close()
+        await queries.close()
+        await asyncio.to_thread(publisher.close)
+        await redis_client.aclose()
+
+
+def run_processor(settings: Settings, stop: threading.Event) -> None:
+    prepare_infrastructure(settings)
+    processor_log = KafkaProcessorLog(settings)
+    processor = CommandProcessor(
+        processor_log, EventCodec(), DeciderSettings(settings.max_group_size)
+    )
+    try:
+        processor.run(stop)
+    finally:
+        processor_log.close()
+
+
+def run_projector(settings: Settings, stop: threading.Event) -> None:
+    prepare_infrastructure(settings)
+    view = PostgresChatView.from_dsn(settings.postgres_dsn, settings.pg_schema)
+    redis_client = redis.Redis.from_url(settings.redis_url)
+    projector = Projector(
+        view,
+        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        EventCodec(),
+        settings.events_topic,
+    )
+    feed = KafkaEventFeed(settings, f"{settings.consumer_group_prefix}-projector",
+                          projector.start_offset)
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
+        view.close()
+        redis_client.close()

@@ -1,0 +1,102 @@
+"""Fan-out over Redis pub/sub: one channel per user.
+
+The projector publishes (sync client); each edge subscribes, over one
+pub/sub connection, to the channels of the users connected to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+from projections.ports import Push
+from ws_edge.ports import Deliver
+
+log = logging.getLogger(__name__)
+
+
+def user_channel(prefix: str, user_id: str) -> str:
+    return f"{prefix}user:{user_id}"
+
+
+class RedisFanoutPublisher:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+
+    def publish(self, push: Push) -> None:
+        payload = json.dumps(push.frame, separators=(",", ":"))
+        pipe = self._client.pipeline(transaction=False)
+        for user_id in push.user_ids:
+            pipe.publish(user_channel(self._prefix, user_id), payload)
+        try:
+            pipe.execute()
+        except redis.RedisError as error:  # push is best effort; clients sync
+            log.warning("fan-out publish failed: %s", error)
+
+
+class RedisFanoutSubscriber:
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._local: dict[str, list[Deliver]] = defaultdict(list)
+
+    async def start(self) -> None:
+        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        # Something to listen on from the start, so the reader never idles.
+        await self._pubsub.subscribe(f"{self._prefix}edge:noop")
+        self._reader = asyncio.create_task(self._read_forever(), name="fanout-reader")
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._pubsub is not None:
+            await self._pubsub.aclose()
+
+    async def broadcast(self, user_id: str, frame: Mapping[str, Any]) -> None:
+        payload = json.dumps(frame, separators=(",", ":"))
+        await self._client.publish(user_channel(self._prefix, user_id), payload)
+
+    async def subscribe(self, user_id: str, deliver: Deliver) -> None:
+        first = not self._local[user_id]
+        self._local[user_id].append(deliver)
+        if first:
+            await self._pubsub.subscribe(user_channel(self._prefix, user_id))
+
+    async def unsubscribe(self, user_id: str, deliver: Deliver) -> None:
+        remaining = [d for d in self._local.get(user_id, []) if d is not deliver]
+        if remaining:
+            self._local[user_id] = remaining
+            return
+        self._local.pop(user_id, None)
+        await self._pubsub.unsubscribe(user_channel(self._prefix, user_id))
+
+    async def _read_forever(self) -> None:
+        channel_prefix = user_channel(self._prefix, "")
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except (redis.RedisError, OSError) as error:
+                log.warning("fan-out subscriber lost Redis: %s", error)
+                await asyncio.sleep(0.5)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            channel = message["channel"]
+            channel = channel.decode() if isinstance(channel, bytes) else channel
+            user_id = channel[len(channel_prefix):]
+            frame = json.loads(message["data"])
+            for deliver in list(self._local.get(user_id, ())):
+                deliver(frame)

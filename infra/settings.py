@@ -1,0 +1,98 @@
+"""Settings, from environment variables (see README.md, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap: str = ""
+    postgres_dsn: str = ""
+    redis_url: str = ""
+    topic_prefix: str = ""
+    partitions: int = 8
+    pg_schema: str = "chat"
+    redis_prefix: str = "chat:"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    worker_id: int = 0
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    session_ttl_seconds: int = 30 * 24 * 3600
+    max_group_size: int = 1000
+    consumer_group_prefix: str = "chat"
+
+    @property
+    def embedded(self) -> bool:
+        """No service configured: everything in memory, in one process."""
+        return not (self.kafka_bootstrap or self.postgres_dsn or self.redis_url)
+
+    @property
+    def commands_topic(self) -> str:
+        return f"{self.topic_prefix}chat.commands"
+
+    @property
+    def events_topic(self) -> str:
+        return f"{self.topic_prefix}chat.events"
+
+    @property
+    def presence_topic(self) -> str:
+        return f"{self.topic_prefix}chat.presence"
+
+    def require_services(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("CHAT_KAFKA_BOOTSTRAP", self.kafka_bootstrap),
+                ("CHAT_POSTGRES_DSN", self.postgres_dsn),
+                ("CHAT_REDIS_URL", self.redis_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError("not set: " + ", ".join(missing))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        settings = cls(
+            kafka_bootstrap=env.get("CHAT_KAFKA_BOOTSTRAP", ""),
+            postgres_dsn=env.get("CHAT_POSTGRES_DSN", ""),
+            redis_url=env.get("CHAT_REDIS_URL", ""),
+            topic_prefix=env.get("CHAT_TOPIC_PREFIX", ""),
+            partitions=_int(env, "CHAT_PARTITIONS", 8),
+            pg_schema=env.get("CHAT_PG_SCHEMA", "chat"),
+            redis_prefix=env.get("CHAT_REDIS_PREFIX", "chat:"),
+            host=env.get("CHAT_HOST", "127.0.0.1"),
+            port=_int(env, "CHAT_PORT", 8000),
+            worker_id=_int(env, "CHAT_WORKER_ID", os.getpid() % 1024),
+            allowed_origins=_list(env, "CHAT_ALLOWED_ORIGINS"),
+            session_ttl_seconds=_int(env, "CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600),
+            max_group_size=_int(env, "CHAT_MAX_GROUP_SIZE", 1000),
+            consumer_group_prefix=env.get("CHAT_CONSUMER_GROUP_PREFIX", "chat"),
+        )
+        if not 1 <= settings.partitions <= 1024:
+            raise SettingsError("CHAT_PARTITIONS must be 1..1024")
+        if not settings.pg_schema.isidentifier():
+            raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
+        return settings

@@ -1,0 +1,43 @@
+"""The chat projection: each event is one view call, then its pushes."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from domain.conversation import Conversation
+from domain.rejection import CommandRejected
+from projections.frames import message_frame, rejected_frame
+from projections.ports import ChatView, Push
+
+
+class ChatProjection(Projection[Any]):
+    name = "chat"
+
+    def __init__(self, view: ChatView) -> None:
+        super().__init__(view)
+        self.chat_view = view
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> list[Push]:
+        self.chat_view.skip(tracking)
+        return []
+
+    @process_event.register
+    def _(self, domain_event: Conversation.Started, tracking: Tracking) -> list[Push]:
+        conversation = self.chat_view.conversation_started(domain_event, tracking)
+        frame = {"type": "conversation", "conversation": conversation}
+        return [Push(tuple(domain_event.members), frame)]
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MessagePosted, tracking: Tracking) -> list[Push]:
+        members = self.chat_view.message_posted(domain_event, tracking)
+        return [Push(tuple(members), message_frame(domain_event))]
+
+    @process_event.register
+    def _(self, domain_event: CommandRejected, tracking: Tracking) -> list[Push]:
+        self.chat_view.command_rejected(domain_event, tracking)
+        return [Push((domain_event.sender,), rejected_frame(domain_event))]

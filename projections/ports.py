@@ -1,0 +1,67 @@
+"""Ports the projector uses: the event feed, the views and the fan-out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+
+from commands.ports import LogRecord
+from domain.conversation import Conversation
+from domain.rejection import CommandRejected
+
+
+class EventFeed(Protocol):
+    """Records of one topic, from the partitions assigned to this consumer.
+    Adapters take a ``start_offset(partition)`` callable and start each
+    newly assigned partition there (where the view says it stopped)."""
+
+    def poll(self, timeout: float) -> list[LogRecord]: ...
+
+    def close(self) -> None: ...
+
+
+class AlreadyProjected(Exception):
+    """The view holds this tracking position already: nothing was written."""
+
+
+@dataclass(frozen=True)
+class Push:
+    """A frame for the sockets of some users."""
+
+    user_ids: tuple[str, ...]
+    frame: Mapping[str, Any]
+
+
+class ChatView(Protocol):
+    """The read models of DESIGN.md §5, written with their tracking position
+    in one transaction. Each method raises AlreadyProjected for a position
+    it has seen."""
+
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def conversation_started(
+        self, event: Conversation.Started, tracking: Tracking
+    ) -> Mapping[str, Any]:
+        """Returns the conversation object (PROTOCOL.md) as its creator sees it."""
+        ...
+
+    def message_posted(
+        self, event: Conversation.MessagePosted, tracking: Tracking
+    ) -> Sequence[str]:
+        """Returns the members who should see the message."""
+        ...
+
+    def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None: ...
+
+    def skip(self, tracking: Tracking) -> None:
+        """Records the position of an event this view does not use."""
+        ...
+
+
+class Fanout(Protocol):
+    """Publishes a frame to each user's channel; best effort."""
+
+    def publish(self, push: Push) -> None: ...

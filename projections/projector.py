@@ -1,0 +1,70 @@
+"""The projector loop: event feed -> projection (view + tracking) -> fan-out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from eventsourcing.persistence import Tracking
+
+from commands.ports import LogRecord
+from domain.codec import EventCodec, UnknownEventType
+from projections.chat_projection import ChatProjection
+from projections.ports import AlreadyProjected, ChatView, EventFeed, Fanout
+
+log = logging.getLogger(__name__)
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"{topic}.p{partition}"
+
+
+class Projector:
+    def __init__(
+        self,
+        view: ChatView,
+        fanout: Fanout,
+        codec: EventCodec,
+        topic: str,
+    ) -> None:
+        self._view = view
+        self._fanout = fanout
+        self._codec = codec
+        self._topic = topic
+        self._projection = ChatProjection(view)
+
+    def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
+        while not stop.is_set():
+            self.step(feed, poll_timeout)
+
+    def step(self, feed: EventFeed, poll_timeout: float) -> int:
+        records = feed.poll(poll_timeout)
+        for record in records:
+            self._project(record)
+        return len(records)
+
+    def start_offset(self, partition: int) -> int:
+        """Where the feed starts a newly assigned partition."""
+        done = self._view.max_tracking_id(tracking_name(self._topic, partition))
+        return 0 if done is None else done + 1
+
+    def _project(self, record: LogRecord) -> None:
+        tracking = Tracking(tracking_name(self._topic, record.partition), record.offset)
+        try:
+            event = self._codec.decode(record.value, record.headers)
+        except UnknownEventType as error:
+            log.warning("skipped unknown event type %s at %s", error, tracking)
+            self._skip(tracking)
+            return
+        try:
+            pushes = self._projection.process_event(event, tracking)
+        except AlreadyProjected:
+            return
+        for push in pushes:
+            self._fanout.publish(push)
+
+    def _skip(self, tracking: Tracking) -> None:
+        try:
+            self._view.skip(tracking)
+        except AlreadyProjected:
+            pass

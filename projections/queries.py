@@ -1,0 +1,44 @@
+"""The query port over the read models (used by the HTTP API and the edge)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """Messages in ascending seq, and the conversation's last seq."""
+
+    messages: Sequence[dict[str, Any]]
+    last_seq: int
+
+
+class ConversationQueries(Protocol):
+    async def is_member(self, conversation_id: str, user_id: str) -> bool: ...
+
+    async def conversation(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
+        """The conversation object of PROTOCOL.md as ``user_id`` sees it, or
+        None if it does not exist or the user is not a member."""
+        ...
+
+    async def inbox(self, user_id: str, limit: int) -> list[dict[str, Any]]:
+        """Conversation objects of the user, most recent activity first."""
+        ...
+
+    async def messages(
+        self,
+        conversation_id: str,
+        *,
+        after_seq: int | None = None,
+        before_seq: int | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> MessagePage:
+        """``after_seq``: the ``limit`` messages after it; ``before_seq``: the
+        ``limit`` just before it; neither: the latest ``limit``. Always
+        ascending. The caller has checked membership."""
+        ...

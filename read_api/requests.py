@@ -1,0 +1,74 @@
+"""Reading requests: services, the bearer session, JSON bodies, query ints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from commands.accounts import Session
+from read_api.errors import ApiError
+from read_api.services import ApiServices
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def services(request: Request) -> ApiServices:
+    found: ApiServices = request.state.api
+    return found
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def session_of(request: Request) -> Session:
+    api = services(request)
+    token = bearer_token(request.headers.get("authorization"))
+    session = await api.accounts.authenticate(token or "", api.clock())
+    if session is None:
+        raise ApiError("unauthorized", "a valid bearer token is needed")
+    return session
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError("too_large", f"a request body has at most {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("bad_request", "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError("bad_request", "the body must be a JSON object")
+    return body
+
+
+def string_field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ApiError("bad_request", f"{name} must be a string", 422)
+    return value
+
+
+def optional_string_field(body: dict[str, Any], name: str) -> str | None:
+    return None if body.get(name) is None else string_field(body, name)
+
+
+def query_int(request: Request, name: str, low: int, high: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError("bad_request", f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise ApiError("bad_request", f"{name} must be {low}..{high}")
+    return value

@@ -1,0 +1,21 @@
+"""What the HTTP API needs, built by the bootstrap in the app lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from commands.accounts import Accounts, Session
+from commands.gateway import CommandGateway
+from projections.queries import ConversationQueries
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    accounts: Accounts
+    gateway: CommandGateway
+    queries: ConversationQueries
+    clock: Callable[[], datetime]
+    on_logout: Callable[[Session], Awaitable[None]]
+    visibility_timeout: float = 3.0

@@ -1,0 +1,102 @@
+"""One authenticated socket: a reader, a bounded writer queue, the fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from commands.accounts import Session
+from ws_edge.frames import BadFrame, error_frame, parse_frame
+from ws_edge.handlers import FrameHandlers
+from ws_edge.services import SocketServices
+
+log = logging.getLogger(__name__)
+
+CLOSE_TOO_BIG = 1009
+CLOSE_TOO_SLOW = 1008
+CLOSE_UNAUTHORIZED = 4401
+SESSION_CLOSED = "_session_closed"
+
+
+class SocketConnection:
+    def __init__(self, websocket: WebSocket, services: SocketServices, session: Session) -> None:
+        self._websocket = websocket
+        self._services = services
+        self._session = session
+        self._outbox: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue(
+            maxsize=services.limits.send_queue_frames
+        )
+        self._close_code: int | None = None
+        self._closing = asyncio.Event()
+        self._handlers = FrameHandlers(services, session, self.push)
+
+    def push(self, frame: Mapping[str, Any]) -> None:
+        """Queues a frame for this socket; a socket that cannot keep up is closed."""
+        if frame.get("type") == SESSION_CLOSED:
+            if frame.get("session_id") == self._session.session_id:
+                self._close(CLOSE_UNAUTHORIZED)
+            return
+        try:
+            self._outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            log.info("closing a socket that does not read its frames")
+            self._close(CLOSE_TOO_SLOW)
+
+    async def run(self) -> None:
+        user_id = self._session.user_id
+        await self._services.fanout.subscribe(user_id, self.push)
+        tasks = [
+            asyncio.create_task(self._read_loop()),
+            asyncio.create_task(self._write_loop()),
+            asyncio.create_task(self._closing.wait()),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._services.fanout.unsubscribe(user_id, self.push)
+            if self._close_code is not None:
+                with contextlib.suppress(Exception):
+                    await self._websocket.close(self._close_code)
+
+    def _close(self, code: int) -> None:
+        if self._close_code is None:
+            self._close_code = code
+        self._closing.set()
+
+    async def _write_loop(self) -> None:
+        while True:
+            frame = await self._outbox.get()
+            await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
+
+    async def _read_loop(self) -> None:
+        limit = self._services.limits.max_frame_bytes
+        while True:
+            message = await self._websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self.push(error_frame("bad_request", "frames are JSON text"))
+                continue
+            if len(text) > limit and len(text.encode("utf-8")) > limit:
+                self._close(CLOSE_TOO_BIG)
+                return
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
+        try:
+            frame = parse_frame(text)
+            await self._handlers.handle(frame)
+        except BadFrame as error:
+            self.push(error_frame(error.code, str(error), error.frame_id))
+        except WebSocketDisconnect:
+            raise

@@ -1,0 +1,76 @@
+"""``GET /v1/ws``: origin check, authentication, then the connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from commands.accounts import Session
+from ws_edge.connection import CLOSE_UNAUTHORIZED, SocketConnection
+from ws_edge.frames import BadFrame, parse_frame
+from ws_edge.services import SocketServices
+
+CLOSE_AUTH_TIMEOUT = 4408
+
+
+def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """No Origin (a non-browser client) is allowed; a browser's must be listed."""
+    return origin is None or origin in allowed
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    services: SocketServices = websocket.state.ws
+    if not origin_allowed(websocket.headers.get("origin"), services.allowed_origins):
+        await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
+        return
+    await websocket.accept()
+    try:
+        session = await _authenticate(websocket, services)
+    except WebSocketDisconnect:
+        return
+    if session is None:
+        return
+    await websocket.send_json(
+        {"type": "ready", "user_id": session.user_id, "session_id": session.session_id}
+    )
+    await SocketConnection(websocket, services, session).run()
+
+
+async def _authenticate(websocket: WebSocket, services: SocketServices) -> Session | None:
+    header = websocket.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        try:
+            token = await asyncio.wait_for(
+                _auth_frame_token(websocket), services.limits.auth_timeout
+            )
+        except TimeoutError:
+            await _close(websocket, CLOSE_AUTH_TIMEOUT)
+            return None
+    session = await services.accounts.authenticate(token.strip(), services.clock())
+    if session is None:
+        await _close(websocket, CLOSE_UNAUTHORIZED)
+    return session
+
+
+async def _auth_frame_token(websocket: WebSocket) -> str:
+    text = await websocket.receive_text()
+    if len(text) > 4096:
+        return ""
+    try:
+        frame = parse_frame(text)
+    except BadFrame:
+        return ""
+    token = frame.body.get("token")
+    return token if frame.type == "auth" and isinstance(token, str) else ""
+
+
+async def _close(websocket: WebSocket, code: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code)
+
+
+routes = [WebSocketRoute("/v1/ws", websocket_endpoint)]

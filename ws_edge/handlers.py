@@ -1,0 +1,82 @@
+"""What each client frame does (PROTOCOL.md, "Client frames")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from commands.accounts import Session
+from commands.ports import LogUnavailable
+from domain.errors import DomainError
+from projections.queries import MAX_PAGE
+from ws_edge.frames import BadFrame, Frame
+from ws_edge.services import SocketServices
+
+Push = Callable[[Mapping[str, Any]], None]
+
+
+class FrameHandlers:
+    def __init__(self, services: SocketServices, session: Session, push: Push) -> None:
+        self._services = services
+        self._session = session
+        self._push = push
+
+    async def handle(self, frame: Frame) -> None:
+        handler = {
+            "send": self._send,
+            "ping": self._ping,
+            "sync": self._sync,
+        }.get(frame.type)
+        if handler is None:
+            raise BadFrame(f"unknown frame type {frame.type[:40]!r}", frame.id)
+        await handler(frame)
+
+    async def _ping(self, frame: Frame) -> None:
+        self._push(_reply("pong", frame))
+
+    async def _send(self, frame: Frame) -> None:
+        conversation_id = frame.text("conversation_id")
+        client_msg_id = frame.text("client_msg_id")
+        body = frame.body.get("body")
+        if not isinstance(body, str):
+            raise BadFrame("body must be a string", frame.id)
+        try:
+            message_id = await self._services.gateway.send(
+                self._session.user_id, conversation_id, client_msg_id, body
+            )
+        except DomainError as error:
+            raise BadFrame(str(error), frame.id, error.code) from None
+        except LogUnavailable:
+            raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
+        self._push(
+            _reply(
+                "sent",
+                frame,
+                conversation_id=conversation_id,
+                client_msg_id=client_msg_id,
+                message_id=str(message_id),
+            )
+        )
+
+    async def _sync(self, frame: Frame) -> None:
+        queries = self._services.queries
+        for conversation_id, last_seq in frame.cursors().items():
+            if not await queries.is_member(conversation_id, self._session.user_id):
+                continue  # answered as if it were empty
+            after = last_seq
+            while True:
+                page = await queries.messages(conversation_id, after_seq=after, limit=MAX_PAGE)
+                for message in page.messages:
+                    self._push({"type": "message", **message})
+                if not page.messages or page.messages[-1]["seq"] >= page.last_seq:
+                    break
+                after = page.messages[-1]["seq"]
+        self._push(_reply("synced", frame))
+
+
+def _reply(kind: str, frame: Frame, **fields: Any) -> dict[str, Any]:
+    reply: dict[str, Any] = {"type": kind}
+    if frame.id is not None:
+        reply["id"] = frame.id
+    reply.update(fields)
+    return reply

@@ -1,0 +1,32 @@
+"""What the WebSocket edge needs, built by the bootstrap in the app lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from commands.accounts import Accounts
+from commands.gateway import CommandGateway
+from projections.queries import ConversationQueries
+from ws_edge.ports import FanoutSubscriber
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SocketLimits:
+    auth_timeout: float = 10.0
+    send_queue_frames: int = 1000
+    max_frame_bytes: int = MAX_FRAME_BYTES
+
+
+@dataclass(frozen=True)
+class SocketServices:
+    accounts: Accounts
+    gateway: CommandGateway
+    queries: ConversationQueries
+    fanout: FanoutSubscriber
+    clock: Callable[[], datetime]
+    allowed_origins: tuple[str, ...] = ()
+    limits: SocketLimits = SocketLimits()
