@@ -15,6 +15,8 @@ log = logging.getLogger("infra.kafka")
 
 Config = dict[str, Any]
 ExtraConfig = Mapping[str, str | int | float | bool]
+RawHeaders = dict[str, str | bytes | None] | list[tuple[str, str | bytes | None]] | None
+DeliveryCallback = Callable[[KafkaError | None, Message], None]
 
 MAX_BATCH = 500
 """Most records one ``poll`` hands out."""
@@ -45,12 +47,20 @@ def transactional_id(topic_prefix: str, group_prefix: str, partition: int) -> st
     return f"{topic_prefix}{group_prefix}-processor-p{partition}"
 
 
-def encode_headers(headers: Mapping[str, str]) -> list[tuple[str, bytes]]:
+def encode_headers(headers: Mapping[str, str]) -> list[tuple[str, str | bytes | None]]:
     return [(name, value.encode("utf-8")) for name, value in headers.items()]
 
 
-def decode_headers(raw: list[tuple[str, bytes | None]] | None) -> dict[str, str]:
-    return {name: (value or b"").decode("utf-8") for name, value in raw or ()}
+def decode_headers(raw: RawHeaders) -> dict[str, str]:
+    """Kafka headers (values bytes, possibly None) as str -> str."""
+    pairs = raw.items() if isinstance(raw, dict) else raw or ()
+    return {name: _text(value) for name, value in pairs}
+
+
+def _text(value: str | bytes | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.decode("utf-8")
 
 
 def to_log_record(message: Message) -> LogRecord:
@@ -92,33 +102,40 @@ def consume_records(
     return records
 
 
-def produce_one(
+def try_produce(
     producer: Producer,
     topic: str,
     partition: int,
     record: OutgoingRecord,
-    on_delivery: Callable[[KafkaError | None, Message], None] | None = None,
-    attempts: int = 100,
+    on_delivery: DeliveryCallback | None = None,
 ) -> None:
-    """Produces to an explicit partition; on a full local queue, serves
-    delivery reports for a moment and retries, a bounded number of times."""
+    """Produces to an explicit partition; raises ``BufferError`` when the
+    local queue is full (the caller decides how to wait)."""
     kwargs: dict[str, Any] = {}
     if on_delivery is not None:
         kwargs["on_delivery"] = on_delivery
+    producer.produce(
+        topic,
+        value=record.value,
+        key=record.key.encode("utf-8"),
+        partition=partition,
+        headers=encode_headers(record.headers),
+        **kwargs,
+    )
+    producer.poll(0)
+
+
+def produce_blocking(
+    producer: Producer, topic: str, partition: int, record: OutgoingRecord, attempts: int = 100
+) -> None:
+    """``try_produce`` for threads that may block: on a full queue, serves
+    delivery reports for a moment and retries, a bounded number of times."""
     for _ in range(attempts):
         try:
-            producer.produce(
-                topic,
-                value=record.value,
-                key=record.key.encode("utf-8"),
-                partition=partition,
-                headers=encode_headers(record.headers),
-                **kwargs,
-            )
+            try_produce(producer, topic, partition, record)
         except BufferError:
             producer.poll(0.05)
             continue
-        producer.poll(0)
         return
     raise LogUnavailable(f"producer queue stayed full for {topic}[{partition}]")
 

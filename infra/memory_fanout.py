@@ -37,7 +37,7 @@ class InMemoryFanout:
 
     async def unsubscribe(self, user_id: str, deliver: Deliver) -> None:
         with self._lock:
-            remaining = [pair for pair in self._subscribers[user_id] if pair[1] is not deliver]
+            remaining = [pair for pair in self._subscribers[user_id] if pair[1] != deliver]
             if remaining:
                 self._subscribers[user_id] = remaining
             else:

@@ -76,7 +76,7 @@ class RedisFanoutSubscriber:
             await self._pubsub.subscribe(user_channel(self._prefix, user_id))
 
     async def unsubscribe(self, user_id: str, deliver: Deliver) -> None:
-        remaining = [d for d in self._local.get(user_id, []) if d is not deliver]
+        remaining = [d for d in self._local.get(user_id, []) if d != deliver]
         if remaining:
             self._local[user_id] = remaining
             return

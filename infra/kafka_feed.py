@@ -1,0 +1,68 @@
+"""The projector's EventFeed on Kafka: a consumer group that spreads the
+partitions of one topic, reads committed records only, and never commits
+offsets to Kafka: where a partition starts is the view's business
+(``start_offset(partition)``, from its tracking table)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from confluent_kafka import Consumer, TopicPartition
+
+from commands.ports import LogRecord
+from infra.kafka_common import ExtraConfig, client_config, consume_records
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class KafkaEventFeed:
+    def __init__(
+        self,
+        settings: Settings,
+        group: str,
+        start_offset: Callable[[int], int],
+        topic: str | None = None,
+        extra: ExtraConfig | None = None,
+    ) -> None:
+        self._start_offset = start_offset
+        self._closed = False
+        config = client_config(settings.kafka_bootstrap, extra)
+        config.update(
+            {
+                "group.id": group,
+                "isolation.level": "read_committed",
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "partition.assignment.strategy": "cooperative-sticky",
+            }
+        )
+        self._consumer = Consumer(config)
+        self._consumer.subscribe(
+            [topic or settings.events_topic],
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_revoke,
+        )
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        starts = [
+            TopicPartition(tp.topic, tp.partition, self._start_offset(tp.partition))
+            for tp in partitions
+        ]
+        consumer.incremental_assign(starts)
+        log.info("feed assigned %s", [(tp.partition, tp.offset) for tp in starts])
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        consumer.incremental_unassign(partitions)
+        log.info("feed revoked %s", sorted(tp.partition for tp in partitions))
+
+    def poll(self, timeout: float) -> list[LogRecord]:
+        return consume_records(self._consumer, timeout)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._consumer.close()

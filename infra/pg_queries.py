@@ -1,0 +1,179 @@
+"""ConversationQueries on the PostgreSQL read models (async, pooled).
+
+Open the pool with ``await open()`` on the event loop that will use it and
+``await close()`` it there; nothing connects before that. Each query is one
+SQL statement.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, LiteralString
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
+
+_CONVERSATIONS = """
+SELECT c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
+       mm.member_ids, mm.roles,
+       (SELECT count(*) FROM {s}.messages u
+        WHERE u.conversation_id = m.conversation_id
+          AND u.seq > m.read_seq AND u.sender_id <> m.user_id) AS unread_count,
+       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at
+FROM {s}.members m
+JOIN {s}.conversations c ON c.conversation_id = m.conversation_id
+CROSS JOIN LATERAL (
+    SELECT array_agg(o.user_id ORDER BY o.user_id COLLATE "C") AS member_ids,
+           array_agg(o.role ORDER BY o.user_id COLLATE "C") AS roles
+    FROM {s}.members o WHERE o.conversation_id = m.conversation_id
+) AS mm
+LEFT JOIN {s}.messages l ON l.conversation_id = c.conversation_id AND l.seq = c.last_seq
+WHERE m.user_id = %(user_id)s {only_one}
+ORDER BY c.updated_at DESC, c.conversation_id COLLATE "C"
+LIMIT %(limit)s
+"""
+
+_PAGE = """
+SELECT c.conversation_id, c.last_seq,
+       p.seq, p.message_id, p.sender_id, p.body, p.client_msg_id, p.sent_at
+FROM {s}.conversations c
+LEFT JOIN LATERAL (
+    SELECT x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id, x.sent_at
+    FROM {s}.messages x
+    WHERE x.conversation_id = c.conversation_id
+      AND x.seq > %(after_seq)s AND x.seq < %(before_seq)s
+    ORDER BY x.seq {direction}
+    LIMIT %(limit)s
+) AS p ON true
+WHERE c.conversation_id = %(conversation_id)s
+ORDER BY p.seq
+"""
+
+_IS_MEMBER = """
+SELECT EXISTS (SELECT 1 FROM {s}.members
+               WHERE conversation_id = %(conversation_id)s AND user_id = %(user_id)s) AS yes
+"""
+
+_NO_UPPER_BOUND = 2**62
+
+
+def async_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
+    """A closed pool of autocommit connections; ``await pool.open()`` it."""
+    return AsyncConnectionPool(
+        dsn, min_size=min_size, max_size=max_size, open=False, kwargs={"autocommit": True}
+    )
+
+
+def in_schema(text: LiteralString, schema: str, **parts: sql.Composable) -> sql.Composed:
+    return sql.SQL(text).format(s=sql.Identifier(schema), **parts)
+
+
+class PostgresQueries:
+    def __init__(self, dsn: str, schema: str, *, pool: AsyncConnectionPool | None = None) -> None:
+        """With ``pool``, that (shared) pool is used and ``dsn`` may be empty."""
+        if pool is None and not dsn:
+            raise ValueError("PostgresQueries needs a dsn or a pool")
+        self._owns_pool = pool is None
+        self._pool = pool if pool is not None else async_pool(dsn)
+        self._inbox = in_schema(_CONVERSATIONS, schema, only_one=sql.SQL(""))
+        self._conversation = in_schema(
+            _CONVERSATIONS, schema, only_one=sql.SQL("AND m.conversation_id = %(conversation_id)s")
+        )
+        self._page_ascending = in_schema(_PAGE, schema, direction=sql.SQL("ASC"))
+        self._page_descending = in_schema(_PAGE, schema, direction=sql.SQL("DESC"))
+        self._is_member = in_schema(_IS_MEMBER, schema)
+
+    @property
+    def pool(self) -> AsyncConnectionPool:
+        return self._pool
+
+    async def open(self) -> None:
+        if self._owns_pool:
+            await self._pool.open(wait=True)
+
+    async def close(self) -> None:
+        if self._owns_pool:
+            await self._pool.close()
+
+    async def is_member(self, conversation_id: str, user_id: str) -> bool:
+        params = {"conversation_id": conversation_id, "user_id": user_id}
+        rows = await self._fetch(self._is_member, params)
+        return bool(rows[0]["yes"])
+
+    async def conversation(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
+        params = {"user_id": user_id, "conversation_id": conversation_id, "limit": 1}
+        rows = await self._fetch(self._conversation, params)
+        return _conversation_object(rows[0]) if rows else None
+
+    async def inbox(self, user_id: str, limit: int) -> list[dict[str, Any]]:
+        params = {"user_id": user_id, "limit": max(limit, 0)}
+        rows = await self._fetch(self._inbox, params)
+        return [_conversation_object(row) for row in rows]
+
+    async def messages(
+        self,
+        conversation_id: str,
+        *,
+        after_seq: int | None = None,
+        before_seq: int | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> MessagePage:
+        params = {
+            "conversation_id": conversation_id,
+            "after_seq": 0 if after_seq is None else after_seq,
+            "before_seq": _NO_UPPER_BOUND if before_seq is None else before_seq,
+            "limit": min(max(limit, 0), MAX_PAGE),
+        }
+        query = self._page_descending if after_seq is None else self._page_ascending
+        rows = await self._fetch(query, params)
+        if not rows:
+            return MessagePage(messages=[], last_seq=0)
+        messages = [_message_object(row) for row in rows if row["seq"] is not None]
+        return MessagePage(messages=messages, last_seq=rows[0]["last_seq"])
+
+    async def _fetch(self, query: sql.Composed, params: dict[str, Any]) -> list[DictRow]:
+        async with self._pool.connection() as conn:
+            return await _fetch_on(conn, query, params)
+
+
+async def _fetch_on(
+    conn: AsyncConnection[Any], query: sql.Composed, params: dict[str, Any]
+) -> list[DictRow]:
+    async with conn.cursor(row_factory=dict_row) as cursor:
+        await cursor.execute(query, params)
+        return await cursor.fetchall()
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _message_object(row: DictRow) -> dict[str, Any]:
+    return {
+        "conversation_id": row["conversation_id"],
+        "seq": row["seq"],
+        "message_id": str(row["message_id"]),
+        "sender_id": row["sender_id"],
+        "body": row["body"],
+        "sent_at": utc_iso(row["sent_at"]),
+        "client_msg_id": row["client_msg_id"],
+    }
+
+
+def _conversation_object(row: DictRow) -> dict[str, Any]:
+    member_ids: list[str] = row["member_ids"]
+    roles: list[str] = row["roles"]
+    return {
+        "conversation_id": row["conversation_id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "member_ids": member_ids,
+        "members": [{"user_id": u, "role": r} for u, r in zip(member_ids, roles, strict=True)],
+        "last_seq": row["last_seq"],
+        "unread_count": row["unread_count"],
+        "last_message": _message_object(row) if row["seq"] is not None else None,
+        "updated_at": utc_iso(row["updated_at"]),
+    }

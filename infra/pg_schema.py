@@ -1,0 +1,87 @@
+"""The PostgreSQL schema of the read models and accounts.
+
+``create_schema`` is idempotent and safe when several processes start at
+once: everything happens in one transaction holding an advisory lock keyed
+by the schema name. Every view table leads with ``conversation_id`` (the
+Citus distribution column); accounts are per user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import LiteralString
+
+import psycopg
+from psycopg import sql
+
+from infra.pg_view import PostgresChatView
+
+_TABLES: tuple[LiteralString, ...] = (
+    "CREATE SCHEMA IF NOT EXISTS {s}",
+    """CREATE TABLE IF NOT EXISTS {s}.conversations (
+        conversation_id text PRIMARY KEY,
+        kind text NOT NULL,
+        title text,
+        started_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_seq integer NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS {s}.members (
+        conversation_id text NOT NULL,
+        user_id text NOT NULL,
+        role text NOT NULL,
+        delivered_seq integer NOT NULL DEFAULT 0,
+        read_seq integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (conversation_id, user_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS members_user_id ON {s}.members (user_id)",
+    """CREATE TABLE IF NOT EXISTS {s}.messages (
+        conversation_id text NOT NULL,
+        seq integer NOT NULL,
+        message_id bigint NOT NULL,
+        sender_id text NOT NULL,
+        body text NOT NULL,
+        client_msg_id text NOT NULL,
+        sent_at timestamptz NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+    )""",
+    """CREATE TABLE IF NOT EXISTS {s}.users (
+        user_id text PRIMARY KEY,
+        handle text NOT NULL UNIQUE,
+        display_name text NOT NULL,
+        password_hash text NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS {s}.sessions (
+        token_hash text PRIMARY KEY,
+        session_id text NOT NULL,
+        user_id text NOT NULL,
+        expires_at timestamptz NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
+)
+
+
+def lock_key(schema: str) -> int:
+    """A signed 64-bit advisory lock key for the schema's DDL."""
+    digest = hashlib.sha256(f"chat-schema:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def create_schema(dsn: str, schema: str) -> None:
+    """Creates the schema, its tables and the tracking table, if missing."""
+    view = PostgresChatView.from_dsn(dsn, schema)
+    try:
+        with view.datastore.transaction(commit=True) as curs:
+            curs.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
+            for statement in _TABLES:
+                curs.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+            view.create_tracking_table(curs)
+    finally:
+        view.close()
+
+
+def drop_schema(dsn: str, schema: str) -> None:
+    """Drops the schema and everything in it (for tests)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))

@@ -1,0 +1,188 @@
+"""The chat read models in PostgreSQL, written with their tracking position.
+
+Each method runs one transaction: the tracking row first (eventsourcing's
+single-row tracking refuses a position that is not newer), then the view
+rows. A refused position raises AlreadyProjected and the transaction rolls
+back, so a redelivered record never writes twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, LiteralString, TypeVar
+
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.utils import retry
+from psycopg import Cursor, sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow
+
+from domain.conversation import Conversation
+from domain.rejection import CommandRejected
+from projections.ports import AlreadyProjected
+
+TRACKING_TABLE = "chat_tracking"
+MIGRATION_NAME = "__migration__"
+
+T = TypeVar("T")
+
+_START = """
+WITH conversation AS (
+    INSERT INTO {s}.conversations
+        (conversation_id, kind, title, started_by, created_at, last_seq, updated_at)
+    VALUES (%(conversation_id)s, %(kind)s, %(title)s, %(started_by)s, %(at)s, 0, %(at)s)
+    ON CONFLICT (conversation_id) DO NOTHING
+)
+INSERT INTO {s}.members (conversation_id, user_id, role)
+SELECT %(conversation_id)s, m.user_id, m.role
+FROM unnest(%(user_ids)s::text[], %(roles)s::text[]) AS m (user_id, role)
+ON CONFLICT (conversation_id, user_id) DO NOTHING
+"""
+
+_POST = """
+WITH posted AS (
+    INSERT INTO {s}.messages
+        (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at)
+    VALUES (%(conversation_id)s, %(seq)s, %(message_id)s, %(sender_id)s, %(body)s,
+            %(client_msg_id)s, %(sent_at)s)
+    ON CONFLICT (conversation_id, seq) DO NOTHING
+), advanced AS (
+    UPDATE {s}.conversations SET last_seq = %(seq)s, updated_at = %(sent_at)s
+    WHERE conversation_id = %(conversation_id)s AND last_seq < %(seq)s
+)
+SELECT user_id FROM {s}.members
+WHERE conversation_id = %(conversation_id)s
+ORDER BY user_id COLLATE "C"
+"""
+
+_TRACKING_TABLE_EXISTS = """
+SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s) AS present
+"""
+
+
+def event_time(text: str) -> datetime:
+    """An event's ISO 8601 time as an aware UTC datetime (naive means UTC)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def datastore_from_dsn(dsn: str, schema: str, pool_size: int = 1) -> PostgresDatastore:
+    """eventsourcing's datastore for a libpq DSN; extra DSN options are kept."""
+    params = conninfo_to_dict(dsn)
+    datastore = PostgresDatastore(
+        dbname=str(params.pop("dbname", "")),
+        host=str(params.pop("host", "")),
+        port=str(params.pop("port", "5432")),
+        user=str(params.pop("user", "")),
+        password=str(params.pop("password", "")),
+        schema=schema,
+        pool_size=pool_size,
+    )
+    if params and isinstance(datastore.pool.kwargs, dict):
+        datastore.pool.kwargs.update(params)  # e.g. sslmode; the pool is not open yet
+    return datastore
+
+
+class PostgresChatView(PostgresTrackingRecorder):
+    """ChatView on the tables of infra.pg_schema, tracking in ``chat_tracking``."""
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
+        self._start = _in_schema(_START, datastore.schema)
+        self._post = _in_schema(_POST, datastore.schema)
+
+    @classmethod
+    def from_dsn(cls, dsn: str, schema: str, *, pool_size: int = 1) -> PostgresChatView:
+        """Nothing connects until the first call."""
+        return cls(datastore_from_dsn(dsn, schema, pool_size))
+
+    def close(self) -> None:
+        self.datastore.close()
+
+    def create_tracking_table(self, curs: Cursor[DictRow]) -> None:
+        """eventsourcing's tracking table, created in the caller's transaction
+        (create_table() would use transactions of its own)."""
+        curs.execute(_TRACKING_TABLE_EXISTS, (self.datastore.schema, self.tracking_table_name))
+        row = curs.fetchone()
+        self.tracking_table_exists = bool(row and row["present"])
+        if self.tracking_table_exists:
+            self.tracking_migration_previous = self._max_tracking_id(MIGRATION_NAME, curs)
+            self.tracking_migration_current = self.tracking_migration_previous
+        self._create_table(curs)
+
+    # -- ChatView ---------------------------------------------------------
+
+    def conversation_started(
+        self, event: Conversation.Started, tracking: Tracking
+    ) -> Mapping[str, Any]:
+        members = sorted(event.members.items())
+        params = {
+            "conversation_id": str(event.originator_id),
+            "kind": event.kind,
+            "title": event.title,
+            "started_by": event.started_by,
+            "at": event_time(event.started_at),
+            "user_ids": [user_id for user_id, _ in members],
+            "roles": [role for _, role in members],
+        }
+        self._write(tracking, lambda curs: curs.execute(self._start, params))
+        return _started_object(event, members)
+
+    def message_posted(
+        self, event: Conversation.MessagePosted, tracking: Tracking
+    ) -> Sequence[str]:
+        params = {
+            "conversation_id": str(event.originator_id),
+            "seq": event.seq,
+            "message_id": event.message_id,
+            "sender_id": event.sender,
+            "body": event.body,
+            "client_msg_id": event.client_msg_id,
+            "sent_at": event_time(event.sent_at),
+        }
+
+        def post(curs: Cursor[DictRow]) -> list[str]:
+            curs.execute(self._post, params)
+            return [row["user_id"] for row in curs.fetchall()]
+
+        member_ids: list[str] = self._write(tracking, post)
+        return member_ids
+
+    def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None:
+        self.skip(tracking)
+
+    def skip(self, tracking: Tracking) -> None:
+        self._write(tracking, lambda curs: None)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
+        with self.datastore.transaction(commit=True) as curs:
+            try:
+                self._insert_tracking(curs, tracking)
+            except IntegrityError as error:
+                # Raised inside the transaction block, so it rolls back.
+                raise AlreadyProjected(str(error)) from error
+            return write(curs)
+
+
+def _in_schema(text: LiteralString, schema: str) -> sql.Composed:
+    return sql.SQL(text).format(s=sql.Identifier(schema))
+
+
+def _started_object(event: Conversation.Started, members: list[tuple[str, str]]) -> dict[str, Any]:
+    """The conversation object of a conversation that just started."""
+    return {
+        "conversation_id": str(event.originator_id),
+        "kind": event.kind,
+        "title": event.title,
+        "member_ids": [user_id for user_id, _ in members],
+        "members": [{"user_id": user_id, "role": role} for user_id, role in members],
+        "last_seq": 0,
+        "unread_count": 0,
+        "last_message": None,
+        "updated_at": event_time(event.started_at).isoformat(),
+    }

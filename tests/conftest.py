@@ -1,0 +1,30 @@
+"""Shared test settings: where the real services are (started by `make test`)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def kafka_bootstrap() -> str:
+    return os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+@pytest.fixture
+def postgres_dsn() -> str:
+    return os.environ.get(
+        "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
+    )
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return os.environ.get("CHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def unique_name() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,197 @@
+"""Helpers for the read-model contract: adapters under test and an event feed.
+
+A ``Backend`` hands out fresh read models (a view and its queries) and
+account stores of one kind, and drives their async methods on one event
+loop. ``Feed`` makes real events through the Conversation aggregate and
+projects each at the next tracking position, keeping the history so that
+a rebuild can project the same events again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import Tracking
+
+from commands.accounts import AccountStore
+from domain.conversation import Conversation
+from domain.rejection import CommandRejected
+from infra.memory_accounts import InMemoryAccountStore
+from infra.memory_views import InMemoryChatView, InMemoryQueries
+from infra.pg_accounts import PostgresAccountStore
+from infra.pg_queries import PostgresQueries
+from infra.pg_schema import create_schema, drop_schema
+from infra.pg_view import PostgresChatView
+from projections.ports import ChatView
+from projections.queries import ConversationQueries
+
+T = TypeVar("T")
+TOPIC = "chat.events.p0"
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+FIRST_MESSAGE_ID = 2**62 + 12345  # needs a 64-bit column
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def fresh_schema_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class ReadModels:
+    view: ChatView
+    queries: ConversationQueries
+    runner: asyncio.Runner
+
+    def ask(self, call: Callable[[ConversationQueries], Coroutine[Any, Any, T]]) -> T:
+        """Runs one query on the backend's event loop."""
+        return self.runner.run(call(self.queries))
+
+
+class Backend:
+    """Fresh read models and account stores of one kind; closes them all."""
+
+    def __init__(self, kind: str, dsn: str) -> None:
+        self.kind = kind
+        self._dsn = dsn
+        self.runner = asyncio.Runner()
+        self._cleanups: list[Callable[[], None]] = []
+
+    def read_models(self) -> ReadModels:
+        if self.kind == "memory":
+            view = InMemoryChatView()
+            return ReadModels(view, InMemoryQueries(view), self.runner)
+        schema = self._new_schema()
+        pg_view = PostgresChatView.from_dsn(self._dsn, schema)
+        self._cleanups.append(pg_view.close)
+        queries = PostgresQueries(self._dsn, schema)
+        self._open(queries.open, queries.close)
+        return ReadModels(pg_view, queries, self.runner)
+
+    def account_store(self) -> AccountStore:
+        if self.kind == "memory":
+            return InMemoryAccountStore()
+        store = PostgresAccountStore(self._dsn, self._new_schema())
+        self._open(store.open, store.close)
+        return store
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.runner.run(coroutine)
+
+    def close(self) -> None:
+        for cleanup in reversed(self._cleanups):
+            cleanup()
+        self.runner.close()
+
+    def _new_schema(self) -> str:
+        schema = fresh_schema_name()
+        create_schema(self._dsn, schema)
+        self._cleanups.append(lambda: drop_schema(self._dsn, schema))
+        return schema
+
+    def _open(
+        self,
+        open_: Callable[[], Coroutine[Any, Any, None]],
+        close: Callable[[], Coroutine[Any, Any, None]],
+    ) -> None:
+        self.runner.run(open_())
+        self._cleanups.append(lambda: self.runner.run(close()))
+
+
+class Feed:
+    """Events from real aggregates, projected at consecutive positions."""
+
+    def __init__(self, view: ChatView, application_name: str = TOPIC) -> None:
+        self.view = view
+        self.application_name = application_name
+        self.history: list[tuple[Any, Tracking]] = []
+        self._offsets = itertools.count()
+        self._message_ids = itertools.count(FIRST_MESSAGE_ID)
+
+    def next_position(self) -> Tracking:
+        return Tracking(self.application_name, next(self._offsets))
+
+    def group(
+        self,
+        creator: str,
+        others: list[str],
+        minutes: int = 0,
+        title: str = "Team",
+        conversation_id: uuid.UUID | None = None,
+    ) -> Conversation:
+        conversation = Conversation.create_group(
+            conversation_id or uuid.uuid4(), creator, title, others, at(minutes)
+        )
+        self._project(conversation.collect_events()[0])
+        return conversation
+
+    def direct(self, user_id: str, peer_id: str, minutes: int = 0) -> Conversation:
+        conversation = Conversation.start_direct(user_id, peer_id, at(minutes))
+        self._project(conversation.collect_events()[0])
+        return conversation
+
+    def post(
+        self, conversation: Conversation, sender: str, minutes: int = 1, body: str = "hello"
+    ) -> Conversation.MessagePosted:
+        event = self.message(conversation, sender, minutes, body)
+        self._project(event)
+        return event
+
+    def message(
+        self, conversation: Conversation, sender: str, minutes: int = 1, body: str = "hello"
+    ) -> Conversation.MessagePosted:
+        """The next message's event, not projected."""
+        message_id = next(self._message_ids)
+        conversation.post_message(sender, f"c{message_id}", message_id, body, at(minutes))
+        event = conversation.collect_events()[0]
+        assert isinstance(event, Conversation.MessagePosted)
+        return event
+
+    def skip(self) -> Tracking:
+        tracking = self.next_position()
+        self.view.skip(tracking)
+        self.history.append((None, tracking))
+        return tracking
+
+    def reject(self, conversation: Conversation, sender: str) -> Tracking:
+        fields: dict[str, Any] = {  # a dict: mypy does not see the event's fields
+            "originator_id": conversation.id,
+            "originator_version": conversation.version,
+            "timestamp": at(9),
+            "command_type": "SendMessage",
+            "sender": sender,
+            "client_msg_id": "c-rejected",
+            "code": "not_found",
+            "reason": "not a member",
+        }
+        event = CommandRejected(**fields)
+        return self._project(event)
+
+    def replay_into(self, view: ChatView) -> None:
+        for event, tracking in self.history:
+            project(view, event, tracking)
+
+    def _project(self, event: Any) -> Tracking:
+        tracking = self.next_position()
+        project(self.view, event, tracking)
+        self.history.append((event, tracking))
+        return tracking
+
+
+def project(view: ChatView, event: Any, tracking: Tracking) -> Any:
+    """Calls the view method the projection would call for this event."""
+    if isinstance(event, Conversation.Started):
+        return view.conversation_started(event, tracking)
+    if isinstance(event, Conversation.MessagePosted):
+        return view.message_posted(event, tracking)
+    if isinstance(event, CommandRejected):
+        return view.command_rejected(event, tracking)
+    return view.skip(tracking)

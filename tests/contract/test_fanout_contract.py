@@ -1,0 +1,138 @@
+"""Fan-out and send claims: the in-memory and Redis adapters behave alike."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from commands.gateway import SendClaims
+from infra.memory_claims import InMemorySendClaims
+from infra.memory_fanout import InMemoryFanout
+from infra.redis_claims import RedisSendClaims
+from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from projections.ports import Fanout, Push
+from ws_edge.ports import FanoutSubscriber
+
+Pair = tuple[Fanout, FanoutSubscriber]
+
+
+@asynccontextmanager
+async def memory_pair(redis_url: str, prefix: str) -> AsyncIterator[Pair]:
+    hub = InMemoryFanout()
+    yield hub, hub
+
+
+@asynccontextmanager
+async def redis_pair(redis_url: str, prefix: str) -> AsyncIterator[Pair]:
+    sync_client = redis.Redis.from_url(redis_url)
+    async_client = aioredis.from_url(redis_url)
+    subscriber = RedisFanoutSubscriber(async_client, prefix)
+    await subscriber.start()
+    try:
+        yield RedisFanoutPublisher(sync_client, prefix), subscriber
+    finally:
+        await subscriber.close()
+        await async_client.aclose()
+        sync_client.close()
+
+
+PAIRS = {"memory": memory_pair, "redis": redis_pair}
+
+
+async def receive(queue: asyncio.Queue[Any], timeout: float = 5.0) -> Any:
+    return await asyncio.wait_for(queue.get(), timeout)
+
+
+async def publish_until_received(
+    publisher: Fanout, push: Push, queue: asyncio.Queue[Any]
+) -> Any:
+    """Redis SUBSCRIBE is asynchronous: publish until the subscription is live."""
+    for _ in range(50):
+        await asyncio.to_thread(publisher.publish, push)
+        try:
+            return await asyncio.wait_for(queue.get(), 0.1)
+        except TimeoutError:
+            continue
+    raise TimeoutError("never received")
+
+
+@pytest.mark.parametrize("kind", PAIRS)
+def test_a_published_frame_reaches_every_subscriber_of_that_user(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    async def scenario() -> None:
+        async with PAIRS[kind](redis_url, f"{unique_name}:") as (publisher, subscriber):
+            phone: asyncio.Queue[Any] = asyncio.Queue()
+            laptop: asyncio.Queue[Any] = asyncio.Queue()
+            await subscriber.subscribe("alice", phone.put_nowait)
+            await subscriber.subscribe("alice", laptop.put_nowait)
+            push = Push(("alice",), {"type": "message", "seq": 1})
+            assert await publish_until_received(publisher, push, phone) == {"type": "message", "seq": 1}
+            assert (await receive(laptop))["seq"] == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("kind", PAIRS)
+def test_a_frame_for_another_user_is_not_delivered(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    async def scenario() -> None:
+        async with PAIRS[kind](redis_url, f"{unique_name}:") as (publisher, subscriber):
+            alice: asyncio.Queue[Any] = asyncio.Queue()
+            bob: asyncio.Queue[Any] = asyncio.Queue()
+            await subscriber.subscribe("alice", alice.put_nowait)
+            await subscriber.subscribe("bob", bob.put_nowait)
+            await publish_until_received(publisher, Push(("bob",), {"n": 0}), bob)
+            await asyncio.to_thread(publisher.publish, Push(("bob",), {"n": 1}))
+            assert (await receive(bob))["n"] == 1
+            assert alice.empty()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("kind", PAIRS)
+def test_an_unsubscribed_socket_gets_nothing_more(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    async def scenario() -> None:
+        async with PAIRS[kind](redis_url, f"{unique_name}:") as (publisher, subscriber):
+            kept: asyncio.Queue[Any] = asyncio.Queue()
+            gone: asyncio.Queue[Any] = asyncio.Queue()
+            await subscriber.subscribe("alice", kept.put_nowait)
+            await subscriber.subscribe("alice", gone.put_nowait)
+            await publish_until_received(publisher, Push(("alice",), {"n": 0}), kept)
+            await receive(gone)
+            await subscriber.unsubscribe("alice", gone.put_nowait)
+            await asyncio.to_thread(publisher.publish, Push(("alice",), {"n": 1}))
+            assert (await receive(kept))["n"] == 1
+            assert gone.empty()
+
+    asyncio.run(scenario())
+
+
+CLAIMS: dict[str, Callable[[str, str], Any]] = {
+    "memory": lambda url, prefix: InMemorySendClaims(),
+    "redis": lambda url, prefix: RedisSendClaims(aioredis.from_url(url), prefix),
+}
+
+
+@pytest.mark.parametrize("kind", CLAIMS)
+def test_the_first_claim_of_a_client_message_id_wins(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    claims: SendClaims = CLAIMS[kind](redis_url, f"{unique_name}:")
+
+    async def scenario() -> tuple[int, int, int]:
+        first = await claims.claim("conv|alice|c1", 100)
+        again = await claims.claim("conv|alice|c1", 200)
+        other = await claims.claim("conv|alice|c2", 300)
+        return first, again, other
+
+    assert asyncio.run(scenario()) == (100, 100, 300)

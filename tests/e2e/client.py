@@ -1,0 +1,83 @@
+"""A protocol client for tests: HTTP with httpx, sockets with websockets."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from websockets.sync.client import ClientConnection, connect
+
+Frame = dict[str, Any]
+
+
+class User:
+    def __init__(self, base_url: str, handle: str, password: str = "correct horse") -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.handle = handle
+        created = self.http.post("/v1/users", json={"handle": handle, "password": password})
+        assert created.status_code == 201, created.text
+        self.user_id: str = created.json()["user_id"]
+        login = self.http.post("/v1/sessions", json={"handle": handle, "password": password})
+        assert login.status_code == 201, login.text
+        self.token: str = login.json()["token"]
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
+
+    def start_direct(self, peer: User) -> str:
+        answer = self.http.post("/v1/conversations", json={"kind": "direct", "peer_id": peer.user_id})
+        assert answer.status_code in (201, 202), answer.text
+        conversation_id: str = answer.json()["conversation_id"]
+        return conversation_id
+
+    def history(self, conversation_id: str, **params: int) -> Frame:
+        answer = self.http.get(f"/v1/conversations/{conversation_id}/messages", params=params)
+        assert answer.status_code == 200, answer.text
+        page: Frame = answer.json()
+        return page
+
+    def socket(self, ws_url: str) -> Socket:
+        return Socket(ws_url, self.token)
+
+
+def unique_handle(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+class Socket:
+    def __init__(self, ws_url: str, token: str) -> None:
+        self.connection: ClientConnection = connect(ws_url, open_timeout=10)
+        self.backlog: list[Frame] = []
+        self.send_frame({"type": "auth", "token": token})
+        self.ready = self.wait_for(lambda f: f["type"] == "ready")
+
+    def send_frame(self, frame: Frame) -> None:
+        self.connection.send(json.dumps(frame))
+
+    def wait_for(self, matches: Callable[[Frame], bool], timeout: float = 30.0) -> Frame:
+        for index, frame in enumerate(self.backlog):
+            if matches(frame):
+                return self.backlog.pop(index)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching frame; backlog: {self.backlog[-5:]}")
+            try:
+                frame = json.loads(self.connection.recv(timeout=remaining))
+            except TimeoutError:
+                continue
+            if matches(frame):
+                return frame
+            self.backlog.append(frame)
+
+    def send_message(self, conversation_id: str, client_msg_id: str, body: str) -> Frame:
+        self.send_frame({"type": "send", "id": client_msg_id, "conversation_id": conversation_id,
+                         "client_msg_id": client_msg_id, "body": body})
+        return self.wait_for(
+            lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error"))
+
+    def close(self) -> None:
+        self.connection.close()

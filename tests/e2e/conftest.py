@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from tests.e2e.processes import Stack
+
+
+@pytest.fixture
+def stack(
+    tmp_path: Path, unique_name: str, kafka_bootstrap: str, postgres_dsn: str, redis_url: str
+) -> Iterator[Stack]:
+    env = {
+        "CHAT_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CHAT_POSTGRES_DSN": postgres_dsn,
+        "CHAT_REDIS_URL": redis_url,
+        "CHAT_TOPIC_PREFIX": f"{unique_name}.",
+        "CHAT_CONSUMER_GROUP_PREFIX": unique_name,
+        "CHAT_PG_SCHEMA": unique_name,
+        "CHAT_REDIS_PREFIX": f"{unique_name}:",
+        "CHAT_PARTITIONS": "4",
+    }
+    running = Stack(env, tmp_path)
+    running.start_all()
+    try:
+        yield running
+    finally:
+        running.stop_all()
+        _drop_namespace(unique_name, kafka_bootstrap, postgres_dsn)
+
+
+def _drop_namespace(name: str, kafka_bootstrap: str, postgres_dsn: str) -> None:
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(f"{name}.")]
+    if topics:
+        for future in admin.delete_topics(topics).values():
+            future.result(timeout=30)
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')

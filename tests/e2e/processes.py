@@ -1,0 +1,86 @@
+"""Runs the real roles as subprocesses on one isolated namespace of the stack."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Stack:
+    """Edge, processor and projector processes sharing topics, schema and keys."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.port = free_port()
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_")}
+        self.env = {**inherited, **env, "CHAT_PORT": str(self.port), "CHAT_LOG_LEVEL": "INFO"}
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._starts = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/ws"
+
+    def start(self, role: str) -> None:
+        self._starts += 1
+        log = open(self.log_dir / f"{role}-{self._starts}.log", "wb")  # noqa: SIM115
+        self.processes[role] = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", role],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        if role in ("edge", "serve"):
+            self.wait_for_edge(role)
+
+    def start_all(self) -> None:
+        for role in ("processor", "projector", "edge"):
+            self.start(role)
+
+    def wait_for_edge(self, role: str = "edge", timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[role].poll() is not None:
+                raise RuntimeError(f"the edge exited; see {self.log_dir}")
+            try:
+                if httpx.get(f"{self.base_url}/openapi.json", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("the edge did not start")
+
+    def kill(self, role: str) -> None:
+        process = self.processes.pop(role)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for role, process in self.processes.items():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()

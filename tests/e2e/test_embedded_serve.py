@@ -1,0 +1,40 @@
+"""`chatapp serve` with nothing configured: the whole backend in one process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.client import User, unique_handle
+from tests.e2e.processes import Stack
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Iterator[Stack]:
+    server = Stack({}, tmp_path)
+    server.start("serve")
+    try:
+        yield server
+    finally:
+        server.stop_all()
+
+
+def test_the_embedded_server_says_first_that_nothing_is_durable(embedded: Stack) -> None:
+    embedded.stop_all()
+    first_lines = (embedded.log_dir / "serve-1.log").read_text().splitlines()[:3]
+    assert any("NOTHING IS DURABLE" in line for line in first_lines)
+
+
+def test_two_users_chat_on_the_embedded_server(embedded: Stack) -> None:
+    alice = User(embedded.base_url, unique_handle("alice"))
+    bob = User(embedded.base_url, unique_handle("bob"))
+    conversation_id = alice.start_direct(bob)
+    bob_socket = bob.socket(embedded.ws_url)
+    alice_socket = alice.socket(embedded.ws_url)
+    sent = alice_socket.send_message(conversation_id, "c1", "hi bob")
+    assert sent["type"] == "sent"
+    pushed = bob_socket.wait_for(lambda f: f["type"] == "message")
+    assert (pushed["seq"], pushed["message_id"], pushed["body"]) == (1, sent["message_id"], "hi bob")
+    assert [m["body"] for m in bob.history(conversation_id)["messages"]] == ["hi bob"]
