@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from eventsourcing.domain import DomainEvent
 
@@ -58,9 +59,9 @@ class PartitionState:
             return [self._rejection(command, error)]
         if conversation is None:
             return []
-        events = list(conversation.collect_events())
+        events = [cast(DomainEvent, event) for event in conversation.collect_events()]
         self._conversations[conversation.id] = conversation
-        return list(events)
+        return events
 
     def _run(self, command: Command) -> Conversation | None:
         at = issued_time(command)

@@ -6,9 +6,12 @@ of a conversation skips it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from eventsourcing.domain import DomainEvent
 
 
+@dataclass(frozen=True)
 class CommandRejected(DomainEvent):
     command_type: str
     sender: str

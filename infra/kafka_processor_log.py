@@ -96,8 +96,15 @@ class KafkaProcessorLog:
     # -- rebalance callbacks (run inside consumer.consume) ------------------
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Fences earlier owners first; only then are the committed offsets
+        fetched (by the assignment) and the commands read."""
         for tp in partitions:
-            self._producers[tp.partition] = self._new_producer(tp.partition)
+            try:
+                self._producers[tp.partition] = self._new_producer(tp.partition)
+            except KafkaException as error:
+                # Never read a partition we cannot commit: restart instead.
+                self._broken = f"cannot fence partition {tp.partition}: {error}"
+                log.error("%s", self._broken)
             self._gained.add(tp.partition)
         consumer.incremental_assign(partitions)
         log.info("assigned %s", sorted(tp.partition for tp in partitions))
@@ -119,7 +126,9 @@ class KafkaProcessorLog:
 
     def poll(self, timeout: float) -> list[LogRecord]:
         self._check_usable()
-        return consume_records(self._consumer, timeout, keep=self._producers.__contains__)
+        records = consume_records(self._consumer, timeout, keep=self._producers.__contains__)
+        self._check_usable()
+        return records
 
     def assignment_changes(self) -> AssignmentChange:
         change = AssignmentChange(
@@ -164,6 +173,7 @@ class KafkaProcessorLog:
         """Ends the failed transaction and rewinds the partition to its last
         committed command; the partition is then reported revoked and
         gained again, so the processor rebuilds it from the log."""
+        log.warning("commit to partition %d failed: %s", partition, error)
         inner = kafka_error(error) if isinstance(error, KafkaException) else None
         if inner is not None and inner.fatal():
             self._fence(partition, str(inner))
@@ -174,7 +184,7 @@ class KafkaProcessorLog:
                 # is unusable; a new one also settles the pending transaction.
                 self._producers.pop(partition, None)
                 self._producers[partition] = self._new_producer(partition)
-            pass
+            self._rewind(partition)
         except KafkaException as recovery_error:
             self._broken = f"recovery of partition {partition} failed: {recovery_error}"
             log.error("%s", self._broken)

@@ -191,7 +191,6 @@ class InMemoryProcessorLog:
         change, self._change = self._change, AssignmentChange()
         return change
 
-
     def committed_events(self, partition: int) -> Iterator[LogRecord]:
         return iter(self._log.records(self._events, partition))
 

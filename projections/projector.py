@@ -28,10 +28,9 @@ class Projector:
         topic: str,
     ) -> None:
         self._view = view
-        self._fanout = fanout
         self._codec = codec
         self._topic = topic
-        self._projection = ChatProjection(view)
+        self._projection = ChatProjection(view, fanout)
 
     def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
         while not stop.is_set():
@@ -57,11 +56,9 @@ class Projector:
             self._skip(tracking)
             return
         try:
-            pushes = self._projection.process_event(event, tracking)
+            self._projection.process_event(event, tracking)
         except AlreadyProjected:
-            return
-        for push in pushes:
-            self._fanout.publish(push)
+            pass  # delivered again after a restart or rebalance: applied once already
 
     def _skip(self, tracking: Tracking) -> None:
         try:

@@ -220,9 +220,11 @@ class KafkaHarness:
         return _KafkaZombie(self.settings, partition, events)
 
     def close(self) -> None:
-        for close in reversed(self._closers):
-            close()
-        delete_topics(self.settings.kafka_bootstrap, self._topics)
+        try:
+            for close in reversed(self._closers):
+                close()
+        finally:
+            delete_topics(self.settings.kafka_bootstrap, self._topics)
 
 
 def make_harness(kind: str) -> Iterator[LogHarness]:

@@ -30,7 +30,17 @@ class User:
         answer = self.http.post("/v1/conversations", json={"kind": "direct", "peer_id": peer.user_id})
         assert answer.status_code in (201, 202), answer.text
         conversation_id: str = answer.json()["conversation_id"]
+        if answer.status_code == 202:
+            self.wait_until_visible(conversation_id)
         return conversation_id
+
+    def wait_until_visible(self, conversation_id: str, timeout: float = 60.0) -> None:
+        """202 means accepted but not yet projected: poll until it is."""
+        deadline = time.monotonic() + timeout
+        while self.http.get(f"/v1/conversations/{conversation_id}").status_code != 200:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"conversation {conversation_id} never became visible")
+            time.sleep(0.1)
 
     def history(self, conversation_id: str, **params: int) -> Frame:
         answer = self.http.get(f"/v1/conversations/{conversation_id}/messages", params=params)
@@ -48,7 +58,8 @@ def unique_handle(prefix: str) -> str:
 
 class Socket:
     def __init__(self, ws_url: str, token: str) -> None:
-        self.connection: ClientConnection = connect(ws_url, open_timeout=10)
+        self._connect = connect(ws_url, open_timeout=10)
+        self.connection: ClientConnection = self._connect.__enter__()
         self.backlog: list[Frame] = []
         self.send_frame({"type": "auth", "token": token})
         self.ready = self.wait_for(lambda f: f["type"] == "ready")
@@ -80,4 +91,4 @@ class Socket:
             lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error"))
 
     def close(self) -> None:
-        self.connection.close()
+        self._connect.__exit__(None, None, None)
