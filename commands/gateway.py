@@ -76,7 +76,9 @@ class CommandGateway:
         message_id = await self._claims.claim(claim_key, fresh_id)
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
-        command = SendMessage(conversation_id, user_id, client_msg_id, message_id, body, at.isoformat())
+        command = SendMessage(
+            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat()
+        )
         await self._submit(command)
         return message_id
 

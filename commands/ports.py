@@ -61,15 +61,18 @@ class ProcessorLog(Protocol):
         is fenced: no earlier owner can still commit to it."""
         ...
 
-    def committed_events(self, partition: int) -> Iterator[LogRecord]:
-        """Every committed event of an event partition, oldest first."""
+    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
+        """Every committed event of these event partitions, each partition's
+        oldest first (partitions may interleave)."""
         ...
 
     def commit(
         self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int
     ) -> None:
         """Atomically appends the events and marks the commands before
-        ``next_command_offset`` as consumed."""
+        ``next_command_offset`` as consumed. Raises LogUnavailable if the
+        transaction failed; the partition is then rewound to its committed
+        offset and reported revoked and assigned again."""
         ...
 
     def close(self) -> None: ...

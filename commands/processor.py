@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from commands.decider import DeciderSettings, PartitionState
 from commands.messages import MalformedCommand, decode_command
-from commands.ports import LogRecord, OutgoingRecord, ProcessorLog
+from commands.ports import LogRecord, LogUnavailable, OutgoingRecord, ProcessorLog
 from domain.codec import EventCodec
 
 log = logging.getLogger(__name__)
@@ -57,17 +57,24 @@ class CommandProcessor:
         change = self._log.assignment_changes()
         for partition in change.revoked:
             self._partitions.pop(partition, None)
-        for partition in change.assigned:
-            self._partitions[partition] = self._restore(partition)
+        if change.assigned:
+            self._partitions.update(self._restore(change.assigned))
 
-    def _restore(self, partition: int) -> PartitionState:
-        state = PartitionState(self._settings)
+    def _restore(self, partitions: Sequence[int]) -> dict[int, PartitionState]:
+        """Rebuilds the conversations of newly assigned partitions from the log."""
+        states = {partition: PartitionState(self._settings) for partition in partitions}
         count = 0
-        for record in self._log.committed_events(partition):
-            state.apply(self._codec.decode(record.value, record.headers))
+        for record in self._log.committed_events(partitions):
+            states[record.partition].apply(self._codec.decode(record.value, record.headers))
             count += 1
-        log.info("partition %d restored: %d events, %d conversations", partition, count, len(state))
-        return state
+        conversations = sum(len(state) for state in states.values())
+        log.info(
+            "partitions %s restored: %d events, %d conversations",
+            list(partitions),
+            count,
+            conversations,
+        )
+        return states
 
     def _handle_batch(self, partition: int, batch: Sequence[LogRecord]) -> None:
         state = self._partitions[partition]
@@ -77,15 +84,18 @@ class CommandProcessor:
                 command = decode_command(record.value)
                 events = state.decide(command)
             except (MalformedCommand, ValueError) as error:
-                log.warning("skipped malformed command at %d/%d: %s", partition, record.offset, error)
+                log.warning(
+                    "skipped malformed command at %d/%d: %s", partition, record.offset, error
+                )
                 continue
             for event in events:
                 encoded = self._codec.encode(event)
                 outgoing.append(OutgoingRecord(encoded.key, encoded.value, encoded.headers))
         try:
             self._log.commit(partition, outgoing, batch[-1].offset + 1)
-        except Exception:
-            # The in-memory state ran ahead of the log: forget it, so that the
-            # partition is rebuilt from what the log really holds.
+        except LogUnavailable as error:
+            # The in-memory state ran ahead of the log: forget it. The log
+            # rewinds the partition and assigns it again, so it is rebuilt
+            # from what the log really holds and its commands come again.
             self._partitions.pop(partition, None)
-            raise
+            log.warning("commit of partition %d failed, will rebuild it: %s", partition, error)

@@ -61,9 +61,10 @@ class EventCodec:
         self._mapper: Mapper[uuid.UUID] = Mapper(
             transcoder=transcoder, cipher=cipher, compressor=compressor
         )
-        self._encoding = "+".join(
-            name for name, on in (("zlib", compressor), ("aes", cipher)) if on
-        ) or "identity"
+        self._encoding = (
+            "+".join(name for name, on in (("zlib", compressor), ("aes", cipher)) if on)
+            or "identity"
+        )
 
     def encode(self, event: DomainEvent) -> EncodedEvent:
         name = event_type_name(event)

@@ -90,7 +90,7 @@ class Conversation(Aggregate):
         started_by: str,
         started_at: str,
         prev_hash: str,
-        hash: str,  # noqa: A002 - the event field's name
+        hash: str,
     ) -> None:
         self.kind = kind
         self.title = title
@@ -208,9 +208,7 @@ class Conversation(Aggregate):
     def _trigger_chained(
         self, event_class: type[Aggregate.Event], at: datetime, fields: dict[str, Any]
     ) -> None:
-        payload = chain_payload(
-            event_class.__name__, str(self.id), self.version + 1, fields
-        )
+        payload = chain_payload(event_class.__name__, str(self.id), self.version + 1, fields)
         self.trigger_event(
             event_class,
             timestamp=at,
@@ -222,9 +220,7 @@ class Conversation(Aggregate):
 
 def validate_message(client_msg_id: str, body: str) -> None:
     if not client_msg_id or len(client_msg_id) > MAX_CLIENT_MSG_ID_LENGTH:
-        raise InvalidCommand(
-            f"client_msg_id has 1 to {MAX_CLIENT_MSG_ID_LENGTH} characters"
-        )
+        raise InvalidCommand(f"client_msg_id has 1 to {MAX_CLIENT_MSG_ID_LENGTH} characters")
     if not body:
         raise InvalidCommand("a message body cannot be empty")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:

@@ -18,9 +18,9 @@ GENESIS_HASH = "0" * 64
 
 
 def canonical_json(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def link_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:

@@ -59,9 +59,11 @@ class MessageIdGenerator:
             self._counter = 0
         if self._last_millis > MAX_TIME:
             raise OverflowError("message id time bits exhausted")
-        return (self._last_millis << (WORKER_BITS + COUNTER_BITS)) | (
-            self._worker_id << COUNTER_BITS
-        ) | self._counter
+        return (
+            (self._last_millis << (WORKER_BITS + COUNTER_BITS))
+            | (self._worker_id << COUNTER_BITS)
+            | self._counter
+        )
 
 
 def split_message_id(message_id: int) -> MessageIdParts:

@@ -78,7 +78,9 @@ def edge(settings: Settings) -> None:
     _serve_app(settings, real_edge)
 
 
-def _background_role(run: Callable[[Settings, threading.Event], None]) -> Callable[[Settings], None]:
+def _background_role(
+    run: Callable[[Settings, threading.Event], None],
+) -> Callable[[Settings], None]:
     def role(settings: Settings) -> None:
         settings.require_services()
         run(settings, _stop_on_signals())

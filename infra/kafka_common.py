@@ -89,9 +89,15 @@ def consume_records(
     timeout: float,
     keep: Callable[[int], bool] | None = None,
 ) -> list[LogRecord]:
-    """Up to ``MAX_BATCH`` records, waiting at most ``timeout`` seconds."""
+    """Up to ``MAX_BATCH`` records: waits at most ``timeout`` seconds for the
+    first, then takes only what is already fetched (a batch never waits for
+    more records to arrive, so latency stays at one fetch)."""
     records: list[LogRecord] = []
-    for message in consumer.consume(num_messages=MAX_BATCH, timeout=timeout):
+    first = consumer.poll(timeout)
+    if first is None:
+        return records
+    messages = [first, *consumer.consume(num_messages=MAX_BATCH - 1, timeout=0)]
+    for message in messages:
         error = message.error()
         if error is not None:
             check_consumer_error(error)

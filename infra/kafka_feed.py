@@ -37,6 +37,7 @@ class KafkaEventFeed:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
+                "session.timeout.ms": settings.kafka_session_timeout_ms,
             }
         )
         self._consumer = Consumer(config)

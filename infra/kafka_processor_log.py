@@ -30,7 +30,7 @@ from infra.kafka_common import (
     produce_blocking,
     transactional_id,
 )
-from infra.kafka_partition_reader import read_committed_partition
+from infra.kafka_partition_reader import read_committed_partitions
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class KafkaProcessorLog:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
+                "session.timeout.ms": self._settings.kafka_session_timeout_ms,
             }
         )
         return config
@@ -138,9 +139,9 @@ class KafkaProcessorLog:
         self._lost.clear()
         return change
 
-    def committed_events(self, partition: int) -> Iterator[LogRecord]:
-        return read_committed_partition(
-            self._settings.kafka_bootstrap, self._events, partition, extra=self._extra
+    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
+        return read_committed_partitions(
+            self._settings.kafka_bootstrap, self._events, partitions, extra=self._extra
         )
 
     def commit(

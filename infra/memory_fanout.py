@@ -17,8 +17,8 @@ class InMemoryFanout:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: dict[str, list[tuple[asyncio.AbstractEventLoop, Deliver]]] = (
-            defaultdict(list)
+        self._subscribers: dict[str, list[tuple[asyncio.AbstractEventLoop, Deliver]]] = defaultdict(
+            list
         )
 
     def publish(self, push: Push) -> None:

@@ -191,8 +191,9 @@ class InMemoryProcessorLog:
         change, self._change = self._change, AssignmentChange()
         return change
 
-    def committed_events(self, partition: int) -> Iterator[LogRecord]:
-        return iter(self._log.records(self._events, partition))
+    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
+        for partition in partitions:
+            yield from self._log.records(self._events, partition)
 
     def commit(
         self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int

@@ -86,8 +86,9 @@ def run_projector(settings: Settings, stop: threading.Event) -> None:
         EventCodec(),
         settings.events_topic,
     )
-    feed = KafkaEventFeed(settings, f"{settings.consumer_group_prefix}-projector",
-                          projector.start_offset)
+    feed = KafkaEventFeed(
+        settings, f"{settings.consumer_group_prefix}-projector", projector.start_offset
+    )
     try:
         projector.run(feed, stop)
     finally:

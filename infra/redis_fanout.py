@@ -96,7 +96,7 @@ class RedisFanoutSubscriber:
                 continue
             channel = message["channel"]
             channel = channel.decode() if isinstance(channel, bytes) else channel
-            user_id = channel[len(channel_prefix):]
+            user_id = channel[len(channel_prefix) :]
             frame = json.loads(message["data"])
             for deliver in list(self._local.get(user_id, ())):
                 deliver(frame)

@@ -41,6 +41,7 @@ class Settings:
     session_ttl_seconds: int = 30 * 24 * 3600
     max_group_size: int = 1000
     consumer_group_prefix: str = "chat"
+    kafka_session_timeout_ms: int = 10_000
 
     @property
     def embedded(self) -> bool:
@@ -90,6 +91,7 @@ class Settings:
             session_ttl_seconds=_int(env, "CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600),
             max_group_size=_int(env, "CHAT_MAX_GROUP_SIZE", 1000),
             consumer_group_prefix=env.get("CHAT_CONSUMER_GROUP_PREFIX", "chat"),
+            kafka_session_timeout_ms=_int(env, "CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000),
         )
         if not 1 <= settings.partitions <= 1024:
             raise SettingsError("CHAT_PARTITIONS must be 1..1024")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 
@@ -55,13 +56,10 @@ class Projector:
             log.warning("skipped unknown event type %s at %s", error, tracking)
             self._skip(tracking)
             return
-        try:
+        # Delivered again after a restart or rebalance: it was applied once already.
+        with contextlib.suppress(AlreadyProjected):
             self._projection.process_event(event, tracking)
-        except AlreadyProjected:
-            pass  # delivered again after a restart or rebalance: applied once already
 
     def _skip(self, tracking: Tracking) -> None:
-        try:
+        with contextlib.suppress(AlreadyProjected):
             self._view.skip(tracking)
-        except AlreadyProjected:
-            pass

@@ -36,7 +36,10 @@ def _op(
         responses[str(status)] = _json(_ERROR, _STATUS_TEXT[status])
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
     if params:
         operation["parameters"] = params
     if not auth:
@@ -57,8 +60,12 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
-_PAGE = [_CID, _query("after_seq", _SEQ), _query("before_seq", _SEQ),
-         _query("limit", {"type": "integer", "minimum": 1, "maximum": 200})]
+_PAGE = [
+    _CID,
+    _query("after_seq", _SEQ),
+    _query("before_seq", _SEQ),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+]
 
 PATHS: dict[str, Any] = {
     "/v1/users": {
@@ -71,8 +78,17 @@ PATHS: dict[str, Any] = {
         ),
         "get": _op(
             "Find a user by handle",
-            {200: _json(_obj(["user_id", "handle", "display_name"], user_id=_STR,
-                             handle=_STR, display_name=_STR), "found")},
+            {
+                200: _json(
+                    _obj(
+                        ["user_id", "handle", "display_name"],
+                        user_id=_STR,
+                        handle=_STR,
+                        display_name=_STR,
+                    ),
+                    "found",
+                )
+            },
             (404,),
             params=[{"name": "handle", "in": "query", "required": True, "schema": _STR}],
         ),
@@ -80,58 +96,115 @@ PATHS: dict[str, Any] = {
     "/v1/sessions": {
         "post": _op(
             "Log in",
-            {201: _json(_obj(["token", "user_id", "expires_at"], token=_STR, user_id=_STR,
-                             session_id=_STR, expires_at=_STR), "logged in")},
+            {
+                201: _json(
+                    _obj(
+                        ["token", "user_id", "expires_at"],
+                        token=_STR,
+                        user_id=_STR,
+                        session_id=_STR,
+                        expires_at=_STR,
+                    ),
+                    "logged in",
+                )
+            },
             (400, 413, 422),
             _obj(["handle", "password"], handle=_STR, password=_STR),
             auth=False,
         ),
     },
     "/v1/sessions/current": {
-        "delete": _op("Log out (closes this session's sockets)",
-                      {204: {"description": "logged out"}}, ()),
+        "delete": _op(
+            "Log out (closes this session's sockets)", {204: {"description": "logged out"}}, ()
+        ),
     },
     "/v1/conversations": {
         "post": _op(
             "Start a direct conversation or create a group",
-            {201: _json(_obj(["conversation_id"], conversation_id=_STR), "visible"),
-             202: _json(_obj(["conversation_id"], conversation_id=_STR), "accepted")},
+            {
+                201: _json(_obj(["conversation_id"], conversation_id=_STR), "visible"),
+                202: _json(_obj(["conversation_id"], conversation_id=_STR), "accepted"),
+            },
             (400, 404, 413, 422, 503),
-            _obj(["kind"], kind={"enum": ["direct", "group"]}, peer_id=_STR, title=_STR,
-                 member_ids={"type": "array", "items": _STR}),
+            _obj(
+                ["kind"],
+                kind={"enum": ["direct", "group"]},
+                peer_id=_STR,
+                title=_STR,
+                member_ids={"type": "array", "items": _STR},
+            ),
         ),
-        "get": _op("The inbox, most recent activity first",
-                   {200: _json({"$ref": "#/components/schemas/Inbox"}, "inbox")}, (400,),
-                   params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 200})]),
+        "get": _op(
+            "The inbox, most recent activity first",
+            {200: _json({"$ref": "#/components/schemas/Inbox"}, "inbox")},
+            (400,),
+            params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 200})],
+        ),
     },
     "/v1/conversations/{conversation_id}": {
-        "get": _op("One conversation",
-                   {200: _json({"$ref": "#/components/schemas/Conversation"}, "found")},
-                   (404,), params=[_CID]),
+        "get": _op(
+            "One conversation",
+            {200: _json({"$ref": "#/components/schemas/Conversation"}, "found")},
+            (404,),
+            params=[_CID],
+        ),
     },
     "/v1/conversations/{conversation_id}/messages": {
-        "get": _op("History, ascending seq",
-                   {200: _json(_obj(["messages", "last_seq"], last_seq=_SEQ, messages={
-                       "type": "array", "items": {"$ref": "#/components/schemas/Message"}}),
-                       "page")},
-                   (400, 404), params=_PAGE),
-        "post": _op("Send without a socket",
-                    {202: _json(_obj(["message_id"], message_id=_STR), "accepted")},
-                    (400, 404, 413, 422, 503),
-                    _obj(["client_msg_id", "body"], client_msg_id=_STR, body=_STR),
-                    params=[_CID]),
+        "get": _op(
+            "History, ascending seq",
+            {
+                200: _json(
+                    _obj(
+                        ["messages", "last_seq"],
+                        last_seq=_SEQ,
+                        messages={
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Message"},
+                        },
+                    ),
+                    "page",
+                )
+            },
+            (400, 404),
+            params=_PAGE,
+        ),
+        "post": _op(
+            "Send without a socket",
+            {202: _json(_obj(["message_id"], message_id=_STR), "accepted")},
+            (400, 404, 413, 422, 503),
+            _obj(["client_msg_id", "body"], client_msg_id=_STR, body=_STR),
+            params=[_CID],
+        ),
     },
 }
 
-MESSAGE = _obj(["conversation_id", "seq", "message_id", "sender_id", "body", "sent_at",
-                "client_msg_id"], conversation_id=_STR, seq=_SEQ, message_id=_STR,
-               sender_id=_STR, body=_STR, sent_at=_STR, client_msg_id=_STR)
+MESSAGE = _obj(
+    ["conversation_id", "seq", "message_id", "sender_id", "body", "sent_at", "client_msg_id"],
+    conversation_id=_STR,
+    seq=_SEQ,
+    message_id=_STR,
+    sender_id=_STR,
+    body=_STR,
+    sent_at=_STR,
+    client_msg_id=_STR,
+)
 CONVERSATION = _obj(
-    ["conversation_id", "kind", "title", "member_ids", "last_seq", "unread_count",
-     "last_message", "updated_at"],
-    conversation_id=_STR, kind={"enum": ["direct", "group"]},
-    title={"type": ["string", "null"]}, member_ids={"type": "array", "items": _STR},
-    last_seq=_SEQ, unread_count={"type": "integer", "minimum": 0},
+    [
+        "conversation_id",
+        "kind",
+        "title",
+        "member_ids",
+        "last_seq",
+        "unread_count",
+        "last_message",
+        "updated_at",
+    ],
+    conversation_id=_STR,
+    kind={"enum": ["direct", "group"]},
+    title={"type": ["string", "null"]},
+    member_ids={"type": "array", "items": _STR},
+    last_seq=_SEQ,
+    unread_count={"type": "integer", "minimum": 0},
     last_message={"oneOf": [{"$ref": "#/components/schemas/Message"}, {"type": "null"}]},
     updated_at=_STR,
 )
@@ -148,8 +221,13 @@ DOCUMENT: dict[str, Any] = {
             "Error": _obj(["error"], error=_obj(["code", "message"], code=_STR, message=_STR)),
             "Message": MESSAGE,
             "Conversation": CONVERSATION,
-            "Inbox": _obj(["conversations"], conversations={
-                "type": "array", "items": {"$ref": "#/components/schemas/Conversation"}}),
+            "Inbox": _obj(
+                ["conversations"],
+                conversations={
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Conversation"},
+                },
+            ),
         },
     },
 }

@@ -59,7 +59,9 @@ def parse_frame(text: str) -> Frame:
     if not isinstance(body, dict):
         raise BadFrame("a frame is a JSON object")
     frame_id = body.get("id")
-    if frame_id is not None and not isinstance(frame_id, (str, int)) or isinstance(frame_id, bool):
+    if (frame_id is not None and not isinstance(frame_id, (str, int))) or isinstance(
+        frame_id, bool
+    ):
         frame_id = None
     kind = body.get("type")
     if not isinstance(kind, str):

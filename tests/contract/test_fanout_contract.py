@@ -49,9 +49,7 @@ async def receive(queue: asyncio.Queue[Any], timeout: float = 5.0) -> Any:
     return await asyncio.wait_for(queue.get(), timeout)
 
 
-async def publish_until_received(
-    publisher: Fanout, push: Push, queue: asyncio.Queue[Any]
-) -> Any:
+async def publish_until_received(publisher: Fanout, push: Push, queue: asyncio.Queue[Any]) -> Any:
     """Redis SUBSCRIBE is asynchronous: publish until the subscription is live."""
     for _ in range(50):
         await asyncio.to_thread(publisher.publish, push)
@@ -73,7 +71,10 @@ def test_a_published_frame_reaches_every_subscriber_of_that_user(
             await subscriber.subscribe("alice", phone.put_nowait)
             await subscriber.subscribe("alice", laptop.put_nowait)
             push = Push(("alice",), {"type": "message", "seq": 1})
-            assert await publish_until_received(publisher, push, phone) == {"type": "message", "seq": 1}
+            assert await publish_until_received(publisher, push, phone) == {
+                "type": "message",
+                "seq": 1,
+            }
             assert (await receive(laptop))["seq"] == 1
 
     asyncio.run(scenario())

@@ -86,7 +86,7 @@ def test_commit_makes_the_events_visible_to_committed_events(harness: LogHarness
 
     log.commit(polled.partition, events, polled.offset + 1)
 
-    stored = list(log.committed_events(polled.partition))
+    stored = list(log.committed_events([polled.partition]))
     assert [(r.key, r.value, dict(r.headers)) for r in stored] == [
         (e.key, e.value, dict(e.headers)) for e in events
     ]
@@ -102,7 +102,7 @@ def test_a_failed_commit_raises_log_unavailable_and_appends_nothing(
     with pytest.raises(LogUnavailable):
         log.commit(0, [command(key, "fine"), command(key, TOO_LARGE)], 0)
 
-    assert list(log.committed_events(0)) == []
+    assert list(log.committed_events([0])) == []
 
 
 def test_after_a_failed_commit_the_partition_is_handed_back_and_its_commands_polled_again(
@@ -176,7 +176,7 @@ def test_events_a_crashed_owner_never_committed_are_never_visible(harness: LogHa
 
     log.commit(1, [command(key, "real")], 0)
 
-    assert values(list(log.committed_events(1))) == [b"real"]
+    assert values(list(log.committed_events([1]))) == [b"real"]
     feed = harness.event_feed(lambda partition: 0)
     assert values(poll_until(feed, lambda records: b"real" in values(records))) == [b"real"]
 
@@ -191,7 +191,7 @@ def test_a_previous_owner_cannot_commit_once_a_new_instance_owns_the_partition(
 
     assert zombie.try_commit() is False
     log.commit(2, [command(key, "current")], 0)
-    assert values(list(log.committed_events(2))) == [b"current"]
+    assert values(list(log.committed_events([2]))) == [b"current"]
 
 
 def test_an_event_feed_starts_each_partition_at_its_start_offset(harness: LogHarness) -> None:
@@ -200,7 +200,7 @@ def test_an_event_feed_starts_each_partition_at_its_start_offset(harness: LogHar
     for partition in range(harness.partitions):
         key = key_in(partition, harness.partitions)
         log.commit(partition, [command(key, f"p{partition}e{n}") for n in range(3)], 0)
-    stored = {p: list(log.committed_events(p)) for p in range(harness.partitions)}
+    stored = {p: list(log.committed_events([p])) for p in range(harness.partitions)}
     starts = {p: stored[p][p].offset for p in stored}  # partition p skips p events
     expected = sorted(r.value for p in stored for r in stored[p] if r.offset >= starts[p])
     feed = harness.event_feed(starts.__getitem__)

@@ -27,7 +27,9 @@ class User:
         self.http.headers["Authorization"] = f"Bearer {self.token}"
 
     def start_direct(self, peer: User) -> str:
-        answer = self.http.post("/v1/conversations", json={"kind": "direct", "peer_id": peer.user_id})
+        answer = self.http.post(
+            "/v1/conversations", json={"kind": "direct", "peer_id": peer.user_id}
+        )
         assert answer.status_code in (201, 202), answer.text
         conversation_id: str = answer.json()["conversation_id"]
         if answer.status_code == 202:
@@ -68,8 +70,8 @@ class Socket:
         self.connection.send(json.dumps(frame))
 
     def wait_for(self, matches: Callable[[Frame], bool], timeout: float = 30.0) -> Frame:
-        for index, frame in enumerate(self.backlog):
-            if matches(frame):
+        for index, waiting in enumerate(self.backlog):
+            if matches(waiting):
                 return self.backlog.pop(index)
         deadline = time.monotonic() + timeout
         while True:
@@ -77,18 +79,29 @@ class Socket:
             if remaining <= 0:
                 raise TimeoutError(f"no matching frame; backlog: {self.backlog[-5:]}")
             try:
-                frame = json.loads(self.connection.recv(timeout=remaining))
+                frame: Frame = json.loads(self.connection.recv(timeout=remaining))
             except TimeoutError:
                 continue
             if matches(frame):
                 return frame
             self.backlog.append(frame)
 
+    def message_with_seq(self, seq: int) -> Frame:
+        return self.wait_for(lambda f: f["type"] == "message" and f["seq"] == seq)
+
     def send_message(self, conversation_id: str, client_msg_id: str, body: str) -> Frame:
-        self.send_frame({"type": "send", "id": client_msg_id, "conversation_id": conversation_id,
-                         "client_msg_id": client_msg_id, "body": body})
+        self.send_frame(
+            {
+                "type": "send",
+                "id": client_msg_id,
+                "conversation_id": conversation_id,
+                "client_msg_id": client_msg_id,
+                "body": body,
+            }
+        )
         return self.wait_for(
-            lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error"))
+            lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error")
+        )
 
     def close(self) -> None:
         self._connect.__exit__(None, None, None)

@@ -46,7 +46,10 @@ class Stack:
         log = open(self.log_dir / f"{role}-{self._starts}.log", "wb")  # noqa: SIM115
         self.processes[role] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", role],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         if role in ("edge", "serve"):
             self.wait_for_edge(role)
@@ -77,7 +80,7 @@ class Stack:
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
-        for role, process in self.processes.items():
+        for _role, process in self.processes.items():
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -36,5 +36,9 @@ def test_two_users_chat_on_the_embedded_server(embedded: Stack) -> None:
     sent = alice_socket.send_message(conversation_id, "c1", "hi bob")
     assert sent["type"] == "sent"
     pushed = bob_socket.wait_for(lambda f: f["type"] == "message")
-    assert (pushed["seq"], pushed["message_id"], pushed["body"]) == (1, sent["message_id"], "hi bob")
+    assert (pushed["seq"], pushed["message_id"], pushed["body"]) == (
+        1,
+        sent["message_id"],
+        "hi bob",
+    )
     assert [m["body"] for m in bob.history(conversation_id)["messages"]] == ["hi bob"]

@@ -15,8 +15,7 @@ def test_two_users_exchange_messages_with_gapless_seq_and_history(stack: Stack) 
     assert [frame["type"] for frame in sent] == ["sent"] * 3
     message_ids = [frame["message_id"] for frame in sent]
     for socket in (alice_socket, bob_socket):
-        pushes = [socket.wait_for(lambda f, n=n: f["type"] == "message" and f["seq"] == n)
-                  for n in (1, 2, 3)]
+        pushes = [socket.message_with_seq(n) for n in (1, 2, 3)]
         assert [p["message_id"] for p in pushes] == message_ids
         assert [p["body"] for p in pushes] == ["hello 0", "hello 1", "hello 2"]
     history = bob.history(conversation_id)

@@ -85,4 +85,7 @@ def test_a_replayed_conversation_equals_the_live_one(attempts: list[tuple[str, i
         replayed = event.mutate(replayed)
     assert isinstance(replayed, Conversation)
     assert (replayed.last_seq, replayed.last_hash, replayed.recent_client_ids) == (
-        conversation.last_seq, conversation.last_hash, conversation.recent_client_ids)
+        conversation.last_seq,
+        conversation.last_hash,
+        conversation.recent_client_ids,
+    )

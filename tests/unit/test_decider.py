@@ -36,8 +36,11 @@ def test_sequences_stay_gapless_per_conversation_under_any_interleaving(
         events += state.decide(send(PAIRS[pair_index], sender_index, client, number + 1))
     for pair in PAIRS:
         conversation_id = direct_conversation_id(*pair)
-        seqs = [e.seq for e in events
-                if isinstance(e, Conversation.MessagePosted) and e.originator_id == conversation_id]
+        seqs = [
+            e.seq
+            for e in events
+            if isinstance(e, Conversation.MessagePosted) and e.originator_id == conversation_id
+        ]
         assert seqs == list(range(1, len(seqs) + 1))
 
 

@@ -41,8 +41,9 @@ def test_changing_any_body_breaks_the_chain_at_that_event(
     index = data.draw(st.integers(1, len(links) - 1))
     fields = dict(links[index].payload["fields"])
     fields["body"] = fields["body"] + "!"
-    links[index] = ChainLink({**links[index].payload, "fields": fields},
-                             links[index].prev_hash, links[index].hash)
+    links[index] = ChainLink(
+        {**links[index].payload, "fields": fields}, links[index].prev_hash, links[index].hash
+    )
     broken = first_broken_link(links)
     assert broken is not None and broken.index == index
 

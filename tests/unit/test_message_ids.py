@@ -1,3 +1,5 @@
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,7 +12,7 @@ times = st.lists(st.integers(EPOCH_MS, EPOCH_MS + 10**9), min_size=1, max_size=3
 def test_ids_of_one_worker_strictly_increase_whatever_the_clock_does(clock: list[int]) -> None:
     generator = MessageIdGenerator(worker_id=7)
     ids = [generator.next_id(now) for now in clock]
-    assert all(a < b for a, b in zip(ids, ids[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(ids))
 
 
 @given(times, times)
