@@ -21,7 +21,7 @@ from read_api.services import ApiServices
 from ws_edge.connection import SESSION_CLOSED
 from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
-from ws_edge.services import SocketServices
+from ws_edge.services import SocketLimits, SocketServices
 
 
 def utc_now() -> datetime:
@@ -60,7 +60,13 @@ def edge_services(
 
     api = ApiServices(accounts, gateway, adapters.queries, clock, close_session_sockets)
     ws = SocketServices(
-        accounts, gateway, adapters.queries, adapters.fanout, clock, settings.allowed_origins
+        accounts,
+        gateway,
+        adapters.queries,
+        adapters.fanout,
+        clock,
+        settings.allowed_origins,
+        SocketLimits(auth_timeout=settings.ws_auth_timeout_seconds),
     )
     return {"api": api, "ws": ws}
 

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
@@ -49,23 +50,28 @@ class SocketConnection:
             self._close(CLOSE_TOO_SLOW)
 
     async def run(self) -> None:
+        """Reads and writes until the client leaves or the socket must close."""
         user_id = self._session.user_id
         await self._services.fanout.subscribe(user_id, self.push)
-        tasks = [
-            asyncio.create_task(self._read_loop()),
-            asyncio.create_task(self._write_loop()),
-            asyncio.create_task(self._closing.wait()),
-        ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._until_done, self._read_loop, tasks.cancel_scope)
+                tasks.start_soon(self._until_done, self._write_loop, tasks.cancel_scope)
+                tasks.start_soon(self._until_done, self._closing.wait, tasks.cancel_scope)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self._services.fanout.unsubscribe(user_id, self.push)
-            if self._close_code is not None:
-                with contextlib.suppress(Exception):
-                    await self._websocket.close(self._close_code)
+            with anyio.CancelScope(shield=True):
+                await self._services.fanout.unsubscribe(user_id, self.push)
+                if self._close_code is not None:
+                    with contextlib.suppress(Exception):
+                        await self._websocket.close(self._close_code)
+
+    @staticmethod
+    async def _until_done(work: Callable[[], Awaitable[object]], scope: anyio.CancelScope) -> None:
+        """Runs one of the socket's loops; when any ends, they all end."""
+        try:
+            await work()
+        finally:
+            scope.cancel()
 
     def _close(self, code: int) -> None:
         if self._close_code is None:

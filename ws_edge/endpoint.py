@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from starlette.responses import JSONResponse
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -24,7 +25,7 @@ def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
 async def websocket_endpoint(websocket: WebSocket) -> None:
     services: SocketServices = websocket.state.ws
     if not origin_allowed(websocket.headers.get("origin"), services.allowed_origins):
-        await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
+        await _refuse_handshake(websocket)
         return
     await websocket.accept()
     try:
@@ -37,6 +38,15 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         {"type": "ready", "user_id": session.user_id, "session_id": session.session_id}
     )
     await SocketConnection(websocket, services, session).run()
+
+
+async def _refuse_handshake(websocket: WebSocket) -> None:
+    """HTTP 403 instead of the upgrade (cross-site WebSocket hijacking)."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        body = {"error": {"code": "forbidden", "message": "origin not allowed"}}
+        await websocket.send_denial_response(JSONResponse(body, status_code=403))
+    else:
+        await websocket.close(code=1008)  # before accept: servers answer HTTP 403
 
 
 async def _authenticate(websocket: WebSocket, services: SocketServices) -> Session | None:
