@@ -21,6 +21,7 @@ from read_api.services import ApiServices
 from ws_edge.connection import SESSION_CLOSED
 from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
+from ws_edge.registry import SocketRegistry
 from ws_edge.services import SocketLimits, SocketServices
 
 
@@ -43,7 +44,10 @@ EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapt
 
 
 def edge_services(
-    settings: Settings, adapters: EdgeAdapters, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    adapters: EdgeAdapters,
+    sockets: SocketRegistry,
+    clock: Callable[[], datetime] = utc_now,
 ) -> dict[str, Any]:
     accounts = Accounts(adapters.account_store, timedelta(seconds=settings.session_ttl_seconds))
     gateway = CommandGateway(
@@ -65,6 +69,7 @@ def edge_services(
         adapters.queries,
         adapters.fanout,
         clock,
+        sockets,
         settings.allowed_origins,
         SocketLimits(auth_timeout=settings.ws_auth_timeout_seconds),
     )
@@ -72,13 +77,18 @@ def edge_services(
 
 
 def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Starlette:
+    """The edge app; ``app.state.sockets`` lets the server close sockets on shutdown."""
+    sockets = SocketRegistry()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with adapters_factory(settings) as adapters:
-            yield edge_services(settings, adapters)
+            yield edge_services(settings, adapters, sockets)
 
-    return Starlette(
+    app = Starlette(
         routes=[*api_routes(), *ws_routes],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
+    app.state.sockets = sockets
+    return app

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ import uvicorn
 
 from infra.bootstrap import EdgeAdaptersFactory, create_app
 from infra.settings import Settings, SettingsError
+from ws_edge.registry import SocketRegistry
 
 log = logging.getLogger("chatapp")
 ROLES = ("serve", "edge", "processor", "projector", "stack")
@@ -31,9 +33,23 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+class EdgeServer(uvicorn.Server):
+    """Closes the app's sockets with 1001 (going away) before uvicorn's own
+    shutdown, which would close them with 1012."""
+
+    def __init__(self, config: uvicorn.Config, sockets: SocketRegistry) -> None:
+        super().__init__(config)
+        self._sockets = sockets
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._sockets.close_all()
+        await super().shutdown(sockets)
+
+
 def _serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
+    app = create_app(settings, factory)
     config = uvicorn.Config(
-        create_app(settings, factory),
+        app,
         host=settings.host,
         port=settings.port,
         ws="websockets",
@@ -42,7 +58,7 @@ def _serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
         log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
         access_log=False,
     )
-    uvicorn.Server(config).run()
+    EdgeServer(config, app.state.sockets).run()
 
 
 def serve(settings: Settings) -> None:

@@ -53,12 +53,14 @@ class SocketConnection:
         """Reads and writes until the client leaves or the socket must close."""
         user_id = self._session.user_id
         await self._services.fanout.subscribe(user_id, self.push)
+        self._services.sockets.add(self)
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._until_done, self._read_loop, tasks.cancel_scope)
                 tasks.start_soon(self._until_done, self._write_loop, tasks.cancel_scope)
                 tasks.start_soon(self._until_done, self._closing.wait, tasks.cancel_scope)
         finally:
+            self._services.sockets.remove(self)
             with anyio.CancelScope(shield=True):
                 await self._services.fanout.unsubscribe(user_id, self.push)
                 if self._close_code is not None:
@@ -72,6 +74,9 @@ class SocketConnection:
             await work()
         finally:
             scope.cancel()
+
+    def request_close(self, code: int) -> None:
+        self._close(code)
 
     def _close(self, code: int) -> None:
         if self._close_code is None:

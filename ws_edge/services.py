@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from commands.accounts import Accounts
 from commands.gateway import CommandGateway
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
+from ws_edge.registry import SocketRegistry
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -28,5 +29,6 @@ class SocketServices:
     queries: ConversationQueries
     fanout: FanoutSubscriber
     clock: Callable[[], datetime]
+    sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()

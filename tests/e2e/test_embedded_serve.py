@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.client import User, unique_handle
 from tests.e2e.processes import Stack
@@ -42,3 +44,12 @@ def test_two_users_chat_on_the_embedded_server(embedded: Stack) -> None:
         "hi bob",
     )
     assert [m["body"] for m in bob.history(conversation_id)["messages"]] == ["hi bob"]
+
+
+def test_server_shutdown_closes_sockets_with_1001(embedded: Stack) -> None:
+    user = User(embedded.base_url, unique_handle("carol"))
+    socket = user.socket(embedded.ws_url)
+    embedded.processes["serve"].send_signal(signal.SIGTERM)
+    with pytest.raises(ConnectionClosed) as closed:
+        socket.connection.recv(timeout=20)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
