@@ -52,7 +52,7 @@ def _serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
         app,
         host=settings.host,
         port=settings.port,
-        ws="websockets",
+        ws="websockets-sansio",
         ws_max_size=64 * 1024,
         lifespan="on",
         log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
