@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from eventsourcing.domain import DomainEvent
 
 from commands.messages import (
+    AddMembers,
     Command,
     CreateGroup,
+    RemoveMember,
+    RenameGroup,
     SendMessage,
     StartDirect,
     issued_time,
@@ -89,18 +93,23 @@ class PartitionState:
             )
         if existing is None:
             raise NotAMember(f"no conversation {conversation_id}")
-        return self._send(existing, command)
+        self._change(existing, command, at)
+        return existing
 
-    @staticmethod
-    def _send(conversation: Conversation, command: SendMessage) -> Conversation:
-        conversation.post_message(
-            command.user_id,
-            command.client_msg_id,
-            command.message_id,
-            command.body,
-            issued_time(command),
-        )
-        return conversation
+    def _change(self, conversation: Conversation, command: Command, at: datetime) -> None:
+        actor = command.user_id
+        if isinstance(command, SendMessage):
+            conversation.post_message(
+                actor, command.client_msg_id, command.message_id, command.body, at
+            )
+        elif isinstance(command, AddMembers):
+            conversation.add_members(
+                actor, list(command.member_ids), at, self._settings.max_group_size
+            )
+        elif isinstance(command, RemoveMember):
+            conversation.remove_member(actor, command.member_id, at)
+        elif isinstance(command, RenameGroup):
+            conversation.rename(actor, command.title, at)
 
     def _rejection(self, command: Command, error: DomainError) -> CommandRejected:
         conversation_id = uuid.UUID(command.conversation_id)

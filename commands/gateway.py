@@ -10,13 +10,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from commands.messages import Command, CreateGroup, SendMessage, StartDirect, encode_command
+from commands.messages import (
+    AddMembers,
+    Command,
+    CreateGroup,
+    RemoveMember,
+    RenameGroup,
+    SendMessage,
+    StartDirect,
+    encode_command,
+)
 from commands.ports import CommandPublisher, OutgoingRecord
-from domain.conversation import direct_conversation_id, validate_message
+from domain.conversation import direct_conversation_id
 from domain.errors import ConversationNotFound, InvalidCommand
 from domain.ids import MessageIdGenerator
-
-MAX_BODY_BYTES = 16 * 1024
+from domain.rules import MAX_BODY_BYTES, validate_message, validate_title
 
 
 class TooLarge(InvalidCommand):
@@ -62,6 +70,18 @@ class CommandGateway:
         members = tuple(dict.fromkeys(member_ids))
         await self._submit(CreateGroup(conversation_id, user_id, title, members, self._now()))
         return conversation_id
+
+    async def add_members(self, user_id: str, conversation_id: str, member_ids: list[str]) -> None:
+        members = tuple(dict.fromkeys(member_ids))
+        await self._submit(AddMembers(conversation_id, user_id, members, self._now()))
+
+    async def remove_member(self, user_id: str, conversation_id: str, member_id: str) -> None:
+        """Removing oneself is leaving."""
+        await self._submit(RemoveMember(conversation_id, user_id, member_id, self._now()))
+
+    async def rename_group(self, user_id: str, conversation_id: str, title: str) -> None:
+        validate_title(title)
+        await self._submit(RenameGroup(conversation_id, user_id, title, self._now()))
 
     async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
         """Returns the message id; the same one for a resend."""

@@ -39,11 +39,36 @@ class SendMessage:
     issued_at: str
 
 
-Command = StartDirect | CreateGroup | SendMessage
+@dataclass(frozen=True)
+class AddMembers:
+    conversation_id: str
+    user_id: str
+    member_ids: tuple[str, ...]
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class RemoveMember:
+    """Removes ``member_id``; when it is the actor itself, the actor leaves."""
+
+    conversation_id: str
+    user_id: str
+    member_id: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class RenameGroup:
+    conversation_id: str
+    user_id: str
+    title: str
+    issued_at: str
+
+
+Command = StartDirect | CreateGroup | SendMessage | AddMembers | RemoveMember | RenameGroup
 COMMAND_TYPES: dict[str, type[Command]] = {
-    "StartDirect": StartDirect,
-    "CreateGroup": CreateGroup,
-    "SendMessage": SendMessage,
+    command.__name__: command
+    for command in (StartDirect, CreateGroup, SendMessage, AddMembers, RemoveMember, RenameGroup)
 }
 
 
@@ -60,7 +85,7 @@ def decode_command(value: bytes) -> Command:
     try:
         body = json.loads(value)
         command_class = COMMAND_TYPES[body.pop("type")]
-        if command_class is CreateGroup:
+        if "member_ids" in body:
             body["member_ids"] = tuple(body["member_ids"])
         return command_class(**body)
     except (ValueError, KeyError, TypeError, AttributeError) as error:

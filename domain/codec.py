@@ -30,6 +30,10 @@ from domain.rejection import CommandRejected
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "ConversationStarted": Conversation.Started,
     "MessagePosted": Conversation.MessagePosted,
+    "MembersAdded": Conversation.MembersAdded,
+    "MemberRemoved": Conversation.MemberRemoved,
+    "MemberLeft": Conversation.MemberLeft,
+    "GroupRenamed": Conversation.GroupRenamed,
     "CommandRejected": CommandRejected,
 }
 _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}

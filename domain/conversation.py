@@ -3,49 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import ConversationExists, InvalidCommand, NotAMember
-from domain.hashchain import GENESIS_HASH, link_hash
+from domain.errors import (
+    ConversationNotFound,
+    InvalidCommand,
+    NotAllowed,
+    NotAMember,
+)
+from domain.hashchain import GENESIS_HASH, chain_payload, link_hash
+from domain.rules import validate_message, validate_title
 
 DIRECT = "direct"
 GROUP = "group"
 ADMIN = "admin"
 MEMBER = "member"
 
-MAX_BODY_BYTES = 16 * 1024
-MAX_CLIENT_MSG_ID_LENGTH = 128
 DEDUPE_WINDOW_PER_SENDER = 1000
 DEFAULT_MAX_GROUP_SIZE = 1000
 
 _DIRECT_NAMESPACE = uuid.UUID("6f1c3c1e-5d0b-4c4e-9a59-2f0c8c3c1d11")
-_NOT_CHAINED = frozenset({"timestamp", "originator_topic", "prev_hash", "hash"})
 
 
 def direct_conversation_id(user_a: str, user_b: str) -> uuid.UUID:
     """The one id of the direct conversation between two users, in either order."""
     first, second = sorted((user_a, user_b))
     return uuid.uuid5(_DIRECT_NAMESPACE, f"direct:{first}|{second}")
-
-
-def chain_payload(
-    event_type: str, conversation_id: str, version: int, state: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The part of an event that the hash chain covers."""
-    fields = {k: v for k, v in state.items() if k not in _NOT_CHAINED}
-    fields.pop("originator_id", None)
-    fields.pop("originator_version", None)
-    return {
-        "type": event_type,
-        "conversation_id": conversation_id,
-        "version": version,
-        "fields": fields,
-    }
 
 
 @dataclass(frozen=True)
@@ -81,6 +68,54 @@ class Conversation(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             cast(Conversation, aggregate).apply_message_posted(self)
+
+    class MembersAdded(Aggregate.Event):
+        user_ids: list[str]
+        added_by: str
+        at_seq: int
+        prev_hash: str
+        hash: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            conversation = cast(Conversation, aggregate)
+            for user_id in self.user_ids:
+                conversation.members[user_id] = MEMBER
+            conversation.last_hash = self.hash
+
+    class MemberRemoved(Aggregate.Event):
+        user_id: str
+        removed_by: str
+        prev_hash: str
+        hash: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            conversation = cast(Conversation, aggregate)
+            conversation.members.pop(self.user_id, None)
+            conversation.last_hash = self.hash
+
+    class MemberLeft(Aggregate.Event):
+        user_id: str
+        new_admin: str | None
+        prev_hash: str
+        hash: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            conversation = cast(Conversation, aggregate)
+            conversation.members.pop(self.user_id, None)
+            if self.new_admin is not None:
+                conversation.members[self.new_admin] = ADMIN
+            conversation.last_hash = self.hash
+
+    class GroupRenamed(Aggregate.Event):
+        title: str
+        renamed_by: str
+        prev_hash: str
+        hash: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            conversation = cast(Conversation, aggregate)
+            conversation.title = self.title
+            conversation.last_hash = self.hash
 
     def __init__(
         self,
@@ -120,9 +155,7 @@ class Conversation(Aggregate):
         at: datetime,
         max_members: int = DEFAULT_MAX_GROUP_SIZE,
     ) -> Conversation:
-        title = title.strip()
-        if not title or len(title) > 200:
-            raise InvalidCommand("a group title has 1 to 200 characters")
+        title = validate_title(title)
         members = {user: MEMBER for user in member_ids if user != creator}
         members[creator] = ADMIN
         if len(members) > max_members:
@@ -155,10 +188,6 @@ class Conversation(Aggregate):
             hash=link_hash(GENESIS_HASH, payload),
             **fields,
         )
-
-    @staticmethod
-    def refuse_restart(conversation_id: uuid.UUID) -> None:
-        raise ConversationExists(f"conversation {conversation_id} exists already")
 
     # -- messages ---------------------------------------------------------
 
@@ -196,7 +225,55 @@ class Conversation(Aggregate):
         if len(window) > DEDUPE_WINDOW_PER_SENDER:
             del window[next(iter(window))]
 
+    # -- group membership -------------------------------------------------
+
+    def add_members(
+        self, actor: str, user_ids: list[str], at: datetime, max_members: int
+    ) -> list[str]:
+        """Adds who is not in yet; returns them (nothing happens if none)."""
+        self._require_admin_of_group(actor)
+        new = [user for user in dict.fromkeys(user_ids) if user not in self.members]
+        if len(self.members) + len(new) > max_members:
+            raise InvalidCommand(f"a group has at most {max_members} members")
+        if new:
+            fields = {"user_ids": new, "added_by": actor, "at_seq": self.last_seq}
+            self._trigger_chained(self.MembersAdded, at, fields)
+        return new
+
+    def remove_member(self, actor: str, user_id: str, at: datetime) -> None:
+        if actor == user_id:
+            self.leave(actor, at)
+            return
+        self._require_admin_of_group(actor)
+        if user_id not in self.members:
+            raise ConversationNotFound(f"{user_id} is not in this group")
+        self._trigger_chained(self.MemberRemoved, at, {"user_id": user_id, "removed_by": actor})
+
+    def leave(self, actor: str, at: datetime) -> None:
+        self.require_member(actor)
+        self._require_group()
+        remaining = [user for user in self.members if user != actor]
+        admins_left = [user for user in remaining if self.members[user] == ADMIN]
+        new_admin = remaining[0] if remaining and not admins_left else None
+        self._trigger_chained(self.MemberLeft, at, {"user_id": actor, "new_admin": new_admin})
+
+    def rename(self, actor: str, title: str, at: datetime) -> None:
+        self._require_admin_of_group(actor)
+        title = validate_title(title)
+        if title != self.title:
+            self._trigger_chained(self.GroupRenamed, at, {"title": title, "renamed_by": actor})
+
     # -- rules ------------------------------------------------------------
+
+    def _require_group(self) -> None:
+        if self.kind != GROUP:
+            raise NotAllowed("a direct conversation has no membership changes")
+
+    def _require_admin_of_group(self, actor: str) -> None:
+        self.require_member(actor)
+        self._require_group()
+        if self.members[actor] != ADMIN:
+            raise NotAllowed("only an admin of the group can do that")
 
     def is_member(self, user_id: str) -> bool:
         return user_id in self.members
@@ -216,12 +293,3 @@ class Conversation(Aggregate):
             hash=link_hash(self.last_hash, payload),
             **fields,
         )
-
-
-def validate_message(client_msg_id: str, body: str) -> None:
-    if not client_msg_id or len(client_msg_id) > MAX_CLIENT_MSG_ID_LENGTH:
-        raise InvalidCommand(f"client_msg_id has 1 to {MAX_CLIENT_MSG_ID_LENGTH} characters")
-    if not body:
-        raise InvalidCommand("a message body cannot be empty")
-    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-        raise InvalidCommand(f"a message body has at most {MAX_BODY_BYTES} bytes")

@@ -27,7 +27,3 @@ class InvalidCommand(DomainError):
     """The command is malformed for this conversation."""
 
     code = "bad_request"
-
-
-class ConversationExists(DomainError):
-    code = "conflict"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+_NOT_CHAINED = frozenset({"timestamp", "originator_topic", "prev_hash", "hash"})
 
 
 def canonical_json(payload: Mapping[str, Any]) -> bytes:
@@ -28,6 +29,21 @@ def link_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:
     digest.update(prev_hash.encode("ascii"))
     digest.update(canonical_json(payload))
     return digest.hexdigest()
+
+
+def chain_payload(
+    event_type: str, conversation_id: str, version: int, state: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The part of an event that the hash chain covers."""
+    fields = {k: v for k, v in state.items() if k not in _NOT_CHAINED}
+    fields.pop("originator_id", None)
+    fields.pop("originator_version", None)
+    return {
+        "type": event_type,
+        "conversation_id": conversation_id,
+        "version": version,
+        "fields": fields,
+    }
 
 
 @dataclass(frozen=True)

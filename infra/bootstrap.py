@@ -62,7 +62,14 @@ def edge_services(
         frame = {"type": SESSION_CLOSED, "session_id": session.session_id}
         await adapters.fanout.broadcast(session.user_id, frame)
 
-    api = ApiServices(accounts, gateway, adapters.queries, clock, close_session_sockets)
+    api = ApiServices(
+        accounts,
+        gateway,
+        adapters.queries,
+        clock,
+        close_session_sockets,
+        max_group_size=settings.max_group_size,
+    )
     ws = SocketServices(
         accounts,
         gateway,

@@ -3,6 +3,7 @@ committed, the pushes go to the fan-out (best effort: clients sync)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import singledispatchmethod
 from typing import Any
 
@@ -11,7 +12,7 @@ from eventsourcing.projection import Projection
 
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
-from projections.frames import message_frame, rejected_frame
+from projections.frames import conversation_frame, message_frame, rejected_frame
 from projections.ports import ChatView, Fanout, Push
 
 
@@ -30,13 +31,32 @@ class ChatProjection(Projection[Any]):
     @process_event.register
     def _(self, domain_event: Conversation.Started, tracking: Tracking) -> None:
         conversation = self.chat_view.conversation_started(domain_event, tracking)
-        frame = {"type": "conversation", "conversation": conversation}
-        self.fanout.publish(Push(tuple(domain_event.members), frame))
+        self.fanout.publish(Push(tuple(domain_event.members), conversation_frame(conversation)))
 
     @process_event.register
     def _(self, domain_event: Conversation.MessagePosted, tracking: Tracking) -> None:
         members = self.chat_view.message_posted(domain_event, tracking)
         self.fanout.publish(Push(tuple(members), message_frame(domain_event)))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MembersAdded, tracking: Tracking) -> None:
+        self._push_conversations(self.chat_view.members_added(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MemberRemoved, tracking: Tracking) -> None:
+        self._push_conversations(self.chat_view.member_removed(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MemberLeft, tracking: Tracking) -> None:
+        self._push_conversations(self.chat_view.member_left(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.GroupRenamed, tracking: Tracking) -> None:
+        self._push_conversations(self.chat_view.group_renamed(domain_event, tracking))
+
+    def _push_conversations(self, per_user: Mapping[str, Mapping[str, Any]]) -> None:
+        for user_id, conversation in per_user.items():
+            self.fanout.publish(Push((user_id,), conversation_frame(conversation)))
 
     @process_event.register
     def _(self, domain_event: CommandRejected, tracking: Tracking) -> None:

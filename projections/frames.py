@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain.conversation import Conversation
@@ -22,6 +23,10 @@ def message_object(event: Conversation.MessagePosted) -> dict[str, Any]:
 
 def message_frame(event: Conversation.MessagePosted) -> dict[str, Any]:
     return {"type": "message", **message_object(event)}
+
+
+def conversation_frame(conversation: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "conversation", "conversation": dict(conversation)}
 
 
 def rejected_frame(event: CommandRejected) -> dict[str, Any]:

@@ -54,6 +54,35 @@ class ChatView(Protocol):
         """Returns the members who should see the message."""
         ...
 
+    def members_added(
+        self, event: Conversation.MembersAdded, tracking: Tracking
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """New members get the read watermark the conversation had (``at_seq``),
+        so older messages are history, not unread. Returns, per member after
+        the change, the conversation object as that member sees it."""
+        ...
+
+    def member_removed(
+        self, event: Conversation.MemberRemoved, tracking: Tracking
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """Deletes the membership (the user can no longer read it). Returns the
+        conversation object per remaining member, and for the removed user the
+        object as the remaining members see it (their id no longer in
+        ``member_ids``) with ``unread_count`` 0."""
+        ...
+
+    def member_left(
+        self, event: Conversation.MemberLeft, tracking: Tracking
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """As member_removed; ``new_admin``, if set, becomes admin."""
+        ...
+
+    def group_renamed(
+        self, event: Conversation.GroupRenamed, tracking: Tracking
+    ) -> Mapping[str, Mapping[str, Any]]:
+        """Returns the conversation object per member."""
+        ...
+
     def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None: ...
 
     def skip(self, tracking: Tracking) -> None:

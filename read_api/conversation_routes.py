@@ -8,11 +8,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.queries import DEFAULT_PAGE, MAX_PAGE
+from read_api import membership_routes
 from read_api.errors import ApiError
 from read_api.requests import json_object, query_int, services, session_of, string_field
 
@@ -32,9 +33,7 @@ async def create_conversation(request: Request) -> Response:
             conversation_id = await api.gateway.start_direct(session.user_id, peer_id)
         elif kind == "group":
             title = string_field(body, "title")
-            member_ids = body.get("member_ids", [])
-            if not isinstance(member_ids, list) or not all(isinstance(m, str) for m in member_ids):
-                raise ApiError("bad_request", "member_ids must be a list of user ids", 422)
+            member_ids = await _group_members(request, body, session.user_id)
             conversation_id = await api.gateway.create_group(session.user_id, title, member_ids)
         else:
             raise ApiError("bad_request", 'kind must be "direct" or "group"', 422)
@@ -44,6 +43,20 @@ async def create_conversation(request: Request) -> Response:
         raise ApiError("unavailable", "the log did not acknowledge; try again") from None
     visible = await _wait_until_visible(request, conversation_id, session.user_id)
     return JSONResponse({"conversation_id": conversation_id}, 201 if visible else 202)
+
+
+async def _group_members(request: Request, body: dict[str, Any], creator: str) -> list[str]:
+    api = services(request)
+    member_ids = body.get("member_ids", [])
+    if not isinstance(member_ids, list) or not all(isinstance(m, str) for m in member_ids):
+        raise ApiError("bad_request", "member_ids must be a list of user ids", 422)
+    unique = [m for m in dict.fromkeys(member_ids) if m != creator]
+    if len(unique) + 1 > api.max_group_size:
+        raise ApiError("bad_request", f"a group has at most {api.max_group_size} members", 422)
+    for member_id in unique:
+        if await api.accounts.user(member_id) is None:
+            raise ApiError("not_found", f"no such user: {member_id[:64]}")
+    return unique
 
 
 async def _wait_until_visible(request: Request, conversation_id: str, user_id: str) -> bool:
@@ -113,10 +126,12 @@ async def post_message(request: Request) -> Response:
     return JSONResponse({"message_id": str(message_id)}, 202)
 
 
-routes = [
+routes: list[BaseRoute] = [
     Route("/v1/conversations", create_conversation, methods=["POST"]),
     Route("/v1/conversations", list_conversations, methods=["GET"]),
     Route("/v1/conversations/{conversation_id}", get_conversation, methods=["GET"]),
     Route("/v1/conversations/{conversation_id}/messages", list_messages, methods=["GET"]),
     Route("/v1/conversations/{conversation_id}/messages", post_message, methods=["POST"]),
 ]
+
+routes += membership_routes.routes

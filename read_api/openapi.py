@@ -11,6 +11,7 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 _STATUS_TEXT = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     409: "conflict",
     413: "too_large",
@@ -147,6 +148,33 @@ PATHS: dict[str, Any] = {
             {200: _json({"$ref": "#/components/schemas/Conversation"}, "found")},
             (404,),
             params=[_CID],
+        ),
+        "patch": _op(
+            "Rename a group (admins only)",
+            {202: _json(_obj(["status"], status=_STR), "accepted")},
+            (400, 403, 404, 413, 422, 503),
+            _obj(["title"], title={"type": "string", "minLength": 1, "maxLength": 200}),
+            params=[_CID],
+        ),
+    },
+    "/v1/conversations/{conversation_id}/members": {
+        "post": _op(
+            "Add members to a group (admins only)",
+            {202: _json(_obj(["status"], status=_STR), "accepted")},
+            (400, 403, 404, 413, 422, 503),
+            _obj(
+                ["user_ids"],
+                user_ids={"type": "array", "items": _STR, "minItems": 1, "maxItems": 1000},
+            ),
+            params=[_CID],
+        ),
+    },
+    "/v1/conversations/{conversation_id}/members/{user_id}": {
+        "delete": _op(
+            "Remove a member (admins), or leave (the member itself)",
+            {202: _json(_obj(["status"], status=_STR), "accepted")},
+            (403, 404, 503),
+            params=[_CID, {"name": "user_id", "in": "path", "required": True, "schema": _STR}],
         ),
     },
     "/v1/conversations/{conversation_id}/messages": {

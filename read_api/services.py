@@ -19,3 +19,4 @@ class ApiServices:
     clock: Callable[[], datetime]
     on_logout: Callable[[Session], Awaitable[None]]
     visibility_timeout: float = 3.0
+    max_group_size: int = 1000

@@ -36,6 +36,30 @@ class User:
             self.wait_until_visible(conversation_id)
         return conversation_id
 
+    def create_group(self, title: str, members: list[User]) -> str:
+        body = {"kind": "group", "title": title, "member_ids": [m.user_id for m in members]}
+        answer = self.http.post("/v1/conversations", json=body)
+        assert answer.status_code in (201, 202), answer.text
+        conversation_id: str = answer.json()["conversation_id"]
+        self.wait_until_visible(conversation_id)
+        return conversation_id
+
+    def remove_member(self, conversation_id: str, member: User) -> None:
+        path = f"/v1/conversations/{conversation_id}/members/{member.user_id}"
+        answer = self.http.delete(path)
+        assert answer.status_code == 202, answer.text
+
+    def add_members(self, conversation_id: str, members: list[User]) -> None:
+        path = f"/v1/conversations/{conversation_id}/members"
+        answer = self.http.post(path, json={"user_ids": [m.user_id for m in members]})
+        assert answer.status_code == 202, answer.text
+
+    def inbox(self) -> list[Frame]:
+        answer = self.http.get("/v1/conversations")
+        assert answer.status_code == 200, answer.text
+        conversations: list[Frame] = answer.json()["conversations"]
+        return conversations
+
     def wait_until_visible(self, conversation_id: str, timeout: float = 60.0) -> None:
         """202 means accepted but not yet projected: poll until it is."""
         deadline = time.monotonic() + timeout
@@ -85,6 +109,14 @@ class Socket:
             if matches(frame):
                 return frame
             self.backlog.append(frame)
+
+    def sync(self, cursors: dict[str, int]) -> list[Frame]:
+        """Every frame up to and including ``synced``."""
+        self.send_frame({"type": "sync", "id": "sync", "cursors": cursors})
+        frames: list[Frame] = []
+        while not frames or frames[-1]["type"] != "synced":
+            frames.append(self.wait_for(lambda f: f["type"] in ("message", "synced")))
+        return frames
 
     def message_with_seq(self, seq: int) -> Frame:
         return self.wait_for(lambda f: f["type"] == "message" and f["seq"] == seq)

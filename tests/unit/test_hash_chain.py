@@ -4,8 +4,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.conversation import Conversation, chain_payload
-from domain.hashchain import ChainLink, first_broken_link
+from domain.conversation import Conversation
+from domain.hashchain import ChainLink, chain_payload, first_broken_link
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
