@@ -14,13 +14,15 @@ from commands.messages import (
     AddMembers,
     Command,
     CreateGroup,
+    MarkDelivered,
+    MarkRead,
     RemoveMember,
     RenameGroup,
     SendMessage,
     StartDirect,
     issued_time,
 )
-from domain.conversation import DEFAULT_MAX_GROUP_SIZE, Conversation
+from domain.conversation import DEFAULT_MAX_GROUP_SIZE, Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.rejection import CommandRejected
 
@@ -48,7 +50,7 @@ class PartitionState:
             self.apply(event)
 
     def apply(self, event: DomainEvent) -> None:
-        if not isinstance(event, Conversation.Event):
+        if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
         mutated = event.mutate(current)
@@ -110,6 +112,10 @@ class PartitionState:
             conversation.remove_member(actor, command.member_id, at)
         elif isinstance(command, RenameGroup):
             conversation.rename(actor, command.title, at)
+        elif isinstance(command, MarkDelivered):
+            conversation.mark_delivered(actor, command.up_to_seq, at)
+        elif isinstance(command, MarkRead):
+            conversation.mark_read(actor, command.up_to_seq, at)
 
     def _rejection(self, command: Command, error: DomainError) -> CommandRejected:
         conversation_id = uuid.UUID(command.conversation_id)

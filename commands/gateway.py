@@ -14,6 +14,8 @@ from commands.messages import (
     AddMembers,
     Command,
     CreateGroup,
+    MarkDelivered,
+    MarkRead,
     RemoveMember,
     RenameGroup,
     SendMessage,
@@ -82,6 +84,13 @@ class CommandGateway:
     async def rename_group(self, user_id: str, conversation_id: str, title: str) -> None:
         validate_title(title)
         await self._submit(RenameGroup(conversation_id, user_id, title, self._now()))
+
+    async def mark(self, user_id: str, conversation_id: str, kind: str, up_to_seq: int) -> None:
+        """Reports a delivered or read watermark (``kind``: "delivered" or "read")."""
+        if not await self._membership.is_member(conversation_id, user_id):
+            raise ConversationNotFound("no such conversation")
+        receipt = MarkRead if kind == "read" else MarkDelivered
+        await self._submit(receipt(conversation_id, user_id, up_to_seq, self._now()))
 
     async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
         """Returns the message id; the same one for a resend."""

@@ -65,10 +65,44 @@ class RenameGroup:
     issued_at: str
 
 
-Command = StartDirect | CreateGroup | SendMessage | AddMembers | RemoveMember | RenameGroup
+@dataclass(frozen=True)
+class MarkDelivered:
+    conversation_id: str
+    user_id: str
+    up_to_seq: int
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    conversation_id: str
+    user_id: str
+    up_to_seq: int
+    issued_at: str
+
+
+Command = (
+    StartDirect
+    | CreateGroup
+    | SendMessage
+    | AddMembers
+    | RemoveMember
+    | RenameGroup
+    | MarkDelivered
+    | MarkRead
+)
 COMMAND_TYPES: dict[str, type[Command]] = {
     command.__name__: command
-    for command in (StartDirect, CreateGroup, SendMessage, AddMembers, RemoveMember, RenameGroup)
+    for command in (
+        StartDirect,
+        CreateGroup,
+        SendMessage,
+        AddMembers,
+        RemoveMember,
+        RenameGroup,
+        MarkDelivered,
+        MarkRead,
+    )
 }
 
 

@@ -34,6 +34,8 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "MemberRemoved": Conversation.MemberRemoved,
     "MemberLeft": Conversation.MemberLeft,
     "GroupRenamed": Conversation.GroupRenamed,
+    "MessagesDelivered": Conversation.MessagesDelivered,
+    "MessagesRead": Conversation.MessagesRead,
     "CommandRejected": CommandRejected,
 }
 _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeGuard
 
 from eventsourcing.domain import Aggregate
 
+from domain import conversation_events as events
 from domain.errors import (
     ConversationNotFound,
     InvalidCommand,
@@ -29,6 +30,11 @@ DEFAULT_MAX_GROUP_SIZE = 1000
 _DIRECT_NAMESPACE = uuid.UUID("6f1c3c1e-5d0b-4c4e-9a59-2f0c8c3c1d11")
 
 
+def is_conversation_event(event: object) -> TypeGuard[Aggregate.Event]:
+    """Events that change a Conversation (not CommandRejected and the like)."""
+    return isinstance(event, Aggregate.Event)
+
+
 def direct_conversation_id(user_a: str, user_b: str) -> uuid.UUID:
     """The one id of the direct conversation between two users, in either order."""
     first, second = sorted((user_a, user_b))
@@ -47,75 +53,14 @@ class PostedMessage:
 class Conversation(Aggregate):
     """A direct or group conversation, decided one command at a time."""
 
-    class Started(Aggregate.Created):
-        kind: str
-        title: str | None
-        members: dict[str, str]
-        started_by: str
-        started_at: str
-        prev_hash: str
-        hash: str
-
-    class MessagePosted(Aggregate.Event):
-        seq: int
-        message_id: int
-        sender: str
-        body: str
-        client_msg_id: str
-        sent_at: str
-        prev_hash: str
-        hash: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            cast(Conversation, aggregate).apply_message_posted(self)
-
-    class MembersAdded(Aggregate.Event):
-        user_ids: list[str]
-        added_by: str
-        at_seq: int
-        prev_hash: str
-        hash: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            conversation = cast(Conversation, aggregate)
-            for user_id in self.user_ids:
-                conversation.members[user_id] = MEMBER
-            conversation.last_hash = self.hash
-
-    class MemberRemoved(Aggregate.Event):
-        user_id: str
-        removed_by: str
-        prev_hash: str
-        hash: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            conversation = cast(Conversation, aggregate)
-            conversation.members.pop(self.user_id, None)
-            conversation.last_hash = self.hash
-
-    class MemberLeft(Aggregate.Event):
-        user_id: str
-        new_admin: str | None
-        prev_hash: str
-        hash: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            conversation = cast(Conversation, aggregate)
-            conversation.members.pop(self.user_id, None)
-            if self.new_admin is not None:
-                conversation.members[self.new_admin] = ADMIN
-            conversation.last_hash = self.hash
-
-    class GroupRenamed(Aggregate.Event):
-        title: str
-        renamed_by: str
-        prev_hash: str
-        hash: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            conversation = cast(Conversation, aggregate)
-            conversation.title = self.title
-            conversation.last_hash = self.hash
+    Started = events.Started
+    MessagePosted = events.MessagePosted
+    MembersAdded = events.MembersAdded
+    MemberRemoved = events.MemberRemoved
+    MemberLeft = events.MemberLeft
+    GroupRenamed = events.GroupRenamed
+    MessagesDelivered = events.MessagesDelivered
+    MessagesRead = events.MessagesRead
 
     def __init__(
         self,
@@ -134,6 +79,29 @@ class Conversation(Aggregate):
         self.last_seq = 0
         self.last_hash = hash
         self.recent_client_ids: dict[str, dict[str, tuple[int, int]]] = {}
+        self.delivered: dict[str, int] = dict.fromkeys(members, 0)
+        self.read: dict[str, int] = dict.fromkeys(members, 0)
+
+    def when(self, event: events.ChainedEvent) -> None:
+        """Applies one event to the state (on decision and on replay alike)."""
+        if isinstance(event, events.MessagePosted):
+            self._posted(event)
+        elif isinstance(event, events.MembersAdded):
+            for user_id in event.user_ids:
+                self.members[user_id] = MEMBER
+                self.delivered[user_id] = self.read[user_id] = event.at_seq
+        elif isinstance(event, (events.MemberRemoved, events.MemberLeft)):
+            for watermarks in (self.members, self.delivered, self.read):
+                watermarks.pop(event.user_id, None)
+            if isinstance(event, events.MemberLeft) and event.new_admin is not None:
+                self.members[event.new_admin] = ADMIN
+        elif isinstance(event, events.GroupRenamed):
+            self.title = event.title
+        elif isinstance(event, events.MessagesRead):
+            self.read[event.user_id] = event.up_to_seq
+            self.delivered[event.user_id] = max(self.delivered[event.user_id], event.up_to_seq)
+        elif isinstance(event, events.MessagesDelivered):
+            self.delivered[event.user_id] = event.up_to_seq
 
     # -- creation ---------------------------------------------------------
 
@@ -217,13 +185,34 @@ class Conversation(Aggregate):
         self._trigger_chained(self.MessagePosted, at, fields)
         return PostedMessage(message_id=message_id, seq=self.last_seq, is_new=True)
 
-    def apply_message_posted(self, event: MessagePosted) -> None:
+    def _posted(self, event: events.MessagePosted) -> None:
         self.last_seq = event.seq
-        self.last_hash = event.hash
         window = self.recent_client_ids.setdefault(event.sender, {})
         window[event.client_msg_id] = (event.message_id, event.seq)
         if len(window) > DEDUPE_WINDOW_PER_SENDER:
             del window[next(iter(window))]
+
+    # -- receipts ---------------------------------------------------------
+
+    def mark_delivered(self, user_id: str, up_to_seq: int, at: datetime) -> bool:
+        """Moves the member's delivered watermark forward; False if it would
+        not move (an old or repeated report changes nothing)."""
+        self.require_member(user_id)
+        up_to_seq = min(up_to_seq, self.last_seq)
+        if up_to_seq <= self.delivered[user_id]:
+            return False
+        fields = {"user_id": user_id, "up_to_seq": up_to_seq}
+        self._trigger_chained(self.MessagesDelivered, at, fields)
+        return True
+
+    def mark_read(self, user_id: str, up_to_seq: int, at: datetime) -> bool:
+        """Moves the member's read watermark forward (read implies delivered)."""
+        self.require_member(user_id)
+        up_to_seq = min(up_to_seq, self.last_seq)
+        if up_to_seq <= self.read[user_id]:
+            return False
+        self._trigger_chained(self.MessagesRead, at, {"user_id": user_id, "up_to_seq": up_to_seq})
+        return True
 
     # -- group membership -------------------------------------------------
 

@@ -7,109 +7,34 @@ tracking recorder's lock, and readers get copies, never live state.
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 
-from domain.conversation import Conversation
+from domain.conversation import ADMIN, MEMBER, Conversation
 from domain.rejection import CommandRejected
+from infra.memory_conversation import ConversationState, MemberState, event_time, utc
 from projections.frames import message_object
 from projections.ports import AlreadyProjected
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
 
-
-def event_time(text: str) -> datetime:
-    """An event's ISO 8601 time as an aware UTC datetime (naive means UTC)."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _seq(message: Mapping[str, Any]) -> int:
-    seq: int = message["seq"]
-    return seq
-
-
-@dataclass
-class _Member:
-    role: str
-    delivered_seq: int = 0
-    read_seq: int = 0
-
-
-@dataclass
-class _Conversation:
-    conversation_id: str
-    kind: str
-    title: str | None
-    started_by: str
-    created_at: datetime
-    members: dict[str, _Member]
-    updated_at: datetime
-    last_seq: int = 0
-    messages: list[dict[str, Any]] = field(default_factory=list)  # ascending seq
-
-    def add_message(self, message: dict[str, Any], sent_at: datetime) -> None:
-        seq = _seq(message)
-        index = bisect.bisect_left(self.messages, seq, key=_seq)
-        if index < len(self.messages) and _seq(self.messages[index]) == seq:
-            return
-        self.messages.insert(index, message)
-        if seq > self.last_seq:
-            self.last_seq = seq
-            self.updated_at = sent_at
-
-    def unread_count(self, user_id: str) -> int:
-        member = self.members.get(user_id)
-        read_seq = member.read_seq if member else 0
-        start = bisect.bisect_right(self.messages, read_seq, key=_seq)
-        return sum(1 for message in self.messages[start:] if message["sender_id"] != user_id)
-
-    def last_message(self) -> dict[str, Any] | None:
-        if not self.messages or _seq(self.messages[-1]) != self.last_seq:
-            return None
-        return dict(self.messages[-1])
-
-    def page(
-        self, after_seq: int | None, before_seq: int | None, limit: int
-    ) -> list[dict[str, Any]]:
-        """After ``after_seq``: the first ``limit``; otherwise the last ``limit``."""
-        start = 0 if after_seq is None else bisect.bisect_right(self.messages, after_seq, key=_seq)
-        end = len(self.messages)
-        if before_seq is not None:
-            end = bisect.bisect_left(self.messages, before_seq, key=_seq)
-        window = self.messages[start:end]
-        chosen = window[:limit] if after_seq is not None else window[max(len(window) - limit, 0) :]
-        return [dict(message) for message in chosen]
-
-    def as_seen_by(self, user_id: str) -> dict[str, Any]:
-        member_ids = sorted(self.members)
-        return {
-            "conversation_id": self.conversation_id,
-            "kind": self.kind,
-            "title": self.title,
-            "member_ids": member_ids,
-            "members": [{"user_id": m, "role": self.members[m].role} for m in member_ids],
-            "last_seq": self.last_seq,
-            "unread_count": self.unread_count(user_id),
-            "last_message": self.last_message(),
-            "updated_at": self.updated_at.isoformat(),
-        }
+PerMember = Mapping[str, Mapping[str, Any]]
 
 
 class InMemoryChatView(POPOTrackingRecorder):
-    """ChatView in process memory, with eventsourcing's POPO tracking."""
+    """ChatView in process memory, with eventsourcing's POPO tracking.
+
+    Membership changes and renames move ``updated_at`` to the event's time
+    (never back), so the inbox shows the change; PostgresChatView agrees.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self._conversations: dict[str, _Conversation] = {}
+        self._conversations: dict[str, ConversationState] = {}
         self._by_user: defaultdict[str, set[str]] = defaultdict(set)
 
     # -- ChatView ---------------------------------------------------------
@@ -122,7 +47,7 @@ class InMemoryChatView(POPOTrackingRecorder):
             conversation_id = str(event.originator_id)
             conversation = self._conversations.get(conversation_id)
             if conversation is None:
-                conversation = _new_conversation(event)
+                conversation = ConversationState.started(event)
                 self._conversations[conversation_id] = conversation
                 for user_id in conversation.members:
                     self._by_user[user_id].add(conversation_id)
@@ -145,6 +70,36 @@ class InMemoryChatView(POPOTrackingRecorder):
             self._insert_tracking(tracking)
             return member_ids
 
+    def members_added(self, event: Conversation.MembersAdded, tracking: Tracking) -> PerMember:
+        def add(conversation: ConversationState) -> None:
+            for user_id in event.user_ids:
+                if user_id not in conversation.members:
+                    conversation.members[user_id] = MemberState(MEMBER, event.at_seq, event.at_seq)
+                    self._by_user[user_id].add(conversation.conversation_id)
+
+        return self._change(event, tracking, add)
+
+    def member_removed(self, event: Conversation.MemberRemoved, tracking: Tracking) -> PerMember:
+        def remove(conversation: ConversationState) -> None:
+            self._drop_member(conversation, event.user_id)
+
+        return self._change(event, tracking, remove, gone=event.user_id)
+
+    def member_left(self, event: Conversation.MemberLeft, tracking: Tracking) -> PerMember:
+        def leave(conversation: ConversationState) -> None:
+            self._drop_member(conversation, event.user_id)
+            new_admin = conversation.members.get(event.new_admin or "")
+            if new_admin is not None:
+                new_admin.role = ADMIN
+
+        return self._change(event, tracking, leave, gone=event.user_id)
+
+    def group_renamed(self, event: Conversation.GroupRenamed, tracking: Tracking) -> PerMember:
+        def rename(conversation: ConversationState) -> None:
+            conversation.title = event.title
+
+        return self._change(event, tracking, rename)
+
     def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None:
         self.skip(tracking)
 
@@ -152,6 +107,30 @@ class InMemoryChatView(POPOTrackingRecorder):
         with self._database_lock:
             self._check_new(tracking)
             self._insert_tracking(tracking)
+
+    def _change(
+        self,
+        event: DomainEvent,
+        tracking: Tracking,
+        change: Callable[[ConversationState], None],
+        gone: str | None = None,
+    ) -> PerMember:
+        """Applies a membership or title change; an unknown conversation
+        only records the position."""
+        with self._database_lock:
+            self._check_new(tracking)
+            conversation = self._conversations.get(str(event.originator_id))
+            seen: PerMember = {}
+            if conversation is not None:
+                change(conversation)
+                conversation.touch(utc(event.timestamp))
+                seen = conversation.per_member(gone)
+            self._insert_tracking(tracking)
+            return seen
+
+    def _drop_member(self, conversation: ConversationState, user_id: str) -> None:
+        conversation.members.pop(user_id, None)
+        self._by_user[user_id].discard(conversation.conversation_id)
 
     def _check_new(self, tracking: Tracking) -> None:
         try:
@@ -188,19 +167,6 @@ class InMemoryChatView(POPOTrackingRecorder):
                 return MessagePage(messages=[], last_seq=0)
             messages = conversation.page(after_seq, before_seq, limit)
             return MessagePage(messages=messages, last_seq=conversation.last_seq)
-
-
-def _new_conversation(event: Conversation.Started) -> _Conversation:
-    started_at = event_time(event.started_at)
-    return _Conversation(
-        conversation_id=str(event.originator_id),
-        kind=event.kind,
-        title=event.title,
-        started_by=event.started_by,
-        created_at=started_at,
-        members={user_id: _Member(role) for user_id, role in event.members.items()},
-        updated_at=started_at,
-    )
 
 
 class InMemoryQueries:

@@ -106,12 +106,12 @@ class PostgresQueries:
     async def conversation(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
         params = {"user_id": user_id, "conversation_id": conversation_id, "limit": 1}
         rows = await self._fetch(self._conversation, params)
-        return _conversation_object(rows[0]) if rows else None
+        return conversation_object(rows[0]) if rows else None
 
     async def inbox(self, user_id: str, limit: int) -> list[dict[str, Any]]:
         params = {"user_id": user_id, "limit": max(limit, 0)}
         rows = await self._fetch(self._inbox, params)
-        return [_conversation_object(row) for row in rows]
+        return [conversation_object(row) for row in rows]
 
     async def messages(
         self,
@@ -163,7 +163,7 @@ def _message_object(row: DictRow) -> dict[str, Any]:
     }
 
 
-def _conversation_object(row: DictRow) -> dict[str, Any]:
+def conversation_object(row: DictRow) -> dict[str, Any]:
     member_ids: list[str] = row["member_ids"]
     roles: list[str] = row["roles"]
     return {

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import retry
@@ -19,14 +20,22 @@ from psycopg import Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 
-from domain.conversation import Conversation
+from domain.conversation import ADMIN, MEMBER, Conversation
 from domain.rejection import CommandRejected
+from infra.pg_membership import (
+    ADD_MEMBERS,
+    PER_MEMBER,
+    REMOVE_MEMBER,
+    RENAME,
+    per_member_objects,
+)
 from projections.ports import AlreadyProjected
 
 TRACKING_TABLE = "chat_tracking"
 MIGRATION_NAME = "__migration__"
 
 T = TypeVar("T")
+PerMember = Mapping[str, Mapping[str, Any]]
 
 _START = """
 WITH conversation AS (
@@ -94,6 +103,10 @@ class PostgresChatView(PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
         self._start = _in_schema(_START, datastore.schema)
         self._post = _in_schema(_POST, datastore.schema)
+        self._add_members = _in_schema(ADD_MEMBERS, datastore.schema)
+        self._remove_member = _in_schema(REMOVE_MEMBER, datastore.schema)
+        self._rename = _in_schema(RENAME, datastore.schema)
+        self._per_member = _in_schema(PER_MEMBER, datastore.schema)
 
     @classmethod
     def from_dsn(cls, dsn: str, schema: str, *, pool_size: int = 1) -> PostgresChatView:
@@ -152,11 +165,59 @@ class PostgresChatView(PostgresTrackingRecorder):
         member_ids: list[str] = self._write(tracking, post)
         return member_ids
 
+    def members_added(self, event: Conversation.MembersAdded, tracking: Tracking) -> PerMember:
+        params = {
+            **_change_params(event),
+            "user_ids": list(event.user_ids),
+            "role": MEMBER,
+            "at_seq": event.at_seq,
+        }
+        return self._change(tracking, self._add_members, params)
+
+    def member_removed(self, event: Conversation.MemberRemoved, tracking: Tracking) -> PerMember:
+        params = {
+            **_change_params(event),
+            "user_id": event.user_id,
+            "new_admin": None,
+            "admin_role": ADMIN,
+        }
+        return self._change(tracking, self._remove_member, params, gone=event.user_id)
+
+    def member_left(self, event: Conversation.MemberLeft, tracking: Tracking) -> PerMember:
+        params = {
+            **_change_params(event),
+            "user_id": event.user_id,
+            "new_admin": event.new_admin,
+            "admin_role": ADMIN,
+        }
+        return self._change(tracking, self._remove_member, params, gone=event.user_id)
+
+    def group_renamed(self, event: Conversation.GroupRenamed, tracking: Tracking) -> PerMember:
+        params = {**_change_params(event), "title": event.title}
+        return self._change(tracking, self._rename, params)
+
     def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None:
         self.skip(tracking)
 
     def skip(self, tracking: Tracking) -> None:
         self._write(tracking, lambda curs: None)
+
+    def _change(
+        self,
+        tracking: Tracking,
+        statement: sql.Composed,
+        params: dict[str, Any],
+        gone: str | None = None,
+    ) -> PerMember:
+        """One membership or title change, then every member's object (one query)."""
+
+        def change(curs: Cursor[DictRow]) -> PerMember:
+            curs.execute(statement, params)
+            curs.execute(self._per_member, params)
+            return per_member_objects(curs.fetchall(), gone)
+
+        per_member: PerMember = self._write(tracking, change)
+        return per_member
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _write(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
@@ -171,6 +232,15 @@ class PostgresChatView(PostgresTrackingRecorder):
 
 def _in_schema(text: LiteralString, schema: str) -> sql.Composed:
     return sql.SQL(text).format(s=sql.Identifier(schema))
+
+
+def _change_params(event: DomainEvent) -> dict[str, Any]:
+    """What every membership or title change needs: which conversation, when."""
+    return {"conversation_id": str(event.originator_id), "at": _utc(event.timestamp)}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _started_object(event: Conversation.Started, members: list[tuple[str, str]]) -> dict[str, Any]:

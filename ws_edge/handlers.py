@@ -26,10 +26,17 @@ class FrameHandlers:
             "send": self._send,
             "ping": self._ping,
             "sync": self._sync,
+            "delivered": self._receipt,
+            "read": self._receipt,
         }.get(frame.type)
         if handler is None:
             raise BadFrame(f"unknown frame type {frame.type[:40]!r}", frame.id)
-        await handler(frame)
+        try:
+            await handler(frame)
+        except DomainError as error:
+            raise BadFrame(str(error), frame.id, error.code) from None
+        except LogUnavailable:
+            raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
 
     async def _ping(self, frame: Frame) -> None:
         self._push(_reply("pong", frame))
@@ -40,14 +47,9 @@ class FrameHandlers:
         body = frame.body.get("body")
         if not isinstance(body, str):
             raise BadFrame("body must be a string", frame.id)
-        try:
-            message_id = await self._services.gateway.send(
-                self._session.user_id, conversation_id, client_msg_id, body
-            )
-        except DomainError as error:
-            raise BadFrame(str(error), frame.id, error.code) from None
-        except LogUnavailable:
-            raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
+        message_id = await self._services.gateway.send(
+            self._session.user_id, conversation_id, client_msg_id, body
+        )
         self._push(
             _reply(
                 "sent",
@@ -57,6 +59,14 @@ class FrameHandlers:
                 message_id=str(message_id),
             )
         )
+
+    async def _receipt(self, frame: Frame) -> None:
+        conversation_id = frame.text("conversation_id")
+        up_to_seq = frame.seq("up_to_seq")
+        await self._services.gateway.mark(
+            self._session.user_id, conversation_id, frame.type, up_to_seq
+        )
+        self._push(_reply("ok", frame))
 
     async def _sync(self, frame: Frame) -> None:
         queries = self._services.queries

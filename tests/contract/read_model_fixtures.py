@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,9 +32,13 @@ from projections.ports import ChatView
 from projections.queries import ConversationQueries
 
 T = TypeVar("T")
+E = TypeVar("E")
 TOPIC = "chat.events.p0"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 FIRST_MESSAGE_ID = 2**62 + 12345  # needs a 64-bit column
+
+
+BACKENDS = ["memory", "postgres"]
 
 
 def at(minutes: int) -> datetime:
@@ -106,6 +110,29 @@ class Backend:
         self._cleanups.append(lambda: self.runner.run(close()))
 
 
+def open_backend(kind: str, dsn: str) -> Iterator[Backend]:
+    """For a fixture: ``yield from open_backend(request.param, postgres_dsn)``."""
+    backend = Backend(kind, dsn)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+def inbox(models: ReadModels, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    return models.ask(lambda q: q.inbox(user_id, limit))
+
+
+def seqs(models: ReadModels, conversation_id: str, **cursor: int) -> list[int]:
+    page = models.ask(lambda q: q.messages(conversation_id, **cursor))
+    return [message["seq"] for message in page.messages]
+
+
+def seen_by(models: ReadModels, conversation: Conversation, user_id: str) -> dict[str, Any] | None:
+    """The conversation object as ``user_id`` queries it."""
+    return models.ask(lambda q: q.conversation(str(conversation.id), user_id))
+
+
 class Feed:
     """Events from real aggregates, projected at consecutive positions."""
 
@@ -155,6 +182,30 @@ class Feed:
         assert isinstance(event, Conversation.MessagePosted)
         return event
 
+    def add(
+        self, conversation: Conversation, actor: str, user_ids: list[str], minutes: int = 2
+    ) -> Conversation.MembersAdded:
+        conversation.add_members(actor, user_ids, at(minutes), max_members=1000)
+        return self._project_last(conversation, Conversation.MembersAdded)
+
+    def remove(
+        self, conversation: Conversation, actor: str, user_id: str, minutes: int = 2
+    ) -> Conversation.MemberRemoved:
+        conversation.remove_member(actor, user_id, at(minutes))
+        return self._project_last(conversation, Conversation.MemberRemoved)
+
+    def leave(
+        self, conversation: Conversation, user_id: str, minutes: int = 2
+    ) -> Conversation.MemberLeft:
+        conversation.leave(user_id, at(minutes))
+        return self._project_last(conversation, Conversation.MemberLeft)
+
+    def rename(
+        self, conversation: Conversation, actor: str, title: str, minutes: int = 2
+    ) -> Conversation.GroupRenamed:
+        conversation.rename(actor, title, at(minutes))
+        return self._project_last(conversation, Conversation.GroupRenamed)
+
     def skip(self) -> Tracking:
         tracking = self.next_position()
         self.view.skip(tracking)
@@ -179,6 +230,12 @@ class Feed:
         for event, tracking in self.history:
             project(view, event, tracking)
 
+    def _project_last(self, conversation: Conversation, kind: type[E]) -> E:
+        event = conversation.collect_events()[-1]
+        assert isinstance(event, kind)
+        self._project(event)
+        return event
+
     def _project(self, event: Any) -> Tracking:
         tracking = self.next_position()
         project(self.view, event, tracking)
@@ -192,6 +249,14 @@ def project(view: ChatView, event: Any, tracking: Tracking) -> Any:
         return view.conversation_started(event, tracking)
     if isinstance(event, Conversation.MessagePosted):
         return view.message_posted(event, tracking)
+    if isinstance(event, Conversation.MembersAdded):
+        return view.members_added(event, tracking)
+    if isinstance(event, Conversation.MemberRemoved):
+        return view.member_removed(event, tracking)
+    if isinstance(event, Conversation.MemberLeft):
+        return view.member_left(event, tracking)
+    if isinstance(event, Conversation.GroupRenamed):
+        return view.group_renamed(event, tracking)
     if isinstance(event, CommandRejected):
         return view.command_rejected(event, tracking)
     return view.skip(tracking)

@@ -1,41 +1,37 @@
-"""Read models and accounts: the in-memory and PostgreSQL adapters behave alike.
+"""Read models: the in-memory and PostgreSQL adapters answer queries alike.
 
 Every test runs against both adapters; the PostgreSQL ones get a fresh
-schema in the test database, dropped afterwards.
+schema in the test database, dropped afterwards. Membership changes are in
+test_membership_contract.py, tracking and rebuilds in
+test_view_tracking_contract.py, accounts in test_accounts_contract.py.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from eventsourcing.persistence import Tracking
 
-from commands.accounts import AccountStore, Session, User
 from domain.conversation import Conversation
-from infra.pg_schema import create_schema, drop_schema
-from infra.pg_view import PostgresChatView
 from projections.frames import message_object
-from projections.ports import AlreadyProjected
-from projections.queries import ConversationQueries
 from tests.contract.read_model_fixtures import (
+    BACKENDS,
     TOPIC,
     Backend,
     Feed,
     ReadModels,
     at,
-    fresh_schema_name,
+    inbox,
+    open_backend,
+    seqs,
 )
 
 
-@pytest.fixture(params=["memory", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, postgres_dsn: str) -> Iterator[Backend]:
-    backend = Backend(request.param, postgres_dsn)
-    yield backend
-    backend.close()
+    yield from open_backend(request.param, postgres_dsn)
 
 
 @pytest.fixture
@@ -46,20 +42,6 @@ def models(backend: Backend) -> ReadModels:
 @pytest.fixture
 def feed(models: ReadModels) -> Feed:
     return Feed(models.view)
-
-
-@pytest.fixture
-def accounts(backend: Backend) -> AccountStore:
-    return backend.account_store()
-
-
-def inbox(models: ReadModels, user_id: str, limit: int = 50) -> list[dict[str, object]]:
-    return models.ask(lambda q: q.inbox(user_id, limit))
-
-
-def seqs(models: ReadModels, conversation_id: str, **cursor: int) -> list[int]:
-    page = models.ask(lambda q: q.messages(conversation_id, **cursor))
-    return [message["seq"] for message in page.messages]
 
 
 # -- conversations ------------------------------------------------------------
@@ -268,214 +250,3 @@ def test_a_page_never_holds_more_than_200_messages(models: ReadModels, feed: Fee
 def test_messages_of_an_unknown_conversation_are_an_empty_page(models: ReadModels) -> None:
     page = models.ask(lambda q: q.messages("no-such-conversation"))
     assert (list(page.messages), page.last_seq) == ([], 0)
-
-
-# -- tracking -----------------------------------------------------------------
-
-
-def test_a_repeated_position_raises_already_projected(models: ReadModels, feed: Feed) -> None:
-    conversation = feed.group("ann", ["bob"])
-    posted = feed.post(conversation, "ann")
-    with pytest.raises(AlreadyProjected):
-        models.view.message_posted(posted, feed.history[-1][1])
-
-
-def test_a_redelivered_message_is_not_duplicated(models: ReadModels, feed: Feed) -> None:
-    conversation = feed.group("ann", ["bob"])
-    posted = feed.post(conversation, "ann")
-    with pytest.raises(AlreadyProjected):
-        models.view.message_posted(posted, feed.history[-1][1])
-    assert seqs(models, str(conversation.id)) == [1]
-    assert inbox(models, "bob")[0]["unread_count"] == 1
-
-
-def test_the_same_message_at_a_later_position_is_stored_once(
-    models: ReadModels, feed: Feed
-) -> None:
-    conversation = feed.group("ann", ["bob"])
-    posted = feed.post(conversation, "ann")
-    models.view.message_posted(posted, feed.next_position())
-    assert seqs(models, str(conversation.id)) == [1]
-
-
-def test_a_new_message_at_an_old_position_writes_nothing(models: ReadModels, feed: Feed) -> None:
-    conversation = feed.group("ann", ["bob"])
-    old_position = feed.history[-1][1]
-    with pytest.raises(AlreadyProjected):
-        models.view.message_posted(feed.message(conversation, "ann"), old_position)
-    assert seqs(models, str(conversation.id)) == []
-
-
-def test_a_new_conversation_at_an_old_position_writes_nothing(
-    models: ReadModels, feed: Feed
-) -> None:
-    feed.skip()
-    other = Feed(models.view)
-    with pytest.raises(AlreadyProjected):
-        other.group("eve", ["mal"])
-    assert inbox(models, "eve") == []
-
-
-def test_max_tracking_id_is_none_before_any_position(models: ReadModels) -> None:
-    assert models.view.max_tracking_id(TOPIC) is None
-
-
-def test_max_tracking_id_follows_the_positions(models: ReadModels) -> None:
-    for offset in (0, 4, 9):
-        models.view.skip(Tracking(TOPIC, offset))
-    assert models.view.max_tracking_id(TOPIC) == 9
-
-
-def test_max_tracking_id_is_kept_per_partition(models: ReadModels) -> None:
-    models.view.skip(Tracking("chat.events.p1", 7))
-    models.view.skip(Tracking("chat.events.p2", 3))
-    assert models.view.max_tracking_id("chat.events.p1") == 7
-
-
-def test_skip_records_only_the_position(models: ReadModels, feed: Feed) -> None:
-    conversation = feed.group("ann", ["bob"])
-    before = models.ask(lambda q: q.conversation(str(conversation.id), "ann"))
-    skipped = feed.skip()
-    assert models.view.max_tracking_id(TOPIC) == skipped.notification_id
-    assert models.ask(lambda q: q.conversation(str(conversation.id), "ann")) == before
-
-
-def test_command_rejected_records_only_the_position(models: ReadModels, feed: Feed) -> None:
-    conversation = feed.group("ann", ["bob"])
-    before = inbox(models, "ann") + inbox(models, "eve")
-    rejected = feed.reject(conversation, "eve")
-    assert models.view.max_tracking_id(TOPIC) == rejected.notification_id
-    assert inbox(models, "ann") + inbox(models, "eve") == before
-
-
-def test_a_rebuild_gives_identical_query_results(
-    backend: Backend, models: ReadModels, feed: Feed
-) -> None:
-    first = feed.group("ann", ["bob", "cat"], minutes=0)
-    second = feed.direct("ann", "dan", minutes=1)
-    for minute, sender in enumerate(["ann", "bob", "cat", "ann"], start=2):
-        feed.post(first, sender, minutes=minute)
-    feed.post(second, "dan", minutes=7)
-    feed.skip()
-    feed.reject(first, "eve")
-    rebuilt = backend.read_models()
-    feed.replay_into(rebuilt.view)
-    assert _everything(rebuilt, feed) == _everything(models, feed)
-
-
-# -- schema -------------------------------------------------------------------
-
-
-def test_schema_creation_is_safe_when_several_processes_start_at_once(
-    postgres_dsn: str,
-) -> None:
-    schema = fresh_schema_name()
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-
-    def create() -> None:
-        start.wait()
-        try:
-            create_schema(postgres_dsn, schema)
-        except BaseException as error:  # collected for the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=create) for _ in range(4)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
-    finally:
-        drop_schema(postgres_dsn, schema)
-
-
-def test_creating_the_schema_again_keeps_the_tracking(postgres_dsn: str) -> None:
-    schema = fresh_schema_name()
-    create_schema(postgres_dsn, schema)
-    view = PostgresChatView.from_dsn(postgres_dsn, schema)
-    try:
-        view.skip(Tracking(TOPIC, 41))
-        create_schema(postgres_dsn, schema)
-        assert view.max_tracking_id(TOPIC) == 41
-    finally:
-        view.close()
-        drop_schema(postgres_dsn, schema)
-
-
-# -- accounts -----------------------------------------------------------------
-
-ANN = User("u-ann", "ann", "Ann A.")
-SESSION = Session("s-1", "u-ann", at(60 * 24))
-
-
-def test_an_added_user_is_found_by_handle_with_its_password_hash(
-    backend: Backend, accounts: AccountStore
-) -> None:
-    assert backend.run(accounts.add_user(ANN, "hash-1")) is True
-    assert backend.run(accounts.user_by_handle("ann")) == (ANN, "hash-1")
-
-
-def test_an_added_user_is_found_by_id(backend: Backend, accounts: AccountStore) -> None:
-    backend.run(accounts.add_user(ANN, "hash-1"))
-    assert backend.run(accounts.user_by_id("u-ann")) == ANN
-
-
-def test_a_taken_handle_is_refused_and_the_first_user_kept(
-    backend: Backend, accounts: AccountStore
-) -> None:
-    backend.run(accounts.add_user(ANN, "hash-1"))
-    assert backend.run(accounts.add_user(User("u-other", "ann", "Other"), "hash-2")) is False
-    assert backend.run(accounts.user_by_handle("ann")) == (ANN, "hash-1")
-    assert backend.run(accounts.user_by_id("u-other")) is None
-
-
-def test_an_unknown_handle_is_none(backend: Backend, accounts: AccountStore) -> None:
-    assert backend.run(accounts.user_by_handle("nobody")) is None
-
-
-def test_an_unknown_user_id_is_none(backend: Backend, accounts: AccountStore) -> None:
-    backend.run(accounts.add_user(ANN, "hash-1"))
-    assert backend.run(accounts.user_by_id("u-nobody")) is None
-
-
-def test_an_added_session_is_found_by_its_token_hash(
-    backend: Backend, accounts: AccountStore
-) -> None:
-    backend.run(accounts.add_session("token-hash-1", SESSION))
-    found = backend.run(accounts.session("token-hash-1"))
-    assert found == SESSION
-    assert found is not None and found.expires_at.utcoffset() == timedelta(0)
-
-
-def test_an_unknown_session_is_none(backend: Backend, accounts: AccountStore) -> None:
-    backend.run(accounts.add_session("token-hash-1", SESSION))
-    assert backend.run(accounts.session("token-hash-2")) is None
-
-
-def test_a_removed_session_is_returned_and_gone(backend: Backend, accounts: AccountStore) -> None:
-    backend.run(accounts.add_session("token-hash-1", SESSION))
-    assert backend.run(accounts.remove_session("token-hash-1")) == SESSION
-    assert backend.run(accounts.session("token-hash-1")) is None
-
-
-def test_removing_an_unknown_session_returns_none(backend: Backend, accounts: AccountStore) -> None:
-    assert backend.run(accounts.remove_session("token-hash-9")) is None
-
-
-# -- helpers ------------------------------------------------------------------
-
-
-def _everything(models: ReadModels, feed: Feed) -> object:
-    async def collect(q: ConversationQueries) -> object:
-        ids = sorted({str(event.originator_id) for event, _ in feed.history if event})
-        users = ["ann", "bob", "cat", "dan", "eve"]
-        return (
-            [await q.inbox(user, 50) for user in users],
-            [await q.conversation(cid, user) for cid in ids for user in users],
-            [await q.messages(cid, limit=200) for cid in ids],
-            models.view.max_tracking_id(TOPIC),
-        )
-
-    return models.ask(collect)

@@ -1,0 +1,126 @@
+"""One conversation's read-model state in memory: members with roles and
+watermarks, messages by seq, and the conversation object of PROTOCOL.md as
+a given user sees it. Not thread-safe: InMemoryChatView holds the lock."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.conversation import Conversation
+
+
+def event_time(text: str) -> datetime:
+    """An event's ISO 8601 time as an aware UTC datetime (naive means UTC)."""
+    return utc(datetime.fromisoformat(text))
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware UTC datetime (naive means UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _seq(message: Mapping[str, Any]) -> int:
+    seq: int = message["seq"]
+    return seq
+
+
+@dataclass
+class MemberState:
+    role: str
+    delivered_seq: int = 0
+    read_seq: int = 0
+
+
+@dataclass
+class ConversationState:
+    conversation_id: str
+    kind: str
+    title: str | None
+    started_by: str
+    created_at: datetime
+    members: dict[str, MemberState]
+    updated_at: datetime
+    last_seq: int = 0
+    messages: list[dict[str, Any]] = field(default_factory=list)  # ascending seq
+
+    @classmethod
+    def started(cls, event: Conversation.Started) -> ConversationState:
+        started_at = event_time(event.started_at)
+        return cls(
+            conversation_id=str(event.originator_id),
+            kind=event.kind,
+            title=event.title,
+            started_by=event.started_by,
+            created_at=started_at,
+            members={user_id: MemberState(role) for user_id, role in event.members.items()},
+            updated_at=started_at,
+        )
+
+    def add_message(self, message: dict[str, Any], sent_at: datetime) -> None:
+        seq = _seq(message)
+        index = bisect.bisect_left(self.messages, seq, key=_seq)
+        if index < len(self.messages) and _seq(self.messages[index]) == seq:
+            return
+        self.messages.insert(index, message)
+        if seq > self.last_seq:
+            self.last_seq = seq
+            self.updated_at = sent_at
+
+    def touch(self, moment: datetime) -> None:
+        """A membership change or rename is activity too; never goes back."""
+        self.updated_at = max(self.updated_at, moment)
+
+    def unread_count(self, user_id: str) -> int:
+        member = self.members.get(user_id)
+        read_seq = member.read_seq if member else 0
+        start = bisect.bisect_right(self.messages, read_seq, key=_seq)
+        return sum(1 for message in self.messages[start:] if message["sender_id"] != user_id)
+
+    def last_message(self) -> dict[str, Any] | None:
+        if not self.messages or _seq(self.messages[-1]) != self.last_seq:
+            return None
+        return dict(self.messages[-1])
+
+    def page(
+        self, after_seq: int | None, before_seq: int | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """After ``after_seq``: the first ``limit``; otherwise the last ``limit``."""
+        start = 0 if after_seq is None else bisect.bisect_right(self.messages, after_seq, key=_seq)
+        end = len(self.messages)
+        if before_seq is not None:
+            end = bisect.bisect_left(self.messages, before_seq, key=_seq)
+        window = self.messages[start:end]
+        chosen = window[:limit] if after_seq is not None else window[max(len(window) - limit, 0) :]
+        return [dict(message) for message in chosen]
+
+    def as_seen_by(self, user_id: str) -> dict[str, Any]:
+        return self.with_unread_count(self.unread_count(user_id))
+
+    def with_unread_count(self, unread_count: int) -> dict[str, Any]:
+        """The conversation object with the given unread count."""
+        member_ids = sorted(self.members)
+        return {
+            "conversation_id": self.conversation_id,
+            "kind": self.kind,
+            "title": self.title,
+            "member_ids": member_ids,
+            "members": [{"user_id": m, "role": self.members[m].role} for m in member_ids],
+            "last_seq": self.last_seq,
+            "unread_count": unread_count,
+            "last_message": self.last_message(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+    def per_member(self, gone: str | None = None) -> dict[str, dict[str, Any]]:
+        """The object as each member sees it, and for ``gone`` (who just left
+        or was removed) the object the others see, with unread_count 0."""
+        seen = {user_id: self.as_seen_by(user_id) for user_id in sorted(self.members)}
+        if gone is not None:
+            seen[gone] = self.with_unread_count(0)
+        return seen
