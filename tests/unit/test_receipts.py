@@ -48,7 +48,9 @@ def test_a_non_member_cannot_report_receipts() -> None:
 def test_watermarks_only_move_forward_and_read_never_passes_delivered(
     reports: list[tuple[bool, int]],
 ) -> None:
-    conversation = chat_with(10)
+    conversation = Conversation.start_direct("alice", "bob", AT)
+    for number in range(10):
+        conversation.post_message("alice", f"c{number}", number + 1, "hi", AT)
     previous = (0, 0)
     for is_read, seq in reports:
         if is_read:
