@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any, TypeAlias, TypeGuard
 
 from eventsourcing.domain import Aggregate
 
@@ -53,14 +53,14 @@ class PostedMessage:
 class Conversation(Aggregate):
     """A direct or group conversation, decided one command at a time."""
 
-    Started = events.Started
-    MessagePosted = events.MessagePosted
-    MembersAdded = events.MembersAdded
-    MemberRemoved = events.MemberRemoved
-    MemberLeft = events.MemberLeft
-    GroupRenamed = events.GroupRenamed
-    MessagesDelivered = events.MessagesDelivered
-    MessagesRead = events.MessagesRead
+    Started: TypeAlias = events.Started
+    MessagePosted: TypeAlias = events.MessagePosted
+    MembersAdded: TypeAlias = events.MembersAdded
+    MemberRemoved: TypeAlias = events.MemberRemoved
+    MemberLeft: TypeAlias = events.MemberLeft
+    GroupRenamed: TypeAlias = events.GroupRenamed
+    MessagesDelivered: TypeAlias = events.MessagesDelivered
+    MessagesRead: TypeAlias = events.MessagesRead
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from eventsourcing.persistence import Tracking
 
 from commands.ports import LogRecord
 from domain.conversation import Conversation
+from domain.presence import PresenceChanged
 from domain.rejection import CommandRejected
 
 
@@ -94,3 +95,20 @@ class Fanout(Protocol):
     """Publishes a frame to each user's channel; best effort."""
 
     def publish(self, push: Push) -> None: ...
+
+
+class PresenceView(Protocol):
+    """Presence state per user, with the chat.presence offset per partition,
+    written together. Monotonic: an older change never replaces a newer one."""
+
+    def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
+        """True if the user's state changed (then contacts are told)."""
+        ...
+
+    def start_offset(self, partition: int) -> int: ...
+
+
+class ContactDirectory(Protocol):
+    def contacts(self, user_id: str) -> Sequence[str]:
+        """Everyone who shares a conversation with the user, each once."""
+        ...

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from domain.presence import PresenceState
+
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 
@@ -42,3 +44,11 @@ class ConversationQueries(Protocol):
         ``limit`` just before it; neither: the latest ``limit``. Always
         ascending. The caller has checked membership."""
         ...
+
+
+class PresenceReader(Protocol):
+    async def presence(self, user_id: str) -> PresenceState | None: ...
+
+
+class Contacts(Protocol):
+    async def shares_conversation(self, user_id: str, other_id: str) -> bool: ...

@@ -1,0 +1,98 @@
+"""The edge's side of presence: socket leases and PresenceChanged events.
+
+Each open socket holds a lease that its heartbeat renews. The first lease of
+a user makes them online, releasing the last makes them offline; a sweeper
+turns users whose leases all expired (a dead edge) offline. Only changes of
+state go on the log; heartbeats only renew leases.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from commands.ports import CommandPublisher, OutgoingRecord
+from domain.presence import OFFLINE, ONLINE, PresenceChanged, encode_presence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExpiredUser:
+    user_id: str
+    last_seen: datetime  # the last heartbeat of its last lease
+
+
+class PresenceLeases(Protocol):
+    async def acquire(self, user_id: str, lease_id: str, now: datetime, ttl: float) -> bool:
+        """Takes or renews a lease until ``now + ttl``; True if the user had no
+        live lease before (came online)."""
+        ...
+
+    async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
+        """Drops a lease; True if no live lease is left (went offline)."""
+        ...
+
+    async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
+        """Removes users whose leases all expired; each is returned once, to
+        one caller, even with several sweepers."""
+        ...
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    lease_ttl: float = 60.0
+
+    @property
+    def heartbeat_interval(self) -> float:
+        return self.lease_ttl / 3
+
+
+class PresenceService:
+    def __init__(
+        self,
+        leases: PresenceLeases,
+        publisher: CommandPublisher,
+        clock: Callable[[], datetime],
+        settings: PresenceSettings | None = None,
+    ) -> None:
+        self._leases = leases
+        self._publisher = publisher
+        self._clock = clock
+        self.settings = settings or PresenceSettings()
+
+    async def connected(self, user_id: str, lease_id: str) -> None:
+        now = self._clock()
+        if await self._leases.acquire(user_id, lease_id, now, self.settings.lease_ttl):
+            await self._publish(PresenceChanged(user_id, ONLINE, _iso(now)))
+
+    async def heartbeat(self, user_id: str, lease_id: str) -> None:
+        """Renews the socket's lease (if a sweeper took it, the user is back)."""
+        await self.connected(user_id, lease_id)
+
+    async def disconnected(self, user_id: str, lease_id: str) -> None:
+        now = self._clock()
+        if await self._leases.release(user_id, lease_id, now):
+            await self._publish(PresenceChanged(user_id, OFFLINE, _iso(now)))
+
+    async def sweep(self, limit: int = 500) -> int:
+        """Turns users of dead edges offline; returns how many."""
+        expired = await self._leases.sweep(self._clock(), self.settings.lease_ttl, limit)
+        for user in expired:
+            await self._publish(PresenceChanged(user.user_id, OFFLINE, _iso(user.last_seen)))
+        return len(expired)
+
+    async def _publish(self, change: PresenceChanged) -> None:
+        record = OutgoingRecord(
+            key=change.user_id,
+            value=encode_presence(change),
+            headers={"event_type": "PresenceChanged", "schema_version": "1"},
+        )
+        await self._publisher.publish(record)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

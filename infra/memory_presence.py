@@ -1,0 +1,74 @@
+"""In-memory presence: socket leases (edge) and the presence view (projector)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from commands.presence import ExpiredUser
+from domain.presence import PresenceChanged, PresenceState, newer
+
+
+class InMemoryPresenceLeases:
+    def __init__(self) -> None:
+        self._leases: dict[str, dict[str, datetime]] = {}
+
+    def _live(self, user_id: str, now: datetime) -> dict[str, datetime]:
+        leases = self._leases.get(user_id, {})
+        return {lease: until for lease, until in leases.items() if until > now}
+
+    async def acquire(self, user_id: str, lease_id: str, now: datetime, ttl: float) -> bool:
+        live = self._live(user_id, now)
+        came_online = not live
+        live[lease_id] = now + timedelta(seconds=ttl)
+        self._leases[user_id] = live
+        return came_online
+
+    async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
+        leases = self._leases.get(user_id, {})
+        if leases.pop(lease_id, None) is None:
+            return False
+        live = self._live(user_id, now)
+        if live:
+            self._leases[user_id] = live
+            return False
+        self._leases.pop(user_id, None)
+        return True
+
+    async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
+        expired: list[ExpiredUser] = []
+        for user_id, leases in list(self._leases.items()):
+            if len(expired) >= limit:
+                break
+            if all(until <= now for until in leases.values()):
+                last_heartbeat = max(leases.values()) - timedelta(seconds=ttl)
+                expired.append(ExpiredUser(user_id, last_heartbeat))
+                del self._leases[user_id]
+        return expired
+
+
+class InMemoryPresenceView:
+    """Presence state per user and the log offset per partition, applied together."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[str, PresenceState] = {}
+        self._offsets: dict[int, int] = {}
+
+    def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
+        with self._lock:
+            if self._offsets.get(partition, -1) >= offset:
+                return False
+            self._offsets[partition] = offset
+            if not newer(self._states.get(change.user_id), change):
+                return False
+            self._states[change.user_id] = PresenceState(change.status, change.at)
+            return True
+
+    def start_offset(self, partition: int) -> int:
+        with self._lock:
+            return self._offsets.get(partition, -1) + 1
+
+    async def presence(self, user_id: str) -> PresenceState | None:
+        with self._lock:
+            return self._states.get(user_id)

@@ -1,0 +1,160 @@
+"""Presence in Redis: socket leases (edge, async) and the presence view
+(projector, sync), each change one atomic Lua script.
+
+Keys: ``<p>presence:leases:<user>`` (zset lease -> expiry ms),
+``<p>presence:users`` (zset user -> latest lease expiry ms, for the sweeper),
+``<p>presence:state:<user>`` (hash status, since, since_us) and
+``<p>presence:offset:<partition>`` (last applied chat.presence offset).
+The sweeper touches per-user keys it finds in the users zset, so these
+scripts need one Redis (or hash-tagged keys) rather than a cluster-wide spread.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+from commands.presence import ExpiredUser
+from domain.presence import PresenceChanged, PresenceState
+
+ACQUIRE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('ZADD', KEYS[2], latest[2], ARGV[4])
+if before == 0 then return 1 end
+return 0
+"""
+
+RELEASE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  return 1
+end
+local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('ZADD', KEYS[2], latest[2], ARGV[3])
+return 0
+"""
+
+SWEEP = """
+local users = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local out = {}
+for _, user in ipairs(users) do
+  local key = ARGV[3] .. user
+  local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  local last = tonumber(ARGV[1])
+  if #latest > 0 then last = tonumber(latest[2]) end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
+  if redis.call('ZCARD', key) == 0 then
+    redis.call('ZREM', KEYS[1], user)
+    table.insert(out, user)
+    table.insert(out, tostring(last))
+  else
+    local live = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    redis.call('ZADD', KEYS[1], live[2], user)
+  end
+end
+return out
+"""
+
+APPLY = """
+local done = redis.call('GET', KEYS[2])
+if done and tonumber(done) >= tonumber(ARGV[4]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[4])
+local current = redis.call('HMGET', KEYS[1], 'since_us', 'status')
+if current[1] then
+  local was, now = tonumber(current[1]), tonumber(ARGV[3])
+  if now < was then return 0 end
+  if now == was and not (ARGV[1] == 'offline' and current[2] == 'online') then return 0 end
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'since', ARGV[2], 'since_us', ARGV[3])
+return 1
+"""
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+class RedisPresenceLeases:
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._acquire: Any = client.register_script(ACQUIRE)
+        self._release: Any = client.register_script(RELEASE)
+        self._sweep: Any = client.register_script(SWEEP)
+
+    def _keys(self, user_id: str) -> list[str]:
+        return [f"{self._prefix}presence:leases:{user_id}", f"{self._prefix}presence:users"]
+
+    async def acquire(self, user_id: str, lease_id: str, now: datetime, ttl: float) -> bool:
+        expiry = _ms(now) + int(ttl * 1000)
+        args = [lease_id, _ms(now), expiry, user_id]
+        return bool(await self._acquire(keys=self._keys(user_id), args=args))
+
+    async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
+        args = [lease_id, _ms(now), user_id]
+        return bool(await self._release(keys=self._keys(user_id), args=args))
+
+    async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
+        keys = [f"{self._prefix}presence:users"]
+        args = [_ms(now), limit, f"{self._prefix}presence:leases:"]
+        flat = await self._sweep(keys=keys, args=args)
+        expired = []
+        for user, expiry in zip(flat[::2], flat[1::2], strict=True):
+            last_seen_ms = int(expiry) - int(ttl * 1000)
+            expired.append(
+                ExpiredUser(_text(user), datetime.fromtimestamp(last_seen_ms / 1000, UTC))
+            )
+        return expired
+
+
+class RedisPresenceView:
+    """The projector's presence view (sync client)."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._apply: Any = client.register_script(APPLY)
+
+    def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
+        keys = [
+            f"{self._prefix}presence:state:{change.user_id}",
+            f"{self._prefix}presence:offset:{partition}",
+        ]
+        args = [change.status, change.at, _micros(change.moment), offset]
+        return bool(self._apply(keys=keys, args=args))
+
+    def start_offset(self, partition: int) -> int:
+        done = self._client.get(f"{self._prefix}presence:offset:{partition}")
+        return 0 if done is None else int(_text(done)) + 1
+
+
+class RedisPresenceReader:
+    """The edge's read of the presence view (async client)."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+
+    async def presence(self, user_id: str) -> PresenceState | None:
+        found = await self._client.hmget(
+            f"{self._prefix}presence:state:{user_id}", ["status", "since"]
+        )
+        if found[0] is None:
+            return None
+        return PresenceState(_text(found[0]), _text(found[1] or b""))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,53 @@
+"""The presence projector: chat.presence -> presence view -> one push per contact."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from commands.ports import LogRecord
+from domain.presence import MalformedPresence, PresenceChanged, decode_presence
+from projections.ports import ContactDirectory, EventFeed, Fanout, PresenceView, Push
+
+log = logging.getLogger(__name__)
+
+
+def presence_frame(change: PresenceChanged) -> dict[str, object]:
+    return {
+        "type": "presence",
+        "user_id": change.user_id,
+        "status": change.status,
+        "last_seen": change.at if change.status == "offline" else None,
+    }
+
+
+class PresenceProjector:
+    def __init__(self, view: PresenceView, contacts: ContactDirectory, fanout: Fanout) -> None:
+        self._view = view
+        self._contacts = contacts
+        self._fanout = fanout
+
+    def start_offset(self, partition: int) -> int:
+        return self._view.start_offset(partition)
+
+    def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
+        while not stop.is_set():
+            self.step(feed, poll_timeout)
+
+    def step(self, feed: EventFeed, poll_timeout: float) -> int:
+        records = feed.poll(poll_timeout)
+        for record in records:
+            self.project(record)
+        return len(records)
+
+    def project(self, record: LogRecord) -> None:
+        try:
+            change = decode_presence(record.value)
+        except MalformedPresence as error:
+            log.warning("skipped a malformed presence record: %s", error)
+            return
+        if not self._view.apply(change, record.partition, record.offset):
+            return  # already applied, or older than what the view has
+        contacts = tuple(self._contacts.contacts(change.user_id))
+        if contacts:
+            self._fanout.publish(Push(contacts, presence_frame(change)))

@@ -1,0 +1,174 @@
+"""Presence leases and the presence view: in-memory and Redis behave alike."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commands.presence import PresenceLeases
+from domain.presence import OFFLINE, ONLINE, PresenceChanged, PresenceState
+from infra.memory_presence import InMemoryPresenceLeases, InMemoryPresenceView
+from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+TTL = 60.0
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+LEASES: dict[str, Callable[[str, str], Any]] = {
+    "memory": lambda url, prefix: InMemoryPresenceLeases(),
+    "redis": lambda url, prefix: RedisPresenceLeases(aioredis.from_url(url), prefix),
+}
+
+
+def run(leases_call: Any) -> Any:
+    return asyncio.run(leases_call)
+
+
+@pytest.fixture(params=sorted(LEASES))
+def leases(request: pytest.FixtureRequest, redis_url: str, unique_name: str) -> PresenceLeases:
+    made: PresenceLeases = LEASES[request.param](redis_url, f"{unique_name}:")
+    return made
+
+
+def scenario(leases: PresenceLeases, steps: Callable[[PresenceLeases], Any]) -> Any:
+    return asyncio.run(steps(leases))
+
+
+def test_the_first_socket_brings_a_user_online_and_the_second_does_not(
+    leases: PresenceLeases,
+) -> None:
+    async def steps(l: PresenceLeases) -> tuple[bool, bool]:
+        return await l.acquire("ann", "phone", at(0), TTL), await l.acquire(
+            "ann", "laptop", at(1), TTL
+        )
+
+    assert scenario(leases, steps) == (True, False)
+
+
+def test_only_the_last_socket_closing_takes_a_user_offline(leases: PresenceLeases) -> None:
+    async def steps(l: PresenceLeases) -> tuple[bool, bool]:
+        await l.acquire("ann", "phone", at(0), TTL)
+        await l.acquire("ann", "laptop", at(0), TTL)
+        return await l.release("ann", "phone", at(5)), await l.release("ann", "laptop", at(6))
+
+    assert scenario(leases, steps) == (False, True)
+
+
+def test_releasing_the_same_lease_twice_reports_offline_once(leases: PresenceLeases) -> None:
+    async def steps(l: PresenceLeases) -> tuple[bool, bool]:
+        await l.acquire("ann", "phone", at(0), TTL)
+        return await l.release("ann", "phone", at(5)), await l.release("ann", "phone", at(6))
+
+    assert scenario(leases, steps) == (True, False)
+
+
+def test_the_sweeper_takes_users_whose_leases_all_expired_once(leases: PresenceLeases) -> None:
+    async def steps(l: PresenceLeases) -> tuple[list[Any], list[Any], list[Any]]:
+        await l.acquire("ann", "dead-edge", at(0), TTL)
+        await l.acquire("ann", "dead-edge", at(20), TTL)  # last heartbeat
+        await l.acquire("ben", "live-edge", at(0), TTL)
+        await l.acquire("ben", "live-edge", at(50), TTL)
+        early = await l.sweep(at(70), TTL, 100)
+        await l.acquire("ben", "live-edge", at(70), TTL)
+        swept = await l.sweep(at(81), TTL, 100)
+        again = await l.sweep(at(82), TTL, 100)
+        return early, swept, again
+
+    early, swept, again = scenario(leases, steps)
+    assert [u.user_id for u in early] == []
+    assert [(u.user_id, u.last_seen) for u in swept] == [("ann", at(20))]
+    assert again == []
+
+
+def test_a_swept_user_who_reconnects_comes_online_again(leases: PresenceLeases) -> None:
+    async def steps(l: PresenceLeases) -> bool:
+        await l.acquire("ann", "dead-edge", at(0), TTL)
+        await l.sweep(at(61), TTL, 100)
+        return await l.acquire("ann", "new-edge", at(62), TTL)
+
+    assert scenario(leases, steps) is True
+
+
+class RedisViewWithReader:
+    def __init__(self, url: str, prefix: str) -> None:
+        self.view = RedisPresenceView(redis.Redis.from_url(url), prefix)
+        self.reader = RedisPresenceReader(aioredis.from_url(url), prefix)
+
+    def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
+        return self.view.apply(change, partition, offset)
+
+    def start_offset(self, partition: int) -> int:
+        return self.view.start_offset(partition)
+
+    async def presence(self, user_id: str) -> PresenceState | None:
+        return await self.reader.presence(user_id)
+
+
+VIEWS: dict[str, Callable[[str, str], Any]] = {
+    "memory": lambda url, prefix: InMemoryPresenceView(),
+    "redis": RedisViewWithReader,
+}
+
+
+@pytest.fixture(params=sorted(VIEWS))
+def make_view(request: pytest.FixtureRequest, redis_url: str) -> Iterator[Callable[[str], Any]]:
+    yield lambda prefix: VIEWS[request.param](redis_url, prefix)
+
+
+def change(status: str, seconds: float) -> PresenceChanged:
+    return PresenceChanged("ann", status, at(seconds).isoformat())
+
+
+def test_the_view_keeps_the_newest_change(
+    make_view: Callable[[str], Any], unique_name: str
+) -> None:
+    view = make_view(f"{unique_name}:")
+    assert view.apply(change(ONLINE, 0), 0, 0)
+    assert view.apply(change(OFFLINE, 30), 0, 1)
+    assert not view.apply(change(ONLINE, 10), 0, 2)  # older: changes nothing
+    state = asyncio.run(view.presence("ann"))
+    assert (state.status, state.last_seen) == (OFFLINE, at(30).isoformat())
+
+
+def test_the_view_skips_an_offset_it_applied_and_says_where_to_start(
+    make_view: Callable[[str], Any], unique_name: str
+) -> None:
+    view = make_view(f"{unique_name}:")
+    assert view.start_offset(3) == 0
+    view.apply(change(ONLINE, 0), 3, 7)
+    assert not view.apply(change(OFFLINE, 9), 3, 7)
+    assert view.start_offset(3) == 8
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([ONLINE, OFFLINE]), st.integers(0, 50)), min_size=1, max_size=12
+    ),
+    st.randoms(),
+)
+def test_replaying_changes_in_any_order_ends_on_the_newest(
+    make_view: Callable[[str], Any], history: list[tuple[str, int]], shuffler: random.Random
+) -> None:
+    changes = [change(status, seconds) for status, seconds in history]
+    newest = max(changes, key=lambda c: (c.moment, c.status == OFFLINE))
+    shuffler.shuffle(changes)
+    view = make_view(f"p{uuid.uuid4().hex}:")
+    for offset, item in enumerate(changes):
+        view.apply(item, 0, offset)
+    state = asyncio.run(view.presence("ann"))
+    assert (state.status, state.since) == (newest.status, newest.at)
