@@ -34,10 +34,6 @@ LEASES: dict[str, Callable[[str, str], Any]] = {
 }
 
 
-def run(leases_call: Any) -> Any:
-    return asyncio.run(leases_call)
-
-
 @pytest.fixture(params=sorted(LEASES))
 def leases(request: pytest.FixtureRequest, redis_url: str, unique_name: str) -> PresenceLeases:
     made: PresenceLeases = LEASES[request.param](redis_url, f"{unique_name}:")
@@ -51,8 +47,8 @@ def scenario(leases: PresenceLeases, steps: Callable[[PresenceLeases], Any]) -> 
 def test_the_first_socket_brings_a_user_online_and_the_second_does_not(
     leases: PresenceLeases,
 ) -> None:
-    async def steps(l: PresenceLeases) -> tuple[bool, bool]:
-        return await l.acquire("ann", "phone", at(0), TTL), await l.acquire(
+    async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
+        return await leased.acquire("ann", "phone", at(0), TTL), await leased.acquire(
             "ann", "laptop", at(1), TTL
         )
 
@@ -60,32 +56,36 @@ def test_the_first_socket_brings_a_user_online_and_the_second_does_not(
 
 
 def test_only_the_last_socket_closing_takes_a_user_offline(leases: PresenceLeases) -> None:
-    async def steps(l: PresenceLeases) -> tuple[bool, bool]:
-        await l.acquire("ann", "phone", at(0), TTL)
-        await l.acquire("ann", "laptop", at(0), TTL)
-        return await l.release("ann", "phone", at(5)), await l.release("ann", "laptop", at(6))
+    async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
+        await leased.acquire("ann", "phone", at(0), TTL)
+        await leased.acquire("ann", "laptop", at(0), TTL)
+        return await leased.release("ann", "phone", at(5)), await leased.release(
+            "ann", "laptop", at(6)
+        )
 
     assert scenario(leases, steps) == (False, True)
 
 
 def test_releasing_the_same_lease_twice_reports_offline_once(leases: PresenceLeases) -> None:
-    async def steps(l: PresenceLeases) -> tuple[bool, bool]:
-        await l.acquire("ann", "phone", at(0), TTL)
-        return await l.release("ann", "phone", at(5)), await l.release("ann", "phone", at(6))
+    async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
+        await leased.acquire("ann", "phone", at(0), TTL)
+        return await leased.release("ann", "phone", at(5)), await leased.release(
+            "ann", "phone", at(6)
+        )
 
     assert scenario(leases, steps) == (True, False)
 
 
 def test_the_sweeper_takes_users_whose_leases_all_expired_once(leases: PresenceLeases) -> None:
-    async def steps(l: PresenceLeases) -> tuple[list[Any], list[Any], list[Any]]:
-        await l.acquire("ann", "dead-edge", at(0), TTL)
-        await l.acquire("ann", "dead-edge", at(20), TTL)  # last heartbeat
-        await l.acquire("ben", "live-edge", at(0), TTL)
-        await l.acquire("ben", "live-edge", at(50), TTL)
-        early = await l.sweep(at(70), TTL, 100)
-        await l.acquire("ben", "live-edge", at(70), TTL)
-        swept = await l.sweep(at(81), TTL, 100)
-        again = await l.sweep(at(82), TTL, 100)
+    async def steps(leased: PresenceLeases) -> tuple[list[Any], list[Any], list[Any]]:
+        await leased.acquire("ann", "dead-edge", at(0), TTL)
+        await leased.acquire("ann", "dead-edge", at(20), TTL)  # last heartbeat
+        await leased.acquire("ben", "live-edge", at(0), TTL)
+        await leased.acquire("ben", "live-edge", at(50), TTL)
+        early = await leased.sweep(at(70), TTL, 100)
+        await leased.acquire("ben", "live-edge", at(70), TTL)
+        swept = await leased.sweep(at(81), TTL, 100)
+        again = await leased.sweep(at(82), TTL, 100)
         return early, swept, again
 
     early, swept, again = scenario(leases, steps)
@@ -95,10 +95,10 @@ def test_the_sweeper_takes_users_whose_leases_all_expired_once(leases: PresenceL
 
 
 def test_a_swept_user_who_reconnects_comes_online_again(leases: PresenceLeases) -> None:
-    async def steps(l: PresenceLeases) -> bool:
-        await l.acquire("ann", "dead-edge", at(0), TTL)
-        await l.sweep(at(61), TTL, 100)
-        return await l.acquire("ann", "new-edge", at(62), TTL)
+    async def steps(leased: PresenceLeases) -> bool:
+        await leased.acquire("ann", "dead-edge", at(0), TTL)
+        await leased.sweep(at(61), TTL, 100)
+        return await leased.acquire("ann", "new-edge", at(62), TTL)
 
     assert scenario(leases, steps) is True
 

@@ -51,7 +51,9 @@ class Story:
         self._message_ids = itertools.count(2**62 + 1)
 
     def take(self, conversation: Conversation) -> Conversation:
-        self.events.extend(conversation.collect_events())
+        for event in conversation.collect_events():
+            assert isinstance(event, DomainEvent)
+            self.events.append(event)
         return conversation
 
     def post(self, conversation: Conversation, sender: str, minutes: int, body: str) -> None:
