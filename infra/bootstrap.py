@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -13,9 +17,10 @@ from starlette.applications import Starlette
 from commands.accounts import Accounts, AccountStore, Session
 from commands.gateway import CommandGateway, SendClaims
 from commands.ports import CommandPublisher
+from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
 from infra.settings import Settings
-from projections.queries import ConversationQueries
+from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes, exception_handlers
 from read_api.services import ApiServices
 from ws_edge.connection import SESSION_CLOSED
@@ -23,6 +28,8 @@ from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
 from ws_edge.registry import SocketRegistry
 from ws_edge.services import SocketLimits, SocketServices
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -38,6 +45,10 @@ class EdgeAdapters:
     account_store: AccountStore
     fanout: FanoutSubscriber
     claims: SendClaims
+    presence_leases: PresenceLeases
+    presence_publisher: CommandPublisher
+    presence_reader: PresenceReader
+    contacts: Contacts
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -60,14 +71,22 @@ def edge_services(
 
     async def close_session_sockets(session: Session) -> None:
         frame = {"type": SESSION_CLOSED, "session_id": session.session_id}
-        await adapters.fanout.broadcast(session.user_id, frame)
+        await adapters.fanout.broadcast([session.user_id], frame)
 
+    presence = PresenceService(
+        adapters.presence_leases,
+        adapters.presence_publisher,
+        clock,
+        PresenceSettings(lease_ttl=settings.presence_ttl_seconds),
+    )
     api = ApiServices(
         accounts,
         gateway,
         adapters.queries,
         clock,
         close_session_sockets,
+        adapters.presence_reader,
+        adapters.contacts,
         max_group_size=settings.max_group_size,
     )
     ws = SocketServices(
@@ -76,11 +95,23 @@ def edge_services(
         adapters.queries,
         adapters.fanout,
         clock,
+        presence,
+        uuid.uuid4().hex[:12],
         sockets,
         settings.allowed_origins,
         SocketLimits(auth_timeout=settings.ws_auth_timeout_seconds),
     )
     return {"api": api, "ws": ws}
+
+
+async def sweep_presence(presence: PresenceService) -> None:
+    """Turns the users of dead edges offline (any edge may do it; each user once)."""
+    while True:
+        await asyncio.sleep(presence.settings.lease_ttl / 4)
+        try:
+            await presence.sweep()
+        except Exception as error:  # the next round tries again
+            log.warning("presence sweep failed: %s", error)
 
 
 def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Starlette:
@@ -90,7 +121,14 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with adapters_factory(settings) as adapters:
-            yield edge_services(settings, adapters, sockets)
+            services = edge_services(settings, adapters, sockets)
+            sweeper = asyncio.create_task(sweep_presence(services["ws"].presence))
+            try:
+                yield services
+            finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
 
     app = Starlette(
         routes=[*api_routes(), *ws_routes],

@@ -12,6 +12,7 @@ from domain.codec import EventCodec
 from infra.bootstrap import EdgeAdapters
 from infra.memory_accounts import InMemoryAccountStore
 from infra.memory_claims import InMemorySendClaims
+from infra.memory_contacts import InMemoryContacts
 from infra.memory_fanout import InMemoryFanout
 from infra.memory_log import (
     InMemoryCommandPublisher,
@@ -19,8 +20,10 @@ from infra.memory_log import (
     InMemoryLog,
     InMemoryProcessorLog,
 )
+from infra.memory_presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory_views import InMemoryChatView, InMemoryQueries
 from infra.settings import Settings
+from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 
 NOT_DURABLE_WARNING = (
@@ -33,7 +36,10 @@ NOT_DURABLE_WARNING = (
 @asynccontextmanager
 async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     log = InMemoryLog(
-        {settings.commands_topic: settings.partitions, settings.events_topic: settings.partitions}
+        {
+            topic: settings.partitions
+            for topic in (settings.commands_topic, settings.events_topic, settings.presence_topic)
+        }
     )
     view = InMemoryChatView()
     fanout = InMemoryFanout()
@@ -45,10 +51,17 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     )
     projector = Projector(view, fanout, codec, settings.events_topic)
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
+    contacts = InMemoryContacts(view)
+    presence_view = InMemoryPresenceView()
+    presence_projector = PresenceProjector(presence_view, contacts, fanout)
+    presence_feed = InMemoryEventFeed(log, settings.presence_topic, presence_projector.start_offset)
     stop = threading.Event()
     threads = [
         threading.Thread(target=processor.run, args=(stop,), name="processor", daemon=True),
         threading.Thread(target=projector.run, args=(feed, stop), name="projector", daemon=True),
+        threading.Thread(
+            target=presence_projector.run, args=(presence_feed, stop), name="presence", daemon=True
+        ),
     ]
     for thread in threads:
         thread.start()
@@ -59,6 +72,10 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             account_store=InMemoryAccountStore(),
             fanout=fanout,
             claims=InMemorySendClaims(),
+            presence_leases=InMemoryPresenceLeases(),
+            presence_publisher=InMemoryCommandPublisher(log, settings.presence_topic),
+            presence_reader=presence_view,
+            contacts=contacts,
         )
     finally:
         stop.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from projections.ports import Push
@@ -28,8 +28,8 @@ class InMemoryFanout:
         for loop, deliver in targets:
             loop.call_soon_threadsafe(deliver, frame)
 
-    async def broadcast(self, user_id: str, frame: Mapping[str, Any]) -> None:
-        self.publish(Push((user_id,), frame))
+    async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
+        self.publish(Push(tuple(user_ids), frame))
 
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
         with self._lock:

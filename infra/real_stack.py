@@ -18,12 +18,15 @@ from infra.bootstrap import EdgeAdapters
 from infra.kafka_log import KafkaCommandPublisher, KafkaEventFeed, KafkaProcessorLog
 from infra.kafka_topics import ensure_topics
 from infra.pg_accounts import PostgresAccountStore
+from infra.pg_contacts import PostgresContactDirectory, PostgresContacts
 from infra.pg_queries import PostgresQueries
 from infra.pg_schema import create_schema
 from infra.pg_view import PostgresChatView
 from infra.redis_claims import RedisSendClaims
 from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 from infra.settings import Settings
+from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     await asyncio.to_thread(prepare_infrastructure, settings)
     publisher = KafkaCommandPublisher(settings)
     publisher.start()
+    presence_publisher = KafkaCommandPublisher(settings, topic=settings.presence_topic)
+    presence_publisher.start()
     queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
     accounts = PostgresAccountStore(settings.postgres_dsn, settings.pg_schema)
     redis_client = aioredis.from_url(settings.redis_url)
@@ -55,12 +60,17 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             account_store=accounts,
             fanout=fanout,
             claims=RedisSendClaims(redis_client, settings.redis_prefix),
+            presence_leases=RedisPresenceLeases(redis_client, settings.redis_prefix),
+            presence_publisher=presence_publisher,
+            presence_reader=RedisPresenceReader(redis_client, settings.redis_prefix),
+            contacts=PostgresContacts(queries.pool, settings.pg_schema),
         )
     finally:
         await fanout.close()
         await accounts.close()
         await queries.close()
         await asyncio.to_thread(publisher.close)
+        await asyncio.to_thread(presence_publisher.close)
         await redis_client.aclose()
 
 
@@ -77,7 +87,43 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:
+    """The chat projection, with the presence projection in a second thread."""
     prepare_infrastructure(settings)
+    presence = threading.Thread(
+        target=run_presence_projector, args=(settings, stop), name="presence", daemon=True
+    )
+    presence.start()
+    try:
+        run_chat_projector(settings, stop)
+    finally:
+        stop.set()
+        presence.join(timeout=10)
+
+
+def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
+    redis_client = redis.Redis.from_url(settings.redis_url)
+    contacts = PostgresContactDirectory(settings.postgres_dsn, settings.pg_schema)
+    contacts.open()
+    projector = PresenceProjector(
+        RedisPresenceView(redis_client, settings.redis_prefix),
+        contacts,
+        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+    )
+    feed = KafkaEventFeed(
+        settings,
+        f"{settings.consumer_group_prefix}-presence",
+        projector.start_offset,
+        topic=settings.presence_topic,
+    )
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
+        contacts.close()
+        redis_client.close()
+
+
+def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     view = PostgresChatView.from_dsn(settings.postgres_dsn, settings.pg_schema)
     redis_client = redis.Redis.from_url(settings.redis_url)
     projector = Projector(

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis
@@ -65,9 +65,12 @@ class RedisFanoutSubscriber:
         if self._pubsub is not None:
             await self._pubsub.aclose()
 
-    async def broadcast(self, user_id: str, frame: Mapping[str, Any]) -> None:
+    async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
         payload = json.dumps(frame, separators=(",", ":"))
-        await self._client.publish(user_channel(self._prefix, user_id), payload)
+        async with self._client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.publish(user_channel(self._prefix, user_id), payload)
+            await pipe.execute()
 
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
         first = not self._local[user_id]

@@ -43,6 +43,7 @@ class Settings:
     consumer_group_prefix: str = "chat"
     kafka_session_timeout_ms: int = 10_000
     ws_auth_timeout_seconds: float = 10.0
+    presence_ttl_seconds: float = 60.0
 
     @property
     def embedded(self) -> bool:
@@ -94,6 +95,7 @@ class Settings:
             consumer_group_prefix=env.get("CHAT_CONSUMER_GROUP_PREFIX", "chat"),
             kafka_session_timeout_ms=_int(env, "CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000),
             ws_auth_timeout_seconds=float(_int(env, "CHAT_WS_AUTH_TIMEOUT_SECONDS", 10)),
+            presence_ttl_seconds=float(_int(env, "CHAT_PRESENCE_TTL_SECONDS", 60)),
         )
         if not 1 <= settings.partitions <= 1024:
             raise SettingsError("CHAT_PARTITIONS must be 1..1024")

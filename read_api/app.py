@@ -7,7 +7,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Route
 
-from read_api import account_routes, conversation_routes
+from read_api import account_routes, conversation_routes, presence_routes
 from read_api.errors import ApiError, handle_api_error, handle_http_exception, handle_unexpected
 from read_api.openapi import openapi_endpoint
 
@@ -16,6 +16,7 @@ def api_routes() -> list[BaseRoute]:
     return [
         *account_routes.routes,
         *conversation_routes.routes,
+        *presence_routes.routes,
         Route("/openapi.json", openapi_endpoint, methods=["GET"]),
     ]
 

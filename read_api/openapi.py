@@ -94,6 +94,24 @@ PATHS: dict[str, Any] = {
             params=[{"name": "handle", "in": "query", "required": True, "schema": _STR}],
         ),
     },
+    "/v1/users/{user_id}/presence": {
+        "get": _op(
+            "A contact's presence (404 unless the caller shares a conversation with them)",
+            {
+                200: _json(
+                    _obj(
+                        ["user_id", "status", "last_seen"],
+                        user_id=_STR,
+                        status={"enum": ["online", "offline"]},
+                        last_seen={"type": ["string", "null"]},
+                    ),
+                    "presence",
+                )
+            },
+            (404,),
+            params=[{"name": "user_id", "in": "path", "required": True, "schema": _STR}],
+        ),
+    },
     "/v1/sessions": {
         "post": _op(
             "Log in",

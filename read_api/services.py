@@ -8,7 +8,7 @@ from datetime import datetime
 
 from commands.accounts import Accounts, Session
 from commands.gateway import CommandGateway
-from projections.queries import ConversationQueries
+from projections.queries import Contacts, ConversationQueries, PresenceReader
 
 
 @dataclass(frozen=True)
@@ -18,5 +18,7 @@ class ApiServices:
     queries: ConversationQueries
     clock: Callable[[], datetime]
     on_logout: Callable[[Session], Awaitable[None]]
+    presence: PresenceReader
+    contacts: Contacts
     visibility_timeout: float = 3.0
     max_group_size: int = 1000

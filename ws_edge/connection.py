@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -36,6 +37,7 @@ class SocketConnection:
         self._close_code: int | None = None
         self._closing = asyncio.Event()
         self._handlers = FrameHandlers(services, session, self.push)
+        self._lease_id = f"{services.edge_id}:{uuid.uuid4().hex}"
 
     def push(self, frame: Mapping[str, Any]) -> None:
         """Queues a frame for this socket; a socket that cannot keep up is closed."""
@@ -55,17 +57,29 @@ class SocketConnection:
         await self._services.fanout.subscribe(user_id, self.push)
         self._services.sockets.add(self)
         try:
+            await self._services.presence.connected(user_id, self._lease_id)
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(self._until_done, self._read_loop, tasks.cancel_scope)
-                tasks.start_soon(self._until_done, self._write_loop, tasks.cancel_scope)
-                tasks.start_soon(self._until_done, self._closing.wait, tasks.cancel_scope)
+                for loop in (self._read_loop, self._write_loop, self._closing.wait, self._beat):
+                    tasks.start_soon(self._until_done, loop, tasks.cancel_scope)
         finally:
             self._services.sockets.remove(self)
             with anyio.CancelScope(shield=True):
                 await self._services.fanout.unsubscribe(user_id, self.push)
+                with contextlib.suppress(Exception):  # the sweeper is the fallback
+                    await self._services.presence.disconnected(user_id, self._lease_id)
                 if self._close_code is not None:
                     with contextlib.suppress(Exception):
                         await self._websocket.close(self._close_code)
+
+    async def _beat(self) -> None:
+        """Renews this socket's presence lease while it is open."""
+        presence = self._services.presence
+        while True:
+            await asyncio.sleep(presence.settings.heartbeat_interval)
+            try:
+                await presence.heartbeat(self._session.user_id, self._lease_id)
+            except Exception as error:  # a missed beat is retried; the lease outlives it
+                log.warning("presence heartbeat failed: %s", error)
 
     @staticmethod
     async def _until_done(work: Callable[[], Awaitable[object]], scope: anyio.CancelScope) -> None:

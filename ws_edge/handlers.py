@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,6 +14,8 @@ from ws_edge.frames import BadFrame, Frame
 from ws_edge.services import SocketServices
 
 Push = Callable[[Mapping[str, Any]], None]
+TYPING_INTERVAL = 1.0
+MAX_TYPING_TRACKED = 1000
 
 
 class FrameHandlers:
@@ -20,6 +23,7 @@ class FrameHandlers:
         self._services = services
         self._session = session
         self._push = push
+        self._last_typing: dict[str, float] = {}
 
     async def handle(self, frame: Frame) -> None:
         handler = {
@@ -28,6 +32,7 @@ class FrameHandlers:
             "sync": self._sync,
             "delivered": self._receipt,
             "read": self._receipt,
+            "typing": self._typing,
         }.get(frame.type)
         if handler is None:
             raise BadFrame(f"unknown frame type {frame.type[:40]!r}", frame.id)
@@ -67,6 +72,24 @@ class FrameHandlers:
             self._session.user_id, conversation_id, frame.type, up_to_seq
         )
         self._push(_reply("ok", frame))
+
+    async def _typing(self, frame: Frame) -> None:
+        """Ephemeral: straight to the other members' sockets, never to the log;
+        at most one per conversation per TYPING_INTERVAL from one socket."""
+        conversation_id = frame.text("conversation_id")
+        now = time.monotonic()
+        if now - self._last_typing.get(conversation_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
+            return
+        user_id = self._session.user_id
+        found = await self._services.queries.conversation(conversation_id, user_id)
+        if found is None:
+            raise BadFrame("no such conversation", frame.id, "not_found")
+        if len(self._last_typing) > MAX_TYPING_TRACKED:
+            self._last_typing.clear()
+        self._last_typing[conversation_id] = now
+        typing = {"type": "typing", "conversation_id": conversation_id, "user_id": user_id}
+        others = [member for member in found["member_ids"] if member != user_id]
+        await self._services.fanout.broadcast(others, typing)
 
     async def _sync(self, frame: Frame) -> None:
         queries = self._services.queries

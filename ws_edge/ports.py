@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 Deliver = Callable[[Mapping[str, Any]], None]
@@ -17,6 +17,6 @@ class FanoutSubscriber(Protocol):
 
     async def unsubscribe(self, user_id: str, deliver: Deliver) -> None: ...
 
-    async def broadcast(self, user_id: str, frame: Mapping[str, Any]) -> None:
-        """Sends a frame to every edge holding sockets of the user."""
+    async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
+        """Sends a frame to the sockets of these users, on every edge."""
         ...

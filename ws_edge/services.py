@@ -8,6 +8,7 @@ from datetime import datetime
 
 from commands.accounts import Accounts
 from commands.gateway import CommandGateway
+from commands.presence import PresenceService
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
 from ws_edge.registry import SocketRegistry
@@ -29,6 +30,8 @@ class SocketServices:
     queries: ConversationQueries
     fanout: FanoutSubscriber
     clock: Callable[[], datetime]
+    presence: PresenceService
+    edge_id: str
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()

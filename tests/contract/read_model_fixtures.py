@@ -133,6 +133,24 @@ def seen_by(models: ReadModels, conversation: Conversation, user_id: str) -> dic
     return models.ask(lambda q: q.conversation(str(conversation.id), user_id))
 
 
+def pending(conversation: Conversation, kind: type[E]) -> E:
+    """The event the last command made, not projected."""
+    event = conversation.collect_events()[-1]
+    assert isinstance(event, kind)
+    return event
+
+
+def queried(models: ReadModels, conversation: Conversation, users: list[str]) -> dict[str, Any]:
+    return {user: seen_by(models, conversation, user) for user in users}
+
+
+def member_ids(models: ReadModels, conversation: Conversation, user_id: str) -> list[str]:
+    seen = seen_by(models, conversation, user_id)
+    assert seen is not None
+    ids: list[str] = seen["member_ids"]
+    return ids
+
+
 class Feed:
     """Events from real aggregates, projected at consecutive positions."""
 

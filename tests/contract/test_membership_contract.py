@@ -46,24 +46,6 @@ def feed(models: ReadModels) -> Feed:
     return Feed(models.view)
 
 
-def pending(conversation: Conversation, kind: type[E]) -> E:
-    """The event the last command made, not projected."""
-    event = conversation.collect_events()[-1]
-    assert isinstance(event, kind)
-    return event
-
-
-def queried(models: ReadModels, conversation: Conversation, users: list[str]) -> dict[str, Any]:
-    return {user: seen_by(models, conversation, user) for user in users}
-
-
-def member_ids(models: ReadModels, conversation: Conversation, user_id: str) -> list[str]:
-    seen = seen_by(models, conversation, user_id)
-    assert seen is not None
-    ids: list[str] = seen["member_ids"]
-    return ids
-
-
 # -- members added ------------------------------------------------------------
 
 
@@ -331,64 +313,3 @@ def test_a_change_keeps_the_last_message_and_last_seq(models: ReadModels, feed: 
     assert before is not None and after is not None
     kept = ("last_seq", "last_message")
     assert [after[key] for key in kept] == [before[key] for key in kept]
-
-
-# -- tracking -----------------------------------------------------------------
-
-
-def test_members_added_at_an_old_position_raises_and_adds_no_one(
-    models: ReadModels, feed: Feed
-) -> None:
-    group = feed.group("ann", ["bob"])
-    group.add_members("ann", ["cat"], at(1), max_members=10)
-    with pytest.raises(AlreadyProjected):
-        models.view.members_added(pending(group, Conversation.MembersAdded), feed.history[-1][1])
-    assert member_ids(models, group, "ann") == ["ann", "bob"]
-
-
-def test_member_removed_at_an_old_position_raises_and_keeps_the_member(
-    models: ReadModels, feed: Feed
-) -> None:
-    group = feed.group("ann", ["bob"])
-    group.remove_member("ann", "bob", at(1))
-    with pytest.raises(AlreadyProjected):
-        models.view.member_removed(pending(group, Conversation.MemberRemoved), feed.history[-1][1])
-    assert models.ask(lambda q: q.is_member(str(group.id), "bob")) is True
-
-
-def test_member_left_at_an_old_position_raises_and_changes_no_role(
-    models: ReadModels, feed: Feed
-) -> None:
-    group = feed.group("ann", ["bob"])
-    group.leave("ann", at(1))
-    with pytest.raises(AlreadyProjected):
-        models.view.member_left(pending(group, Conversation.MemberLeft), feed.history[-1][1])
-    seen = seen_by(models, group, "bob")
-    assert seen is not None
-    assert seen["members"] == [
-        {"user_id": "ann", "role": "admin"},
-        {"user_id": "bob", "role": "member"},
-    ]
-
-
-def test_group_renamed_at_an_old_position_raises_and_keeps_the_title(
-    models: ReadModels, feed: Feed
-) -> None:
-    group = feed.group("ann", ["bob"], title="Before", minutes=0)
-    group.rename("ann", "After", at(1))
-    with pytest.raises(AlreadyProjected):
-        models.view.group_renamed(pending(group, Conversation.GroupRenamed), feed.history[-1][1])
-    seen = seen_by(models, group, "bob")
-    assert seen is not None
-    assert (seen["title"], seen["updated_at"]) == ("Before", at(0).isoformat())
-
-
-def test_a_change_to_an_unknown_conversation_returns_nothing_and_records_the_position(
-    models: ReadModels, feed: Feed
-) -> None:
-    unseen = Conversation.create_group(uuid.uuid4(), "ann", "Elsewhere", ["bob"], at(0))
-    unseen.collect_events()
-    unseen.rename("ann", "Renamed", at(1))
-    position = feed.next_position()
-    assert models.view.group_renamed(pending(unseen, Conversation.GroupRenamed), position) == {}
-    assert models.view.max_tracking_id(position.application_name) == position.notification_id

@@ -152,6 +152,67 @@ def test_a_rebuild_after_membership_changes_gives_identical_query_results(
     assert _everything(rebuilt, feed) == _everything(models, feed)
 
 
+# -- tracking of membership changes and renames ----------------------------
+
+
+def test_members_added_at_an_old_position_raises_and_adds_no_one(
+    models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob"])
+    group.add_members("ann", ["cat"], at(1), max_members=10)
+    with pytest.raises(AlreadyProjected):
+        models.view.members_added(pending(group, Conversation.MembersAdded), feed.history[-1][1])
+    assert member_ids(models, group, "ann") == ["ann", "bob"]
+
+
+def test_member_removed_at_an_old_position_raises_and_keeps_the_member(
+    models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob"])
+    group.remove_member("ann", "bob", at(1))
+    with pytest.raises(AlreadyProjected):
+        models.view.member_removed(pending(group, Conversation.MemberRemoved), feed.history[-1][1])
+    assert models.ask(lambda q: q.is_member(str(group.id), "bob")) is True
+
+
+def test_member_left_at_an_old_position_raises_and_changes_no_role(
+    models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob"])
+    group.leave("ann", at(1))
+    with pytest.raises(AlreadyProjected):
+        models.view.member_left(pending(group, Conversation.MemberLeft), feed.history[-1][1])
+    seen = seen_by(models, group, "bob")
+    assert seen is not None
+    assert seen["members"] == [
+        {"user_id": "ann", "role": "admin"},
+        {"user_id": "bob", "role": "member"},
+    ]
+
+
+def test_group_renamed_at_an_old_position_raises_and_keeps_the_title(
+    models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob"], title="Before", minutes=0)
+    group.rename("ann", "After", at(1))
+    with pytest.raises(AlreadyProjected):
+        models.view.group_renamed(pending(group, Conversation.GroupRenamed), feed.history[-1][1])
+    seen = seen_by(models, group, "bob")
+    assert seen is not None
+    assert (seen["title"], seen["updated_at"]) == ("Before", at(0).isoformat())
+
+
+def test_a_change_to_an_unknown_conversation_returns_nothing_and_records_the_position(
+    models: ReadModels, feed: Feed
+) -> None:
+    unseen = Conversation.create_group(uuid.uuid4(), "ann", "Elsewhere", ["bob"], at(0))
+    unseen.collect_events()
+    unseen.rename("ann", "Renamed", at(1))
+    position = feed.next_position()
+    assert models.view.group_renamed(pending(unseen, Conversation.GroupRenamed), position) == {}
+    assert models.view.max_tracking_id(position.application_name) == position.notification_id
+
+
 # -- schema -------------------------------------------------------------------
 
 
