@@ -65,7 +65,7 @@ class PresenceService:
         self.settings = settings or PresenceSettings()
 
     async def connected(self, user_id: str, lease_id: str) -> None:
-        now = self._clock()
+        now = self._now()
         if await self._leases.acquire(user_id, lease_id, now, self.settings.lease_ttl):
             await self._publish(PresenceChanged(user_id, ONLINE, _iso(now)))
 
@@ -74,16 +74,22 @@ class PresenceService:
         await self.connected(user_id, lease_id)
 
     async def disconnected(self, user_id: str, lease_id: str) -> None:
-        now = self._clock()
+        now = self._now()
         if await self._leases.release(user_id, lease_id, now):
             await self._publish(PresenceChanged(user_id, OFFLINE, _iso(now)))
 
     async def sweep(self, limit: int = 500) -> int:
         """Turns users of dead edges offline; returns how many."""
-        expired = await self._leases.sweep(self._clock(), self.settings.lease_ttl, limit)
+        expired = await self._leases.sweep(self._now(), self.settings.lease_ttl, limit)
         for user in expired:
             await self._publish(PresenceChanged(user.user_id, OFFLINE, _iso(user.last_seen)))
         return len(expired)
+
+    def _now(self) -> datetime:
+        """Millisecond precision, as leases keep time: a sweep's last-seen
+        must never sort before the online event it ends."""
+        now = self._clock()
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     async def _publish(self, change: PresenceChanged) -> None:
         record = OutgoingRecord(

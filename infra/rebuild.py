@@ -164,6 +164,8 @@ def compare_read_models(
     (the tracking table is not compared), in primary-key order; empty when
     the two schemas hold the same rows. Streams both sides, so any size fits
     in memory. Lists at most ``max_differences``, then how many more there were.
+    Meaningful once the live projection has reached the positions the rebuild
+    read to (rows the live side applied later show up as differences).
     """
     differences: list[str] = []
     more = 0

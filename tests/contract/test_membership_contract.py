@@ -4,19 +4,18 @@ in-memory and PostgreSQL adapters.
 Every test runs against both adapters. The view methods return the
 conversation object per member after the change (and for a removed or
 leaving member, the object the others now see); those objects must be what
-each member then queries.
+each member then queries. Repeated positions of these changes are in
+test_view_tracking_contract.py.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any, TypeVar
 
 import pytest
 
 from domain.conversation import Conversation
-from projections.ports import AlreadyProjected
 from tests.contract.read_model_fixtures import (
     BACKENDS,
     Backend,
@@ -24,11 +23,12 @@ from tests.contract.read_model_fixtures import (
     ReadModels,
     at,
     inbox,
+    member_ids,
     open_backend,
+    pending,
+    queried,
     seen_by,
 )
-
-E = TypeVar("E")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,11 +6,13 @@ Every test runs against both adapters (the schema tests on PostgreSQL only).
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from eventsourcing.persistence import Tracking
 
+from domain.conversation import Conversation
 from infra.pg_schema import create_schema, drop_schema
 from infra.pg_view import PostgresChatView
 from projections.ports import AlreadyProjected
@@ -21,9 +23,13 @@ from tests.contract.read_model_fixtures import (
     Backend,
     Feed,
     ReadModels,
+    at,
     fresh_schema_name,
     inbox,
+    member_ids,
     open_backend,
+    pending,
+    seen_by,
     seqs,
 )
 

@@ -23,6 +23,7 @@ def stack(
         "CHAT_PG_SCHEMA": unique_name,
         "CHAT_REDIS_PREFIX": f"{unique_name}:",
         "CHAT_PARTITIONS": "4",
+        "CHAT_PRESENCE_TTL_SECONDS": "6",
     }
     running = Stack(env, tmp_path)
     running.start_all()

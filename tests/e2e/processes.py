@@ -41,30 +41,40 @@ class Stack:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/v1/ws"
 
-    def start(self, role: str) -> None:
+    def start(self, role: str, name: str | None = None, port: int | None = None) -> None:
+        """Starts a role; ``name`` and ``port`` run a further edge beside the first."""
+        name = name or role
         self._starts += 1
-        log = open(self.log_dir / f"{role}-{self._starts}.log", "wb")  # noqa: SIM115
-        self.processes[role] = subprocess.Popen(
+        log = open(self.log_dir / f"{name}-{self._starts}.log", "wb")  # noqa: SIM115
+        env = {**self.env, "CHAT_PORT": str(port or self.port)}
+        self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", role],
             cwd=REPO,
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         if role in ("edge", "serve"):
-            self.wait_for_edge(role)
+            self.wait_for_edge(name, port or self.port)
+
+    def start_second_edge(self) -> str:
+        """Another edge process on the same stack; returns its WebSocket URL."""
+        port = free_port()
+        self.start("edge", name="edge-2", port=port)
+        return f"ws://127.0.0.1:{port}/v1/ws"
 
     def start_all(self) -> None:
         for role in ("processor", "projector", "edge"):
             self.start(role)
 
-    def wait_for_edge(self, role: str = "edge", timeout: float = 60.0) -> None:
+    def wait_for_edge(self, role: str = "edge", port: int = 0, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes[role].poll() is not None:
                 raise RuntimeError(f"the edge exited; see {self.log_dir}")
             try:
-                if httpx.get(f"{self.base_url}/openapi.json", timeout=1).status_code == 200:
+                url = f"http://127.0.0.1:{port or self.port}/openapi.json"
+                if httpx.get(url, timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
