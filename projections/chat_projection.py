@@ -3,16 +3,17 @@ committed, the pushes go to the fan-out (best effort: clients sync)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import singledispatchmethod
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
-from projections.frames import conversation_frame, message_frame, rejected_frame
+from projections.frames import conversation_frame, message_frame, receipt_frame, rejected_frame
 from projections.ports import ChatView, Fanout, Push
 
 
@@ -53,6 +54,26 @@ class ChatProjection(Projection[Any]):
     @process_event.register
     def _(self, domain_event: Conversation.GroupRenamed, tracking: Tracking) -> None:
         self._push_conversations(self.chat_view.group_renamed(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MessagesDelivered, tracking: Tracking) -> None:
+        members = self.chat_view.messages_delivered(domain_event, tracking)
+        self._push_receipt(members, domain_event.originator_id, domain_event, "delivered")
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MessagesRead, tracking: Tracking) -> None:
+        members = self.chat_view.messages_read(domain_event, tracking)
+        self._push_receipt(members, domain_event.originator_id, domain_event, "read")
+
+    def _push_receipt(
+        self,
+        members: Sequence[str],
+        conversation_id: UUID,
+        event: Conversation.MessagesDelivered | Conversation.MessagesRead,
+        kind: str,
+    ) -> None:
+        frame = receipt_frame(str(conversation_id), event.user_id, kind, event.up_to_seq)
+        self.fanout.publish(Push(tuple(members), frame))
 
     def _push_conversations(self, per_user: Mapping[str, Mapping[str, Any]]) -> None:
         for user_id, conversation in per_user.items():

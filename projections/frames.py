@@ -38,3 +38,13 @@ def rejected_frame(event: CommandRejected) -> dict[str, Any]:
         "code": event.code,
         "reason": event.reason,
     }
+
+
+def receipt_frame(conversation_id: str, user_id: str, kind: str, up_to_seq: int) -> dict[str, Any]:
+    return {
+        "type": "receipt",
+        "conversation_id": conversation_id,
+        "user_id": user_id,
+        "kind": kind,
+        "up_to_seq": up_to_seq,
+    }

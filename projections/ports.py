@@ -84,6 +84,19 @@ class ChatView(Protocol):
         """Returns the conversation object per member."""
         ...
 
+    def messages_delivered(
+        self, event: Conversation.MessagesDelivered, tracking: Tracking
+    ) -> Sequence[str]:
+        """Moves the member's delivered watermark up to ``up_to_seq`` (never
+        down). Returns the members who should get the ``receipt`` push."""
+        ...
+
+    def messages_read(self, event: Conversation.MessagesRead, tracking: Tracking) -> Sequence[str]:
+        """Moves the member's read watermark, and the delivered one with it
+        (read implies delivered), never down; unread counts follow from it.
+        Returns the members who should get the ``receipt`` push."""
+        ...
+
     def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None: ...
 
     def skip(self, tracking: Tracking) -> None:

@@ -39,10 +39,22 @@ class ConversationQueries(Protocol):
         after_seq: int | None = None,
         before_seq: int | None = None,
         limit: int = DEFAULT_PAGE,
+        viewer: str | None = None,
     ) -> MessagePage:
         """``after_seq``: the ``limit`` messages after it; ``before_seq``: the
         ``limit`` just before it; neither: the latest ``limit``. Always
-        ascending. The caller has checked membership."""
+        ascending. The caller has checked membership.
+
+        Messages sent by ``viewer`` carry their status (docs/protocol.md):
+        ``recipients`` (current members but the sender), ``delivered_count``
+        and ``read_count`` (recipients whose watermark reached the seq), and
+        ``status``: "read" when every recipient read it, else "delivered" when
+        every recipient has it, else "sent"."""
+        ...
+
+    async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
+        """``[{"user_id", "delivered_seq", "read_seq"}]`` of every member,
+        by user id. The caller has checked membership."""
         ...
 
 

@@ -98,16 +98,21 @@ async def _member_conversation(request: Request) -> tuple[str, str]:
 
 
 async def list_messages(request: Request) -> Response:
-    conversation_id, _ = await _member_conversation(request)
+    conversation_id, user_id = await _member_conversation(request)
     after = query_int(request, "after_seq", 0, MAX_SEQ)
     before = query_int(request, "before_seq", 0, MAX_SEQ)
     if after is not None and before is not None:
         raise ApiError("bad_request", "use after_seq or before_seq, not both")
     limit = query_int(request, "limit", 1, MAX_PAGE) or DEFAULT_PAGE
     page = await services(request).queries.messages(
-        conversation_id, after_seq=after, before_seq=before, limit=limit
+        conversation_id, after_seq=after, before_seq=before, limit=limit, viewer=user_id
     )
     return JSONResponse({"messages": list(page.messages), "last_seq": page.last_seq})
+
+
+async def list_receipts(request: Request) -> Response:
+    conversation_id, _ = await _member_conversation(request)
+    return JSONResponse({"members": await services(request).queries.receipts(conversation_id)})
 
 
 async def post_message(request: Request) -> Response:
@@ -132,6 +137,7 @@ routes: list[BaseRoute] = [
     Route("/v1/conversations/{conversation_id}", get_conversation, methods=["GET"]),
     Route("/v1/conversations/{conversation_id}/messages", list_messages, methods=["GET"]),
     Route("/v1/conversations/{conversation_id}/messages", post_message, methods=["POST"]),
+    Route("/v1/conversations/{conversation_id}/receipts", list_receipts, methods=["GET"]),
 ]
 
 routes += membership_routes.routes

@@ -175,6 +175,30 @@ PATHS: dict[str, Any] = {
             params=[_CID],
         ),
     },
+    "/v1/conversations/{conversation_id}/receipts": {
+        "get": _op(
+            "Every member's delivered and read watermarks",
+            {
+                200: _json(
+                    _obj(
+                        ["members"],
+                        members={
+                            "type": "array",
+                            "items": _obj(
+                                ["user_id", "delivered_seq", "read_seq"],
+                                user_id=_STR,
+                                delivered_seq=_SEQ,
+                                read_seq=_SEQ,
+                            ),
+                        },
+                    ),
+                    "receipts",
+                )
+            },
+            (404,),
+            params=[_CID],
+        ),
+    },
     "/v1/conversations/{conversation_id}/members": {
         "post": _op(
             "Add members to a group (admins only)",
@@ -233,6 +257,10 @@ MESSAGE = _obj(
     body=_STR,
     sent_at=_STR,
     client_msg_id=_STR,
+    status={"enum": ["sent", "delivered", "read"], "description": "only on the caller's own"},
+    recipients={"type": "integer", "minimum": 0, "description": "only on the caller's own"},
+    delivered_count={"type": "integer", "minimum": 0, "description": "only on the caller's own"},
+    read_count={"type": "integer", "minimum": 0, "description": "only on the caller's own"},
 )
 CONVERSATION = _obj(
     [

@@ -98,7 +98,9 @@ class FrameHandlers:
                 continue  # answered as if it were empty
             after = last_seq
             while True:
-                page = await queries.messages(conversation_id, after_seq=after, limit=MAX_PAGE)
+                page = await queries.messages(
+                    conversation_id, after_seq=after, limit=MAX_PAGE, viewer=self._session.user_id
+                )
                 for message in page.messages:
                     self._push({"type": "message", **message})
                 if not page.messages or page.messages[-1]["seq"] >= page.last_seq:
