@@ -10,11 +10,8 @@ from tests.e2e.processes import Stack
 
 def presence_of(user: User, status: str) -> Callable[[Frame], bool]:
     def matches(frame: Frame) -> bool:
-        return (
-            frame["type"] == "presence"
-            and frame["user_id"] == user.user_id
-            and frame["status"] == status
-        )
+        wanted = ("presence", user.user_id, status)
+        return (frame["type"], frame.get("user_id"), frame.get("status")) == wanted
 
     return matches
 

@@ -32,7 +32,7 @@ def report(socket: Socket, kind: str, conversation_id: str, seq: int) -> None:
 def own_message(user: User, conversation_id: str, want: Callable[[Any], bool]) -> Frame:
     deadline = time.monotonic() + 30
     while True:
-        [message] = user.history(conversation_id, limit=1)["messages"]
+        message: Frame = user.history(conversation_id, limit=1)["messages"][0]
         if want(message) or time.monotonic() > deadline:
             return message
         time.sleep(0.05)
