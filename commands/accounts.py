@@ -17,6 +17,9 @@ from typing import Protocol
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from commands.limits import Bucket, RateLimiter, require_token
+
+DEFAULT_LOGIN_BUCKET = Bucket(burst=10, per_second=1 / 6)
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_.-]{3,32}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
 MAX_DISPLAY_NAME = 100
@@ -81,22 +84,38 @@ def password_hasher() -> PasswordHasher:
 
 class Accounts:
     def __init__(
-        self, store: AccountStore, session_ttl: timedelta, hasher: PasswordHasher | None = None
+        self,
+        store: AccountStore,
+        session_ttl: timedelta,
+        limiter: RateLimiter,
+        login_bucket: Bucket = DEFAULT_LOGIN_BUCKET,
+        hasher: PasswordHasher | None = None,
     ) -> None:
+        self._limiter = limiter
+        self._login_bucket = login_bucket
         self._store = store
         self._ttl = session_ttl
         self._hasher = hasher or password_hasher()
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
 
-    async def register(self, handle: str, password: str, display_name: str | None) -> User:
+    async def register(
+        self, handle: str, password: str, display_name: str | None, now: datetime, client: str = ""
+    ) -> User:
         validate_registration(handle, password, display_name)
+        await require_token(self._limiter, f"register-from:{client}", self._login_bucket, now)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         user = User(str(uuid.uuid4()), handle, display_name or handle)
         if not await self._store.add_user(user, password_hash):
             raise HandleTaken("that handle is taken")
         return user
 
-    async def login(self, handle: str, password: str, now: datetime) -> tuple[str, Session]:
+    async def login(
+        self, handle: str, password: str, now: datetime, client: str = ""
+    ) -> tuple[str, Session]:
+        """Attempts per handle and per client address are rate-limited, so
+        guessing is slow and hashing cannot be used to burn the CPU."""
+        for key in (f"login:{handle[:64]}", f"login-from:{client}"):
+            await require_token(self._limiter, key, self._login_bucket, now)
         found = await self._store.user_by_handle(handle)
         # An unknown handle costs one verification too, so timing tells nothing.
         stored_hash = found[1] if found else self._dummy_hash

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from eventsourcing.persistence import Cipher
+
+from commands.limits import Bucket, RateLimiter, require_token
 from commands.messages import (
     AddMembers,
     Command,
@@ -53,7 +56,13 @@ class CommandGateway:
         claims: SendClaims,
         ids: MessageIdGenerator,
         clock: Callable[[], datetime],
+        limiter: RateLimiter,
+        send_bucket: Bucket,
+        cipher: Cipher | None = None,
     ) -> None:
+        self._cipher = cipher
+        self._limiter = limiter
+        self._send_bucket = send_bucket
         self._publisher = publisher
         self._membership = membership
         self._claims = claims
@@ -94,12 +103,13 @@ class CommandGateway:
 
     async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
         """Returns the message id; the same one for a resend."""
+        at = self._clock()
+        await require_token(self._limiter, f"send:{user_id}", self._send_bucket, at)
         if len(body.encode("utf-8")) > MAX_BODY_BYTES:
             raise TooLarge(f"a message body has at most {MAX_BODY_BYTES} bytes")
         validate_message(client_msg_id, body)
         if not await self._membership.is_member(conversation_id, user_id):
             raise ConversationNotFound("no such conversation")
-        at = self._clock()
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim_key = f"{conversation_id}|{user_id}|{client_msg_id}"
         message_id = await self._claims.claim(claim_key, fresh_id)
@@ -114,7 +124,7 @@ class CommandGateway:
     async def _submit(self, command: Command) -> None:
         record = OutgoingRecord(
             key=command.conversation_id,
-            value=encode_command(command),
+            value=encode_command(command, self._cipher),
             headers={"command_type": type(command).__name__},
         )
         await self._publisher.publish(record)

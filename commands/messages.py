@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.persistence import Cipher
+
 
 class MalformedCommand(ValueError):
     """A record on chat.commands that is not a command this code knows."""
@@ -110,14 +112,16 @@ def issued_time(command: Command) -> datetime:
     return datetime.fromisoformat(command.issued_at)
 
 
-def encode_command(command: Command) -> bytes:
+def encode_command(command: Command, cipher: Cipher | None = None) -> bytes:
+    """JSON; encrypted when a cipher is given (then bodies are unreadable on the log)."""
     body: dict[str, Any] = {"type": type(command).__name__, **asdict(command)}
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+    value = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    return cipher.encrypt(value) if cipher else value
 
 
-def decode_command(value: bytes) -> Command:
+def decode_command(value: bytes, cipher: Cipher | None = None) -> Command:
     try:
-        body = json.loads(value)
+        body = json.loads(cipher.decrypt(value) if cipher else value)
         command_class = COMMAND_TYPES[body.pop("type")]
         if "member_ids" in body:
             body["member_ids"] = tuple(body["member_ids"])

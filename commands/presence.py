@@ -32,6 +32,10 @@ class PresenceLeases(Protocol):
         live lease before (came online)."""
         ...
 
+    async def live(self, user_id: str, now: datetime) -> int:
+        """How many live leases (open sockets, on any edge) the user has."""
+        ...
+
     async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
         """Drops a lease; True if no live lease is left (went offline)."""
         ...
@@ -68,6 +72,9 @@ class PresenceService:
         now = self._now()
         if await self._leases.acquire(user_id, lease_id, now, self.settings.lease_ttl):
             await self._publish(PresenceChanged(user_id, ONLINE, _iso(now)))
+
+    async def sockets_of(self, user_id: str) -> int:
+        return await self._leases.live(user_id, self._now())
 
     async def heartbeat(self, user_id: str, lease_id: str) -> None:
         """Renews the socket's lease (if a sweeper took it, the user is back)."""

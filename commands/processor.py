@@ -13,6 +13,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 
+from eventsourcing.persistence import Cipher
+
 from commands.decider import DeciderSettings, PartitionState
 from commands.messages import MalformedCommand, decode_command
 from commands.ports import LogRecord, LogUnavailable, OutgoingRecord, ProcessorLog
@@ -27,7 +29,9 @@ class CommandProcessor:
         log_port: ProcessorLog,
         codec: EventCodec,
         settings: DeciderSettings | None = None,
+        command_cipher: Cipher | None = None,
     ) -> None:
+        self._command_cipher = command_cipher
         self._log = log_port
         self._codec = codec
         self._settings = settings or DeciderSettings()
@@ -81,7 +85,7 @@ class CommandProcessor:
         outgoing: list[OutgoingRecord] = []
         for record in batch:
             try:
-                command = decode_command(record.value)
+                command = decode_command(record.value, self._command_cipher)
                 events = state.decide(command)
             except (MalformedCommand, ValueError) as error:
                 log.warning(

@@ -16,9 +16,11 @@ from starlette.applications import Starlette
 
 from commands.accounts import Accounts, AccountStore, Session
 from commands.gateway import CommandGateway, SendClaims
+from commands.limits import Bucket, RateLimiter
 from commands.ports import CommandPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
+from infra.codecs import record_cipher
 from infra.settings import Settings
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes, exception_handlers
@@ -49,6 +51,7 @@ class EdgeAdapters:
     presence_publisher: CommandPublisher
     presence_reader: PresenceReader
     contacts: Contacts
+    rate_limiter: RateLimiter
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -60,13 +63,22 @@ def edge_services(
     sockets: SocketRegistry,
     clock: Callable[[], datetime] = utc_now,
 ) -> dict[str, Any]:
-    accounts = Accounts(adapters.account_store, timedelta(seconds=settings.session_ttl_seconds))
+    login_rate = settings.login_attempts_per_minute
+    accounts = Accounts(
+        adapters.account_store,
+        timedelta(seconds=settings.session_ttl_seconds),
+        adapters.rate_limiter,
+        Bucket(burst=max(1, int(login_rate)), per_second=login_rate / 60),
+    )
     gateway = CommandGateway(
         adapters.publisher,
         adapters.queries,
         adapters.claims,
         MessageIdGenerator(settings.worker_id),
         clock,
+        adapters.rate_limiter,
+        Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
+        record_cipher(settings),
     )
 
     async def close_session_sockets(session: Session) -> None:
@@ -99,7 +111,10 @@ def edge_services(
         uuid.uuid4().hex[:12],
         sockets,
         settings.allowed_origins,
-        SocketLimits(auth_timeout=settings.ws_auth_timeout_seconds),
+        SocketLimits(
+            auth_timeout=settings.ws_auth_timeout_seconds,
+            max_sockets=settings.max_sockets_per_user,
+        ),
     )
     return {"api": api, "ws": ws}
 

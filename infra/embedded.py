@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
-from domain.codec import EventCodec
 from infra.bootstrap import EdgeAdapters
+from infra.codecs import event_codec, record_cipher
 from infra.memory_accounts import InMemoryAccountStore
 from infra.memory_claims import InMemorySendClaims
 from infra.memory_contacts import InMemoryContacts
 from infra.memory_fanout import InMemoryFanout
+from infra.memory_limits import InMemoryRateLimiter
 from infra.memory_log import (
     InMemoryCommandPublisher,
     InMemoryEventFeed,
@@ -43,11 +44,12 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     )
     view = InMemoryChatView()
     fanout = InMemoryFanout()
-    codec = EventCodec()
+    codec = event_codec(settings)
     processor = CommandProcessor(
         InMemoryProcessorLog(log, settings.commands_topic, settings.events_topic),
         codec,
         DeciderSettings(settings.max_group_size),
+        record_cipher(settings),
     )
     projector = Projector(view, fanout, codec, settings.events_topic)
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
@@ -76,6 +78,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             presence_publisher=InMemoryCommandPublisher(log, settings.presence_topic),
             presence_reader=presence_view,
             contacts=contacts,
+            rate_limiter=InMemoryRateLimiter(),
         )
     finally:
         stop.set()

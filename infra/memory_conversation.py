@@ -1,6 +1,7 @@
 """One conversation's read-model state in memory: members with roles and
 watermarks, messages by seq, and the conversation object of PROTOCOL.md as
-a given user sees it. Not thread-safe: InMemoryChatView holds the lock."""
+a given user sees it (their own messages with their status). Not
+thread-safe: InMemoryChatView holds the lock."""
 
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def message_status(recipients: int, delivered: int, read: int) -> str:
+    """ "read" when every recipient read it, else "delivered" when every
+    recipient has it, else "sent" (also when there is no recipient)."""
+    if recipients and read == recipients:
+        return "read"
+    if recipients and delivered == recipients:
+        return "delivered"
+    return "sent"
 
 
 def _seq(message: Mapping[str, Any]) -> int:
@@ -63,6 +74,7 @@ class ConversationState:
         )
 
     def add_message(self, message: dict[str, Any], sent_at: datetime) -> None:
+        """Stores the message once; ``updated_at`` never goes back."""
         seq = _seq(message)
         index = bisect.bisect_left(self.messages, seq, key=_seq)
         if index < len(self.messages) and _seq(self.messages[index]) == seq:
@@ -70,7 +82,7 @@ class ConversationState:
         self.messages.insert(index, message)
         if seq > self.last_seq:
             self.last_seq = seq
-            self.updated_at = sent_at
+            self.touch(sent_at)
 
     def touch(self, moment: datetime) -> None:
         """A membership change or rename is activity too; never goes back."""
@@ -82,13 +94,46 @@ class ConversationState:
         start = bisect.bisect_right(self.messages, read_seq, key=_seq)
         return sum(1 for message in self.messages[start:] if message["sender_id"] != user_id)
 
-    def last_message(self) -> dict[str, Any] | None:
+    def move_watermarks(self, user_id: str, delivered_seq: int, read_seq: int = 0) -> bool:
+        """Lifts the member's watermarks (never lowers them); False for a non-member."""
+        member = self.members.get(user_id)
+        if member is None:
+            return False
+        member.delivered_seq = max(member.delivered_seq, delivered_seq, read_seq)
+        member.read_seq = max(member.read_seq, read_seq)
+        return True
+
+    def receipts(self) -> list[dict[str, Any]]:
+        return [
+            {"user_id": user_id, "delivered_seq": member.delivered_seq, "read_seq": member.read_seq}
+            for user_id, member in sorted(self.members.items())
+        ]
+
+    def seen_by(self, message: Mapping[str, Any], viewer: str | None) -> dict[str, Any]:
+        """A copy of the message; the viewer's own carries its status."""
+        seen = dict(message)
+        sender = seen["sender_id"]
+        if viewer is None or sender != viewer:
+            return seen
+        seq = _seq(seen)
+        recipients = [m for user_id, m in self.members.items() if user_id != sender]
+        delivered = sum(1 for member in recipients if member.delivered_seq >= seq)
+        read = sum(1 for member in recipients if member.read_seq >= seq)
+        seen.update(
+            recipients=len(recipients),
+            delivered_count=delivered,
+            read_count=read,
+            status=message_status(len(recipients), delivered, read),
+        )
+        return seen
+
+    def last_message(self, viewer: str | None = None) -> dict[str, Any] | None:
         if not self.messages or _seq(self.messages[-1]) != self.last_seq:
             return None
-        return dict(self.messages[-1])
+        return self.seen_by(self.messages[-1], viewer)
 
     def page(
-        self, after_seq: int | None, before_seq: int | None, limit: int
+        self, after_seq: int | None, before_seq: int | None, limit: int, viewer: str | None = None
     ) -> list[dict[str, Any]]:
         """After ``after_seq``: the first ``limit``; otherwise the last ``limit``."""
         start = 0 if after_seq is None else bisect.bisect_right(self.messages, after_seq, key=_seq)
@@ -97,13 +142,14 @@ class ConversationState:
             end = bisect.bisect_left(self.messages, before_seq, key=_seq)
         window = self.messages[start:end]
         chosen = window[:limit] if after_seq is not None else window[max(len(window) - limit, 0) :]
-        return [dict(message) for message in chosen]
+        return [self.seen_by(message, viewer) for message in chosen]
 
     def as_seen_by(self, user_id: str) -> dict[str, Any]:
-        return self.with_unread_count(self.unread_count(user_id))
+        return self.with_unread_count(self.unread_count(user_id), user_id)
 
-    def with_unread_count(self, unread_count: int) -> dict[str, Any]:
-        """The conversation object with the given unread count."""
+    def with_unread_count(self, unread_count: int, viewer: str | None = None) -> dict[str, Any]:
+        """The conversation object with the given unread count, as ``viewer``
+        sees it (None: as someone who did not send the last message)."""
         member_ids = sorted(self.members)
         return {
             "conversation_id": self.conversation_id,
@@ -113,13 +159,14 @@ class ConversationState:
             "members": [{"user_id": m, "role": self.members[m].role} for m in member_ids],
             "last_seq": self.last_seq,
             "unread_count": unread_count,
-            "last_message": self.last_message(),
+            "last_message": self.last_message(viewer),
             "updated_at": self.updated_at.isoformat(),
         }
 
     def per_member(self, gone: str | None = None) -> dict[str, dict[str, Any]]:
         """The object as each member sees it, and for ``gone`` (who just left
-        or was removed) the object the others see, with unread_count 0."""
+        or was removed) the object the others see, with unread_count 0 and
+        no status on the last message (it is no longer theirs to follow)."""
         seen = {user_id: self.as_seen_by(user_id) for user_id in sorted(self.members)}
         if gone is not None:
             seen[gone] = self.with_unread_count(0)

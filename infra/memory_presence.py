@@ -24,6 +24,9 @@ class InMemoryPresenceLeases:
         self._leases[user_id] = live
         return came_online
 
+    async def live(self, user_id: str, now: datetime) -> int:
+        return len(self._live(user_id, now))
+
     async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
         leases = self._leases.get(user_id, {})
         if leases.pop(lease_id, None) is None:

@@ -28,8 +28,9 @@ PerMember = Mapping[str, Mapping[str, Any]]
 class InMemoryChatView(POPOTrackingRecorder):
     """ChatView in process memory, with eventsourcing's POPO tracking.
 
-    Membership changes and renames move ``updated_at`` to the event's time
-    (never back), so the inbox shows the change; PostgresChatView agrees.
+    Messages, membership changes and renames move ``updated_at`` to the
+    event's time (never back), so the inbox shows the change; receipts only
+    lift watermarks. PostgresChatView agrees.
     """
 
     def __init__(self) -> None:
@@ -100,6 +101,14 @@ class InMemoryChatView(POPOTrackingRecorder):
 
         return self._change(event, tracking, rename)
 
+    def messages_delivered(
+        self, event: Conversation.MessagesDelivered, tracking: Tracking
+    ) -> Sequence[str]:
+        return self._receipt(event, tracking, delivered_seq=event.up_to_seq)
+
+    def messages_read(self, event: Conversation.MessagesRead, tracking: Tracking) -> Sequence[str]:
+        return self._receipt(event, tracking, delivered_seq=0, read_seq=event.up_to_seq)
+
     def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None:
         self.skip(tracking)
 
@@ -127,6 +136,26 @@ class InMemoryChatView(POPOTrackingRecorder):
                 seen = conversation.per_member(gone)
             self._insert_tracking(tracking)
             return seen
+
+    def _receipt(
+        self,
+        event: Conversation.MessagesDelivered | Conversation.MessagesRead,
+        tracking: Tracking,
+        delivered_seq: int,
+        read_seq: int = 0,
+    ) -> list[str]:
+        """Lifts a member's watermarks; returns every member (the reporter's
+        other devices too), or nothing for an unknown conversation or user."""
+        with self._database_lock:
+            self._check_new(tracking)
+            conversation = self._conversations.get(str(event.originator_id))
+            audience: list[str] = []
+            if conversation is not None and conversation.move_watermarks(
+                event.user_id, delivered_seq, read_seq
+            ):
+                audience = sorted(conversation.members)
+            self._insert_tracking(tracking)
+            return audience
 
     def _drop_member(self, conversation: ConversationState, user_id: str) -> None:
         conversation.members.pop(user_id, None)
@@ -158,15 +187,25 @@ class InMemoryChatView(POPOTrackingRecorder):
             return [c.as_seen_by(user_id) for c in conversations[: max(limit, 0)]]
 
     def message_page(
-        self, conversation_id: str, after_seq: int | None, before_seq: int | None, limit: int
+        self,
+        conversation_id: str,
+        after_seq: int | None,
+        before_seq: int | None,
+        limit: int,
+        viewer: str | None = None,
     ) -> MessagePage:
         limit = min(max(limit, 0), MAX_PAGE)
         with self._database_lock:
             conversation = self._conversations.get(conversation_id)
             if conversation is None:
                 return MessagePage(messages=[], last_seq=0)
-            messages = conversation.page(after_seq, before_seq, limit)
+            messages = conversation.page(after_seq, before_seq, limit, viewer)
             return MessagePage(messages=messages, last_seq=conversation.last_seq)
+
+    def receipts_of(self, conversation_id: str) -> list[dict[str, Any]]:
+        with self._database_lock:
+            conversation = self._conversations.get(conversation_id)
+            return [] if conversation is None else conversation.receipts()
 
 
 class InMemoryQueries:
@@ -191,5 +230,9 @@ class InMemoryQueries:
         after_seq: int | None = None,
         before_seq: int | None = None,
         limit: int = DEFAULT_PAGE,
+        viewer: str | None = None,
     ) -> MessagePage:
-        return self._view.message_page(conversation_id, after_seq, before_seq, limit)
+        return self._view.message_page(conversation_id, after_seq, before_seq, limit, viewer)
+
+    async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
+        return self._view.receipts_of(conversation_id)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+from psycopg import sql
 from psycopg.rows import DictRow
 
 from infra.pg_queries import conversation_object
+from infra.pg_receipts import status_join, without_status
 
 ADD_MEMBERS: Final = """
 WITH touched AS (
@@ -47,14 +49,15 @@ WHERE conversation_id = %(conversation_id)s
 
 # One row per member (or one row with user_id NULL when none is left): the
 # conversation object of pg_queries as that member sees it, all in one query.
-PER_MEMBER: Final = """
+_PER_MEMBER: Final = """
 SELECT m.user_id, c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
        mm.member_ids, mm.roles,
        CASE WHEN m.user_id IS NULL THEN 0 ELSE (
            SELECT count(*) FROM {s}.messages u
            WHERE u.conversation_id = m.conversation_id
              AND u.seq > m.read_seq AND u.sender_id <> m.user_id) END AS unread_count,
-       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at
+       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at,
+       l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status
 FROM {s}.conversations c
 CROSS JOIN LATERAL (
     SELECT coalesce(array_agg(o.user_id ORDER BY o.user_id COLLATE "C"), '{{}}') AS member_ids,
@@ -63,17 +66,28 @@ CROSS JOIN LATERAL (
 ) AS mm
 LEFT JOIN {s}.members m ON m.conversation_id = c.conversation_id
 LEFT JOIN {s}.messages l ON l.conversation_id = c.conversation_id AND l.seq = c.last_seq
+{status}
 WHERE c.conversation_id = %(conversation_id)s
 ORDER BY m.user_id COLLATE "C"
 """
 
 
+def per_member_query(schema: str) -> sql.Composed:
+    """The per-member objects query (its rows go to per_member_objects)."""
+    return sql.SQL(_PER_MEMBER).format(
+        s=sql.Identifier(schema), status=status_join(schema, "l", sql.SQL("m.user_id"))
+    )
+
+
 def per_member_objects(
     rows: Sequence[DictRow], gone: str | None = None
 ) -> dict[str, dict[str, Any]]:
-    """The rows of PER_MEMBER as user_id -> conversation object, plus, for
-    ``gone`` (removed or left), the object the others see with unread 0."""
+    """The rows of the per-member query as user_id -> conversation object,
+    plus, for ``gone`` (removed or left), the object the others see with
+    unread 0 and no status on the last message (no longer theirs to follow)."""
     seen = {row["user_id"]: conversation_object(row) for row in rows if row["user_id"]}
     if gone is not None and rows:
-        seen[gone] = {**conversation_object(rows[0]), "unread_count": 0}
+        neutral = conversation_object(rows[0])
+        neutral.update(unread_count=0, last_message=without_status(neutral["last_message"]))
+        seen[gone] = neutral
     return seen

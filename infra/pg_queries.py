@@ -2,7 +2,8 @@
 
 Open the pool with ``await open()`` on the event loop that will use it and
 ``await close()`` it there; nothing connects before that. Each query is one
-SQL statement.
+SQL statement; the status of the viewer's own messages (infra.pg_receipts)
+is computed in the statement that fetches them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from infra.pg_receipts import RECEIPTS, status_join, with_status
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
 
 _CONVERSATIONS = """
@@ -22,7 +24,8 @@ SELECT c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
        (SELECT count(*) FROM {s}.messages u
         WHERE u.conversation_id = m.conversation_id
           AND u.seq > m.read_seq AND u.sender_id <> m.user_id) AS unread_count,
-       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at
+       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at,
+       l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status
 FROM {s}.members m
 JOIN {s}.conversations c ON c.conversation_id = m.conversation_id
 CROSS JOIN LATERAL (
@@ -31,6 +34,7 @@ CROSS JOIN LATERAL (
     FROM {s}.members o WHERE o.conversation_id = m.conversation_id
 ) AS mm
 LEFT JOIN {s}.messages l ON l.conversation_id = c.conversation_id AND l.seq = c.last_seq
+{status}
 WHERE m.user_id = %(user_id)s {only_one}
 ORDER BY c.updated_at DESC, c.conversation_id COLLATE "C"
 LIMIT %(limit)s
@@ -38,16 +42,19 @@ LIMIT %(limit)s
 
 _PAGE = """
 SELECT c.conversation_id, c.last_seq,
-       p.seq, p.message_id, p.sender_id, p.body, p.client_msg_id, p.sent_at
+       p.seq, p.message_id, p.sender_id, p.body, p.client_msg_id, p.sent_at,
+       p_status.recipients, p_status.delivered_count, p_status.read_count, p_status.status
 FROM {s}.conversations c
 LEFT JOIN LATERAL (
-    SELECT x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id, x.sent_at
+    SELECT x.conversation_id, x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id,
+           x.sent_at
     FROM {s}.messages x
     WHERE x.conversation_id = c.conversation_id
       AND x.seq > %(after_seq)s AND x.seq < %(before_seq)s
     ORDER BY x.seq {direction}
     LIMIT %(limit)s
 ) AS p ON true
+{status}
 WHERE c.conversation_id = %(conversation_id)s
 ORDER BY p.seq
 """
@@ -58,6 +65,8 @@ SELECT EXISTS (SELECT 1 FROM {s}.members
 """
 
 _NO_UPPER_BOUND = 2**62
+_VIEWER_PARAM = sql.SQL("%(viewer)s")
+_MEMBER = sql.SQL("m.user_id")
 
 
 def async_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
@@ -78,13 +87,19 @@ class PostgresQueries:
             raise ValueError("PostgresQueries needs a dsn or a pool")
         self._owns_pool = pool is None
         self._pool = pool if pool is not None else async_pool(dsn)
-        self._inbox = in_schema(_CONVERSATIONS, schema, only_one=sql.SQL(""))
+        own_last = status_join(schema, "l", _MEMBER)
+        self._inbox = in_schema(_CONVERSATIONS, schema, only_one=sql.SQL(""), status=own_last)
         self._conversation = in_schema(
-            _CONVERSATIONS, schema, only_one=sql.SQL("AND m.conversation_id = %(conversation_id)s")
+            _CONVERSATIONS,
+            schema,
+            only_one=sql.SQL("AND m.conversation_id = %(conversation_id)s"),
+            status=own_last,
         )
-        self._page_ascending = in_schema(_PAGE, schema, direction=sql.SQL("ASC"))
-        self._page_descending = in_schema(_PAGE, schema, direction=sql.SQL("DESC"))
+        own = status_join(schema, "p", _VIEWER_PARAM)
+        self._page_ascending = in_schema(_PAGE, schema, direction=sql.SQL("ASC"), status=own)
+        self._page_descending = in_schema(_PAGE, schema, direction=sql.SQL("DESC"), status=own)
         self._is_member = in_schema(_IS_MEMBER, schema)
+        self._receipts = in_schema(RECEIPTS, schema)
 
     @property
     def pool(self) -> AsyncConnectionPool:
@@ -120,19 +135,25 @@ class PostgresQueries:
         after_seq: int | None = None,
         before_seq: int | None = None,
         limit: int = DEFAULT_PAGE,
+        viewer: str | None = None,
     ) -> MessagePage:
         params = {
             "conversation_id": conversation_id,
             "after_seq": 0 if after_seq is None else after_seq,
             "before_seq": _NO_UPPER_BOUND if before_seq is None else before_seq,
             "limit": min(max(limit, 0), MAX_PAGE),
+            "viewer": viewer,
         }
         query = self._page_descending if after_seq is None else self._page_ascending
         rows = await self._fetch(query, params)
         if not rows:
             return MessagePage(messages=[], last_seq=0)
-        messages = [_message_object(row) for row in rows if row["seq"] is not None]
+        messages = [with_status(_message_object(row), row) for row in rows if row["seq"] is not None]
         return MessagePage(messages=messages, last_seq=rows[0]["last_seq"])
+
+    async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
+        rows = await self._fetch(self._receipts, {"conversation_id": conversation_id})
+        return [dict(row) for row in rows]
 
     async def _fetch(self, query: sql.Composed, params: dict[str, Any]) -> list[DictRow]:
         async with self._pool.connection() as conn:
@@ -174,6 +195,6 @@ def conversation_object(row: DictRow) -> dict[str, Any]:
         "members": [{"user_id": u, "role": r} for u, r in zip(member_ids, roles, strict=True)],
         "last_seq": row["last_seq"],
         "unread_count": row["unread_count"],
-        "last_message": _message_object(row) if row["seq"] is not None else None,
+        "last_message": with_status(_message_object(row), row) if row["seq"] is not None else None,
         "updated_at": utc_iso(row["updated_at"]),
     }

@@ -46,6 +46,10 @@ _TABLES: tuple[LiteralString, ...] = (
         sent_at timestamptz NOT NULL,
         PRIMARY KEY (conversation_id, seq)
     )""",
+    # Unread counts ("messages of X from senders other than Y above seq N")
+    # scan only the index entries above N and never visit the table.
+    """CREATE INDEX IF NOT EXISTS messages_unread
+        ON {s}.messages (conversation_id, seq) INCLUDE (sender_id)""",
     """CREATE TABLE IF NOT EXISTS {s}.users (
         user_id text PRIMARY KEY,
         handle text NOT NULL UNIQUE,

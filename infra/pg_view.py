@@ -2,7 +2,7 @@
 
 Each method runs one transaction: the tracking row first (eventsourcing's
 single-row tracking refuses a position that is not newer), then the view
-rows. A refused position raises AlreadyProjected and the transaction rolls
+rows (receipts: infra.pg_receipts). A refused position raises AlreadyProjected and the transaction rolls
 back, so a redelivered record never writes twice.
 """
 
@@ -24,11 +24,12 @@ from domain.conversation import ADMIN, MEMBER, Conversation
 from domain.rejection import CommandRejected
 from infra.pg_membership import (
     ADD_MEMBERS,
-    PER_MEMBER,
     REMOVE_MEMBER,
     RENAME,
     per_member_objects,
+    per_member_query,
 )
+from infra.pg_receipts import MOVE_WATERMARKS
 from projections.ports import AlreadyProjected
 
 TRACKING_TABLE = "chat_tracking"
@@ -58,7 +59,8 @@ WITH posted AS (
             %(client_msg_id)s, %(sent_at)s)
     ON CONFLICT (conversation_id, seq) DO NOTHING
 ), advanced AS (
-    UPDATE {s}.conversations SET last_seq = %(seq)s, updated_at = %(sent_at)s
+    UPDATE {s}.conversations
+    SET last_seq = %(seq)s, updated_at = greatest(updated_at, %(sent_at)s)
     WHERE conversation_id = %(conversation_id)s AND last_seq < %(seq)s
 )
 SELECT user_id FROM {s}.members
@@ -106,7 +108,8 @@ class PostgresChatView(PostgresTrackingRecorder):
         self._add_members = _in_schema(ADD_MEMBERS, datastore.schema)
         self._remove_member = _in_schema(REMOVE_MEMBER, datastore.schema)
         self._rename = _in_schema(RENAME, datastore.schema)
-        self._per_member = _in_schema(PER_MEMBER, datastore.schema)
+        self._per_member = per_member_query(datastore.schema)
+        self._move_watermarks = _in_schema(MOVE_WATERMARKS, datastore.schema)
 
     @classmethod
     def from_dsn(cls, dsn: str, schema: str, *, pool_size: int = 1) -> PostgresChatView:
@@ -196,6 +199,14 @@ class PostgresChatView(PostgresTrackingRecorder):
         params = {**_change_params(event), "title": event.title}
         return self._change(tracking, self._rename, params)
 
+    def messages_delivered(
+        self, event: Conversation.MessagesDelivered, tracking: Tracking
+    ) -> Sequence[str]:
+        return self._receipt(event, tracking, delivered_seq=event.up_to_seq, read_seq=0)
+
+    def messages_read(self, event: Conversation.MessagesRead, tracking: Tracking) -> Sequence[str]:
+        return self._receipt(event, tracking, delivered_seq=0, read_seq=event.up_to_seq)
+
     def command_rejected(self, event: CommandRejected, tracking: Tracking) -> None:
         self.skip(tracking)
 
@@ -218,6 +229,29 @@ class PostgresChatView(PostgresTrackingRecorder):
 
         per_member: PerMember = self._write(tracking, change)
         return per_member
+
+    def _receipt(
+        self,
+        event: Conversation.MessagesDelivered | Conversation.MessagesRead,
+        tracking: Tracking,
+        delivered_seq: int,
+        read_seq: int,
+    ) -> list[str]:
+        """Lifts a member's watermarks; returns every member (the reporter's
+        other devices too), or nothing for an unknown conversation or user."""
+        params = {
+            "conversation_id": str(event.originator_id),
+            "user_id": event.user_id,
+            "delivered_seq": delivered_seq,
+            "read_seq": read_seq,
+        }
+
+        def move(curs: Cursor[DictRow]) -> list[str]:
+            curs.execute(self._move_watermarks, params)
+            return [row["user_id"] for row in curs.fetchall()]
+
+        audience: list[str] = self._write(tracking, move)
+        return audience
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _write(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:

@@ -13,8 +13,8 @@ import redis.asyncio as aioredis
 
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
-from domain.codec import EventCodec
 from infra.bootstrap import EdgeAdapters
+from infra.codecs import event_codec, record_cipher
 from infra.kafka_log import KafkaCommandPublisher, KafkaEventFeed, KafkaProcessorLog
 from infra.kafka_topics import ensure_topics
 from infra.pg_accounts import PostgresAccountStore
@@ -24,6 +24,7 @@ from infra.pg_schema import create_schema
 from infra.pg_view import PostgresChatView
 from infra.redis_claims import RedisSendClaims
 from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.redis_limits import RedisRateLimiter
 from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 from infra.settings import Settings
 from projections.presence_projector import PresenceProjector
@@ -64,6 +65,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             presence_publisher=presence_publisher,
             presence_reader=RedisPresenceReader(redis_client, settings.redis_prefix),
             contacts=PostgresContacts(queries.pool, settings.pg_schema),
+            rate_limiter=RedisRateLimiter(redis_client, settings.redis_prefix),
         )
     finally:
         await fanout.close()
@@ -78,7 +80,10 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
     prepare_infrastructure(settings)
     processor_log = KafkaProcessorLog(settings)
     processor = CommandProcessor(
-        processor_log, EventCodec(), DeciderSettings(settings.max_group_size)
+        processor_log,
+        event_codec(settings),
+        DeciderSettings(settings.max_group_size),
+        record_cipher(settings),
     )
     try:
         processor.run(stop)
@@ -129,7 +134,7 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     projector = Projector(
         view,
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
-        EventCodec(),
+        event_codec(settings),
         settings.events_topic,
     )
     feed = KafkaEventFeed(

@@ -102,6 +102,9 @@ class RedisPresenceLeases:
         args = [lease_id, _ms(now), expiry, user_id]
         return bool(await self._acquire(keys=self._keys(user_id), args=args))
 
+    async def live(self, user_id: str, now: datetime) -> int:
+        return int(await self._client.zcount(self._keys(user_id)[0], _ms(now) + 1, "+inf"))
+
     async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
         args = [lease_id, _ms(now), user_id]
         return bool(await self._release(keys=self._keys(user_id), args=args))

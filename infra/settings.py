@@ -21,6 +21,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise SettingsError(f"{name} must be positive")
+    return value
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """A secret from the variable itself, or from the file ``<NAME>_FILE`` names."""
+    path = env.get(f"{name}_FILE", "")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as secret:
+                return secret.read().strip()
+        except OSError as error:
+            raise SettingsError(f"{name}_FILE cannot be read: {error}") from None
+    return env.get(name, "")
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
@@ -44,6 +69,11 @@ class Settings:
     kafka_session_timeout_ms: int = 10_000
     ws_auth_timeout_seconds: float = 10.0
     presence_ttl_seconds: float = 60.0
+    send_rate_per_second: float = 5.0
+    send_burst: int = 30
+    login_attempts_per_minute: float = 10.0
+    max_sockets_per_user: int = 10
+    event_cipher_key: str = field(default="", repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -94,8 +124,13 @@ class Settings:
             max_group_size=_int(env, "CHAT_MAX_GROUP_SIZE", 1000),
             consumer_group_prefix=env.get("CHAT_CONSUMER_GROUP_PREFIX", "chat"),
             kafka_session_timeout_ms=_int(env, "CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000),
-            ws_auth_timeout_seconds=float(_int(env, "CHAT_WS_AUTH_TIMEOUT_SECONDS", 10)),
-            presence_ttl_seconds=float(_int(env, "CHAT_PRESENCE_TTL_SECONDS", 60)),
+            ws_auth_timeout_seconds=_float(env, "CHAT_WS_AUTH_TIMEOUT_SECONDS", 10.0),
+            presence_ttl_seconds=_float(env, "CHAT_PRESENCE_TTL_SECONDS", 60.0),
+            send_rate_per_second=_float(env, "CHAT_SEND_RATE_PER_SECOND", 5.0),
+            send_burst=_int(env, "CHAT_SEND_BURST", 30),
+            login_attempts_per_minute=_float(env, "CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0),
+            max_sockets_per_user=_int(env, "CHAT_MAX_SOCKETS_PER_USER", 10),
+            event_cipher_key=_secret(env, "CHAT_EVENT_CIPHER_KEY"),
         )
         if not 1 <= settings.partitions <= 1024:
             raise SettingsError("CHAT_PARTITIONS must be 1..1024")

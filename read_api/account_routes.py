@@ -10,6 +10,7 @@ from commands.accounts import AccountError, BadCredentials, HandleTaken
 from read_api.errors import ApiError
 from read_api.requests import (
     bearer_token,
+    client_address,
     json_object,
     optional_string_field,
     services,
@@ -24,7 +25,10 @@ async def register(request: Request) -> Response:
     password = string_field(body, "password")
     display_name = optional_string_field(body, "display_name")
     try:
-        user = await services(request).accounts.register(handle, password, display_name)
+        api = services(request)
+        user = await api.accounts.register(
+            handle, password, display_name, api.clock(), client_address(request)
+        )
     except HandleTaken as error:
         raise ApiError("conflict", str(error)) from None
     except AccountError as error:
@@ -39,7 +43,9 @@ async def login(request: Request) -> Response:
         raise ApiError("bad_request", "handle and password must be strings", 422)
     api = services(request)
     try:
-        token, session = await api.accounts.login(handle, password, api.clock())
+        token, session = await api.accounts.login(
+            handle, password, api.clock(), client_address(request)
+        )
     except BadCredentials as error:
         raise ApiError("unauthorized", str(error)) from None
     return JSONResponse(

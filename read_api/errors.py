@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from commands.limits import RateLimited
 
 STATUS_BY_CODE = {
     "bad_request": 400,
@@ -34,6 +38,14 @@ async def handle_api_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, ApiError):
         raise exc
     return error_response(exc.code, exc.message, exc.status)
+
+
+async def handle_rate_limited(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, RateLimited):
+        raise exc
+    response = error_response("rate_limited", str(exc), 429)
+    response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return response
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:

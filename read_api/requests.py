@@ -19,6 +19,10 @@ def services(request: Request) -> ApiServices:
     return found
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None

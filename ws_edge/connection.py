@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 CLOSE_TOO_BIG = 1009
 CLOSE_TOO_SLOW = 1008
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_MANY_SOCKETS = 4429
 SESSION_CLOSED = "_session_closed"
 
 
@@ -54,6 +55,11 @@ class SocketConnection:
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
         user_id = self._session.user_id
+        if await self._services.presence.sockets_of(user_id) >= self._services.limits.max_sockets:
+            await self._websocket.close(CLOSE_TOO_MANY_SOCKETS)
+            return
+        ready = {"type": "ready", "user_id": user_id, "session_id": self._session.session_id}
+        await self._websocket.send_json(ready)
         await self._services.fanout.subscribe(user_id, self.push)
         self._services.sockets.add(self)
         try:
@@ -122,6 +128,6 @@ class SocketConnection:
             frame = parse_frame(text)
             await self._handlers.handle(frame)
         except BadFrame as error:
-            self.push(error_frame(error.code, str(error), error.frame_id))
+            self.push({**error_frame(error.code, str(error), error.frame_id), **error.extra})
         except WebSocketDisconnect:
             raise

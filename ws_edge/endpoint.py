@@ -34,9 +34,6 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     if session is None:
         return
-    await websocket.send_json(
-        {"type": "ready", "user_id": session.user_id, "session_id": session.session_id}
-    )
     await SocketConnection(websocket, services, session).run()
 
 

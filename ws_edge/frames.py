@@ -15,6 +15,7 @@ class BadFrame(Exception):
         super().__init__(message)
         self.frame_id = frame_id
         self.code = code
+        self.extra: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)

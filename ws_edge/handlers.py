@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from commands.accounts import Session
+from commands.limits import RateLimited
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.queries import MAX_PAGE
@@ -42,6 +43,10 @@ class FrameHandlers:
             raise BadFrame(str(error), frame.id, error.code) from None
         except LogUnavailable:
             raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
+        except RateLimited as limited:
+            refused = BadFrame(str(limited), frame.id, "rate_limited")
+            refused.extra["retry_after_ms"] = limited.retry_after_ms
+            raise refused from None
 
     async def _ping(self, frame: Frame) -> None:
         self._push(_reply("pong", frame))

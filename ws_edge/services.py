@@ -21,6 +21,7 @@ class SocketLimits:
     auth_timeout: float = 10.0
     send_queue_frames: int = 1000
     max_frame_bytes: int = MAX_FRAME_BYTES
+    max_sockets: int = 10
 
 
 @dataclass(frozen=True)

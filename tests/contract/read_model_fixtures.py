@@ -33,6 +33,7 @@ from projections.queries import ConversationQueries
 
 T = TypeVar("T")
 E = TypeVar("E")
+R = TypeVar("R", Conversation.MessagesDelivered, Conversation.MessagesRead)
 TOPIC = "chat.events.p0"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 FIRST_MESSAGE_ID = 2**62 + 12345  # needs a 64-bit column
@@ -224,6 +225,18 @@ class Feed:
         conversation.rename(actor, title, at(minutes))
         return self._project_last(conversation, Conversation.GroupRenamed)
 
+    def deliver(
+        self, conversation: Conversation, user_id: str, up_to_seq: int, minutes: int = 3
+    ) -> Conversation.MessagesDelivered:
+        assert conversation.mark_delivered(user_id, up_to_seq, at(minutes))
+        return self._project_last(conversation, Conversation.MessagesDelivered)
+
+    def read(
+        self, conversation: Conversation, user_id: str, up_to_seq: int, minutes: int = 3
+    ) -> Conversation.MessagesRead:
+        assert conversation.mark_read(user_id, up_to_seq, at(minutes))
+        return self._project_last(conversation, Conversation.MessagesRead)
+
     def skip(self) -> Tracking:
         tracking = self.next_position()
         self.view.skip(tracking)
@@ -261,6 +274,23 @@ class Feed:
         return tracking
 
 
+def receipt_event(
+    kind: type[R], conversation: Conversation, user_id: str, up_to_seq: int
+) -> R:
+    """A receipt event as the log could carry it, whatever the aggregate now
+    allows (e.g. an older watermark than the view holds)."""
+    fields: dict[str, Any] = {  # a dict: mypy does not see the event's fields
+        "originator_id": conversation.id,
+        "originator_version": conversation.version + 1,
+        "timestamp": at(8),
+        "prev_hash": conversation.last_hash,
+        "hash": "not-chained",
+        "user_id": user_id,
+        "up_to_seq": up_to_seq,
+    }
+    return kind(**fields)
+
+
 def project(view: ChatView, event: Any, tracking: Tracking) -> Any:
     """Calls the view method the projection would call for this event."""
     if isinstance(event, Conversation.Started):
@@ -275,6 +305,10 @@ def project(view: ChatView, event: Any, tracking: Tracking) -> Any:
         return view.member_left(event, tracking)
     if isinstance(event, Conversation.GroupRenamed):
         return view.group_renamed(event, tracking)
+    if isinstance(event, Conversation.MessagesDelivered):
+        return view.messages_delivered(event, tracking)
+    if isinstance(event, Conversation.MessagesRead):
+        return view.messages_read(event, tracking)
     if isinstance(event, CommandRejected):
         return view.command_rejected(event, tracking)
     return view.skip(tracking)

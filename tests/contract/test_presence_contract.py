@@ -66,6 +66,17 @@ def test_only_the_last_socket_closing_takes_a_user_offline(leases: PresenceLease
     assert scenario(leases, steps) == (False, True)
 
 
+def test_live_counts_the_open_sockets_on_every_edge(leases: PresenceLeases) -> None:
+    async def steps(leased: PresenceLeases) -> tuple[int, int]:
+        await leased.acquire("ann", "edge1:phone", at(0), TTL)
+        await leased.acquire("ann", "edge2:laptop", at(0), TTL)
+        before = await leased.live("ann", at(1))
+        await leased.release("ann", "edge1:phone", at(2))
+        return before, await leased.live("ann", at(3))
+
+    assert scenario(leases, steps) == (2, 1)
+
+
 def test_releasing_the_same_lease_twice_reports_offline_once(leases: PresenceLeases) -> None:
     async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
         await leased.acquire("ann", "phone", at(0), TTL)

@@ -24,6 +24,7 @@ def stack(
         "CHAT_REDIS_PREFIX": f"{unique_name}:",
         "CHAT_PARTITIONS": "4",
         "CHAT_PRESENCE_TTL_SECONDS": "6",
+        "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "600",
     }
     running = Stack(env, tmp_path)
     running.start_all()

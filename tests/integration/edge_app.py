@@ -28,7 +28,8 @@ class Account:
 
 @contextmanager
 def edge_client(**overrides: object) -> Iterator[TestClient]:
-    settings = replace(Settings(worker_id=1, partitions=4), **overrides)  # type: ignore[arg-type]
+    defaults = Settings(worker_id=1, partitions=4, login_attempts_per_minute=6000)
+    settings = replace(defaults, **overrides)  # type: ignore[arg-type]
     with TestClient(create_app(settings, embedded_edge)) as client:
         yield client
 
