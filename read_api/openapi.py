@@ -16,6 +16,7 @@ _STATUS_TEXT = {
     409: "conflict",
     413: "too_large",
     422: "bad_request (invalid field)",
+    429: "rate_limited (see the Retry-After header)",
     503: "unavailable",
 }
 
@@ -33,7 +34,7 @@ def _op(
     auth: bool = True,
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {str(status): answer for status, answer in ok.items()}
-    for status in (*errors, 401) if auth else errors:
+    for status in sorted({*errors, 401}) if auth else errors:
         responses[str(status)] = _json(_ERROR, _STATUS_TEXT[status])
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
@@ -73,8 +74,13 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Register a user",
             {201: _json(_obj(["user_id"], user_id=_STR), "created")},
-            (400, 409, 413, 422),
-            _obj(["handle", "password"], handle=_STR, password=_STR, display_name=_STR),
+            (400, 409, 413, 422, 429),
+            _obj(
+                ["handle", "password"],
+                handle={"type": "string", "pattern": "^[a-z0-9_.-]{3,32}$"},
+                password={"type": "string", "minLength": 8, "maxLength": 256},
+                display_name={"type": "string", "maxLength": 100},
+            ),
             auth=False,
         ),
         "get": _op(
@@ -127,7 +133,7 @@ PATHS: dict[str, Any] = {
                     "logged in",
                 )
             },
-            (400, 413, 422),
+            (400, 401, 413, 422, 429),
             _obj(["handle", "password"], handle=_STR, password=_STR),
             auth=False,
         ),
@@ -241,7 +247,7 @@ PATHS: dict[str, Any] = {
         "post": _op(
             "Send without a socket",
             {202: _json(_obj(["message_id"], message_id=_STR), "accepted")},
-            (400, 404, 413, 422, 503),
+            (400, 404, 413, 422, 429, 503),
             _obj(["client_msg_id", "body"], client_msg_id=_STR, body=_STR),
             params=[_CID],
         ),

@@ -33,7 +33,6 @@ from projections.queries import ConversationQueries
 
 T = TypeVar("T")
 E = TypeVar("E")
-R = TypeVar("R", Conversation.MessagesDelivered, Conversation.MessagesRead)
 TOPIC = "chat.events.p0"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 FIRST_MESSAGE_ID = 2**62 + 12345  # needs a 64-bit column
@@ -272,23 +271,6 @@ class Feed:
         project(self.view, event, tracking)
         self.history.append((event, tracking))
         return tracking
-
-
-def receipt_event(
-    kind: type[R], conversation: Conversation, user_id: str, up_to_seq: int
-) -> R:
-    """A receipt event as the log could carry it, whatever the aggregate now
-    allows (e.g. an older watermark than the view holds)."""
-    fields: dict[str, Any] = {  # a dict: mypy does not see the event's fields
-        "originator_id": conversation.id,
-        "originator_version": conversation.version + 1,
-        "timestamp": at(8),
-        "prev_hash": conversation.last_hash,
-        "hash": "not-chained",
-        "user_id": user_id,
-        "up_to_seq": up_to_seq,
-    }
-    return kind(**fields)
 
 
 def project(view: ChatView, event: Any, tracking: Tracking) -> Any:

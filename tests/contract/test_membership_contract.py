@@ -176,7 +176,7 @@ def test_the_removed_member_gets_the_object_the_others_see_with_nothing_unread(
     returned = models.view.member_removed(
         pending(group, Conversation.MemberRemoved), feed.next_position()
     )
-    expected = {**returned["ann"], "unread_count": 0}
+    expected = {**returned["cat"], "unread_count": 0}  # cat did not send the last message
     assert returned["bob"] == expected
     assert returned["bob"]["member_ids"] == ["ann", "cat"]
 
@@ -236,7 +236,7 @@ def test_member_left_returns_the_leaving_member_the_object_without_them(
     )
     assert returned == {
         **queried(models, group, ["ann", "bob"]),
-        "cat": {**returned["ann"], "unread_count": 0},
+        "cat": {**returned["bob"], "unread_count": 0},  # bob did not send the last message
     }
     assert returned["cat"]["member_ids"] == ["ann", "bob"]
 

@@ -139,6 +139,16 @@ def test_inbox_orders_unmessaged_conversations_by_their_start_time(
     assert listed == [(str(second.id), at(2).isoformat()), (str(first.id), at(1).isoformat())]
 
 
+def test_a_message_dated_before_the_last_activity_keeps_updated_at(
+    models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob"], minutes=0)
+    feed.rename(group, "ann", "Later", minutes=10)
+    feed.post(group, "bob", minutes=4)
+    seen = inbox(models, "ann")[0]
+    assert (seen["last_seq"], seen["updated_at"]) == (1, at(10).isoformat())
+
+
 def test_inbox_returns_at_most_limit_conversations(models: ReadModels, feed: Feed) -> None:
     for minute in range(3):
         feed.group("ann", [f"peer{minute}"], minutes=minute)

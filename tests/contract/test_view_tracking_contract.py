@@ -158,6 +158,25 @@ def test_a_rebuild_after_membership_changes_gives_identical_query_results(
     assert _everything(rebuilt, feed) == _everything(models, feed)
 
 
+def test_a_rebuild_after_receipts_gives_identical_query_results(
+    backend: Backend, models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob", "cat", "dan"], minutes=0)
+    direct = feed.direct("ann", "eve", minutes=1)
+    for minute, sender in enumerate(["ann", "bob", "ann", "cat"], start=2):
+        feed.post(group, sender, minutes=minute)
+    feed.post(direct, "ann", minutes=6)
+    feed.deliver(group, "bob", 3)
+    feed.read(group, "cat", 2)
+    feed.deliver(group, "dan", 4)
+    feed.read(group, "dan", 3)
+    feed.read(direct, "eve", 1)
+    feed.leave(group, "bob", minutes=7)
+    rebuilt = backend.read_models()
+    feed.replay_into(rebuilt.view)
+    assert _everything(rebuilt, feed) == _everything(models, feed)
+
+
 # -- tracking of membership changes and renames ----------------------------
 
 
@@ -270,7 +289,8 @@ def _everything(models: ReadModels, feed: Feed) -> object:
         return (
             [await q.inbox(user, 50) for user in users],
             [await q.conversation(cid, user) for cid in ids for user in users],
-            [await q.messages(cid, limit=200) for cid in ids],
+            [await q.messages(cid, limit=200, viewer=user) for cid in ids for user in users],
+            [await q.receipts(cid) for cid in ids],
             models.view.max_tracking_id(TOPIC),
         )
 
