@@ -114,6 +114,7 @@ def edge_services(
         SocketLimits(
             auth_timeout=settings.ws_auth_timeout_seconds,
             max_sockets=settings.max_sockets_per_user,
+            send_queue_frames=settings.ws_send_queue_frames,
         ),
     )
     return {"api": api, "ws": ws}

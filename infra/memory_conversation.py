@@ -145,7 +145,7 @@ class ConversationState:
         return [self.seen_by(message, viewer) for message in chosen]
 
     def as_seen_by(self, user_id: str) -> dict[str, Any]:
-        return self.with_unread_count(self.unread_count(user_id))
+        return self.with_unread_count(self.unread_count(user_id), user_id)
 
     def with_unread_count(self, unread_count: int, viewer: str | None = None) -> dict[str, Any]:
         """The conversation object with the given unread count, as ``viewer``

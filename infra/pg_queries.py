@@ -148,7 +148,9 @@ class PostgresQueries:
         rows = await self._fetch(query, params)
         if not rows:
             return MessagePage(messages=[], last_seq=0)
-        messages = [with_status(_message_object(row), row) for row in rows if row["seq"] is not None]
+        messages = [
+            with_status(_message_object(row), row) for row in rows if row["seq"] is not None
+        ]
         return MessagePage(messages=messages, last_seq=rows[0]["last_seq"])
 
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 
 Each method runs one transaction: the tracking row first (eventsourcing's
 single-row tracking refuses a position that is not newer), then the view
-rows (receipts: infra.pg_receipts). A refused position raises AlreadyProjected and the transaction rolls
-back, so a redelivered record never writes twice.
+rows (receipts: infra.pg_receipts). A refused position raises
+AlreadyProjected and the transaction rolls back, so a redelivered record
+never writes twice.
 """
 
 from __future__ import annotations

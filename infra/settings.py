@@ -73,6 +73,7 @@ class Settings:
     send_burst: int = 30
     login_attempts_per_minute: float = 10.0
     max_sockets_per_user: int = 10
+    ws_send_queue_frames: int = 1000
     event_cipher_key: str = field(default="", repr=False)
 
     @property
@@ -130,6 +131,7 @@ class Settings:
             send_burst=_int(env, "CHAT_SEND_BURST", 30),
             login_attempts_per_minute=_float(env, "CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0),
             max_sockets_per_user=_int(env, "CHAT_MAX_SOCKETS_PER_USER", 10),
+            ws_send_queue_frames=_int(env, "CHAT_WS_SEND_QUEUE_FRAMES", 1000),
             event_cipher_key=_secret(env, "CHAT_EVENT_CIPHER_KEY"),
         )
         if not 1 <= settings.partitions <= 1024:

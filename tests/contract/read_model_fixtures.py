@@ -123,8 +123,19 @@ def inbox(models: ReadModels, user_id: str, limit: int = 50) -> list[dict[str, A
     return models.ask(lambda q: q.inbox(user_id, limit))
 
 
-def seqs(models: ReadModels, conversation_id: str, **cursor: int) -> list[int]:
-    page = models.ask(lambda q: q.messages(conversation_id, **cursor))
+def seqs(
+    models: ReadModels,
+    conversation_id: str,
+    *,
+    after_seq: int | None = None,
+    before_seq: int | None = None,
+    limit: int = 50,
+) -> list[int]:
+    page = models.ask(
+        lambda q: q.messages(
+            conversation_id, after_seq=after_seq, before_seq=before_seq, limit=limit
+        )
+    )
     return [message["seq"] for message in page.messages]
 
 
