@@ -25,6 +25,8 @@ def stack(
         "CHAT_PARTITIONS": "4",
         "CHAT_PRESENCE_TTL_SECONDS": "6",
         "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "600",
+        "CHAT_SEND_RATE_PER_SECOND": "1000",
+        "CHAT_SEND_BURST": "1000",
     }
     running = Stack(env, tmp_path)
     running.start_all()

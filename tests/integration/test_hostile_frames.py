@@ -81,7 +81,8 @@ def answer_to(client: TestClient, user: Account, frame: str | bytes) -> dict[str
                 replies.append(socket.receive_json())
         except WebSocketDisconnect as closed:
             return {"closed": closed.code}
-    return replies[0]
+    first: dict[str, Any] = replies[0]
+    return first
 
 
 def assert_documented(answer: dict[str, Any]) -> None:

@@ -75,9 +75,11 @@ def test_a_socket_over_the_per_user_cap_is_closed_with_4429() -> None:
         ):
             first.receive_json()
             second.receive_json()
-            with client.websocket_connect("/v1/ws", headers=user.auth) as third:
-                with pytest.raises(WebSocketDisconnect) as closed:
-                    third.receive_json()
+            with (
+                client.websocket_connect("/v1/ws", headers=user.auth) as third,
+                pytest.raises(WebSocketDisconnect) as closed,
+            ):
+                third.receive_json()
     assert closed.value.code == 4429
 
 
