@@ -11,10 +11,11 @@ from tests.e2e.processes import Stack
 
 
 @pytest.fixture
-def stack(
-    tmp_path: Path, unique_name: str, kafka_bootstrap: str, postgres_dsn: str, redis_url: str
-) -> Iterator[Stack]:
-    env = {
+def stack_env(
+    unique_name: str, kafka_bootstrap: str, postgres_dsn: str, redis_url: str
+) -> dict[str, str]:
+    """The environment of a stack on its own topics, schema and Redis keys."""
+    return {
         "CHAT_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "CHAT_POSTGRES_DSN": postgres_dsn,
         "CHAT_REDIS_URL": redis_url,
@@ -28,7 +29,24 @@ def stack(
         "CHAT_SEND_RATE_PER_SECOND": "1000",
         "CHAT_SEND_BURST": "1000",
     }
-    running = Stack(env, tmp_path)
+
+
+@pytest.fixture
+def extra_env() -> dict[str, str]:
+    """Overridden by a test module that needs other settings."""
+    return {}
+
+
+@pytest.fixture
+def stack(
+    tmp_path: Path,
+    unique_name: str,
+    kafka_bootstrap: str,
+    postgres_dsn: str,
+    stack_env: dict[str, str],
+    extra_env: dict[str, str],
+) -> Iterator[Stack]:
+    running = Stack({**stack_env, **extra_env}, tmp_path)
     running.start_all()
     try:
         yield running
