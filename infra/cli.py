@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import uvicorn
@@ -19,7 +20,7 @@ from infra.settings import Settings, SettingsError
 from ws_edge.registry import SocketRegistry
 
 log = logging.getLogger("chatapp")
-ROLES = ("serve", "edge", "processor", "projector", "stack")
+ROLES = ("serve", "edge", "processor", "projector", "stack", "rebuild")
 
 
 def _stop_on_signals() -> threading.Event:
@@ -125,6 +126,22 @@ def stack(settings: Settings) -> None:
             process.wait(timeout=30)
 
 
+def rebuild(settings: Settings) -> int:
+    """Rebuilds the read models from offset 0 into a fresh schema and compares
+    them with the live ones; exit status 1 if they differ."""
+    from infra.rebuild import compare_read_models, rebuild_view
+
+    settings.require_services()
+    target = f"{settings.pg_schema}_rebuild_{int(time.time())}"
+    count = rebuild_view(settings, target)
+    print(f"rebuilt {count} events into schema {target}")
+    differences = compare_read_models(settings.postgres_dsn, settings.pg_schema, target)
+    for line in differences:
+        print(line)
+    print("read models equal the rebuild" if not differences else "READ MODELS DIFFER")
+    return 1 if differences else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chatapp", description=__doc__)
     parser.add_argument("role", choices=ROLES)
@@ -140,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
 
             run = run_processor if args.role == "processor" else run_projector
             _background_role(run)(settings)
+        elif args.role == "rebuild":
+            return rebuild(settings)
         else:
             {"serve": serve, "edge": edge, "stack": stack}[args.role](settings)
     except SettingsError as error:

@@ -23,7 +23,8 @@ from eventsourcing.persistence import Tracking
 from psycopg import sql
 
 from commands.ports import LogUnavailable
-from domain.codec import EventCodec, UnknownEventType
+from domain.codec import UnknownEventType
+from infra.codecs import event_codec
 from infra.kafka_common import client_config
 from infra.kafka_partition_reader import read_committed_partitions
 from infra.pg_schema import create_schema
@@ -63,7 +64,7 @@ def rebuild_view(settings: Settings, target_schema: str) -> int:
     try:
         _require_fresh(view, target_schema, [tracking_name(topic, p) for p in partitions])
         projection = ChatProjection(view, _NoFanout())
-        codec = EventCodec()
+        codec = event_codec(settings)
         applied = 0
         for record in read_committed_partitions(settings.kafka_bootstrap, topic, partitions):
             tracking = Tracking(tracking_name(topic, record.partition), record.offset)

@@ -62,4 +62,8 @@ def _drop_namespace(name: str, kafka_bootstrap: str, postgres_dsn: str) -> None:
         for future in admin.delete_topics(topics).values():
             future.result(timeout=30)
     with psycopg.connect(postgres_dsn, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        schemas = connection.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{name}%",)
+        ).fetchall()
+        for (schema,) in schemas:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
