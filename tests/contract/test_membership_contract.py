@@ -11,40 +11,18 @@ test_view_tracking_contract.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from domain.conversation import Conversation
 from tests.contract.read_model_fixtures import (
-    BACKENDS,
-    Backend,
     Feed,
     ReadModels,
     at,
     inbox,
     member_ids,
-    open_backend,
     pending,
     queried,
     seen_by,
 )
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, postgres_dsn: str) -> Iterator[Backend]:
-    yield from open_backend(request.param, postgres_dsn)
-
-
-@pytest.fixture
-def models(backend: Backend) -> ReadModels:
-    return backend.read_models()
-
-
-@pytest.fixture
-def feed(models: ReadModels) -> Feed:
-    return Feed(models.view)
-
 
 # -- members added ------------------------------------------------------------
 

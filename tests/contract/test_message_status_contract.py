@@ -9,40 +9,19 @@ other messages carry none of these keys.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from domain.conversation import Conversation
 from tests.contract.read_model_fixtures import (
-    BACKENDS,
-    Backend,
     Feed,
     ReadModels,
     at,
     inbox,
-    open_backend,
     pending,
     seen_by,
 )
 
 STATUS_KEYS = {"recipients", "delivered_count", "read_count", "status"}
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, postgres_dsn: str) -> Iterator[Backend]:
-    yield from open_backend(request.param, postgres_dsn)
-
-
-@pytest.fixture
-def models(backend: Backend) -> ReadModels:
-    return backend.read_models()
-
-
-@pytest.fixture
-def feed(models: ReadModels) -> Feed:
-    return Feed(models.view)
 
 
 def message(

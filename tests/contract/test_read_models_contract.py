@@ -9,7 +9,6 @@ test_view_tracking_contract.py, accounts in test_accounts_contract.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -17,32 +16,13 @@ from eventsourcing.persistence import Tracking
 from domain.conversation import Conversation
 from projections.frames import message_object
 from tests.contract.read_model_fixtures import (
-    BACKENDS,
     TOPIC,
-    Backend,
     Feed,
     ReadModels,
     at,
     inbox,
-    open_backend,
     seqs,
 )
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, postgres_dsn: str) -> Iterator[Backend]:
-    yield from open_backend(request.param, postgres_dsn)
-
-
-@pytest.fixture
-def models(backend: Backend) -> ReadModels:
-    return backend.read_models()
-
-
-@pytest.fixture
-def feed(models: ReadModels) -> Feed:
-    return Feed(models.view)
-
 
 # -- conversations ------------------------------------------------------------
 

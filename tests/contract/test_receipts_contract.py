@@ -10,7 +10,6 @@ test_message_status_contract.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -18,33 +17,15 @@ import pytest
 from domain.conversation import Conversation
 from projections.ports import AlreadyProjected
 from tests.contract.read_model_fixtures import (
-    BACKENDS,
-    Backend,
     Feed,
     ReadModels,
     at,
     inbox,
-    open_backend,
     pending,
     seen_by,
 )
 
 R = TypeVar("R", Conversation.MessagesDelivered, Conversation.MessagesRead)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, postgres_dsn: str) -> Iterator[Backend]:
-    yield from open_backend(request.param, postgres_dsn)
-
-
-@pytest.fixture
-def models(backend: Backend) -> ReadModels:
-    return backend.read_models()
-
-
-@pytest.fixture
-def feed(models: ReadModels) -> Feed:
-    return Feed(models.view)
 
 
 def receipts(models: ReadModels, conversation: Conversation) -> list[dict[str, Any]]:

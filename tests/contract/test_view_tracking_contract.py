@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -18,7 +17,6 @@ from infra.pg_view import PostgresChatView
 from projections.ports import AlreadyProjected
 from projections.queries import ConversationQueries
 from tests.contract.read_model_fixtures import (
-    BACKENDS,
     TOPIC,
     Backend,
     Feed,
@@ -27,27 +25,10 @@ from tests.contract.read_model_fixtures import (
     fresh_schema_name,
     inbox,
     member_ids,
-    open_backend,
     pending,
     seen_by,
     seqs,
 )
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, postgres_dsn: str) -> Iterator[Backend]:
-    yield from open_backend(request.param, postgres_dsn)
-
-
-@pytest.fixture
-def models(backend: Backend) -> ReadModels:
-    return backend.read_models()
-
-
-@pytest.fixture
-def feed(models: ReadModels) -> Feed:
-    return Feed(models.view)
-
 
 # -- tracking -----------------------------------------------------------------
 
