@@ -37,7 +37,7 @@ class SocketConnection:
         )
         self._close_code: int | None = None
         self._closing = asyncio.Event()
-        self._handlers = FrameHandlers(services, session, self.push)
+        self._handlers = FrameHandlers(services, session, self.reply)
         self._lease_id = f"{services.edge_id}:{uuid.uuid4().hex}"
 
     def push(self, frame: Mapping[str, Any]) -> None:
@@ -51,6 +51,11 @@ class SocketConnection:
         except asyncio.QueueFull:
             log.info("closing a socket that does not read its frames")
             self._close(CLOSE_TOO_SLOW)
+
+    async def reply(self, frame: Mapping[str, Any]) -> None:
+        """Queues an answer to the client's own frame, waiting while the queue
+        is full (so a long sync is paced by the client's reading)."""
+        await self._outbox.put(frame)
 
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
@@ -116,7 +121,7 @@ class SocketConnection:
                 return
             text = message.get("text")
             if text is None:
-                self.push(error_frame("bad_request", "frames are JSON text"))
+                await self.reply(error_frame("bad_request", "frames are JSON text"))
                 continue
             if len(text) > limit and len(text.encode("utf-8")) > limit:
                 self._close(CLOSE_TOO_BIG)
@@ -128,6 +133,6 @@ class SocketConnection:
             frame = parse_frame(text)
             await self._handlers.handle(frame)
         except BadFrame as error:
-            self.push({**error_frame(error.code, str(error), error.frame_id), **error.extra})
+            await self.reply({**error_frame(error.code, str(error), error.frame_id), **error.extra})
         except WebSocketDisconnect:
             raise

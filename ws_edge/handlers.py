@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from commands.accounts import Session
 from commands.limits import RateLimited
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
+from projections.frames import receipt_frame
 from projections.queries import MAX_PAGE
 from ws_edge.frames import BadFrame, Frame
 from ws_edge.services import SocketServices
 
-Push = Callable[[Mapping[str, Any]], None]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 TYPING_INTERVAL = 1.0
 MAX_TYPING_TRACKED = 1000
 
 
 class FrameHandlers:
-    def __init__(self, services: SocketServices, session: Session, push: Push) -> None:
+    def __init__(self, services: SocketServices, session: Session, send: Send) -> None:
+        """``send`` queues a frame for the socket, waiting while its queue is full."""
         self._services = services
         self._session = session
-        self._push = push
+        self._send_frame = send
         self._last_typing: dict[str, float] = {}
 
     async def handle(self, frame: Frame) -> None:
@@ -49,7 +51,7 @@ class FrameHandlers:
             raise refused from None
 
     async def _ping(self, frame: Frame) -> None:
-        self._push(_reply("pong", frame))
+        await self._send_frame(_reply("pong", frame))
 
     async def _send(self, frame: Frame) -> None:
         conversation_id = frame.text("conversation_id")
@@ -60,7 +62,7 @@ class FrameHandlers:
         message_id = await self._services.gateway.send(
             self._session.user_id, conversation_id, client_msg_id, body
         )
-        self._push(
+        await self._send_frame(
             _reply(
                 "sent",
                 frame,
@@ -76,7 +78,7 @@ class FrameHandlers:
         await self._services.gateway.mark(
             self._session.user_id, conversation_id, frame.type, up_to_seq
         )
-        self._push(_reply("ok", frame))
+        await self._send_frame(_reply("ok", frame))
 
     async def _typing(self, frame: Frame) -> None:
         """Ephemeral: straight to the other members' sockets, never to the log;
@@ -107,11 +109,23 @@ class FrameHandlers:
                     conversation_id, after_seq=after, limit=MAX_PAGE, viewer=self._session.user_id
                 )
                 for message in page.messages:
-                    self._push({"type": "message", **message})
+                    await self._send_frame({"type": "message", **message})
                 if not page.messages or page.messages[-1]["seq"] >= page.last_seq:
                     break
                 after = page.messages[-1]["seq"]
-        self._push(_reply("synced", frame))
+            await self._send_receipts(conversation_id)
+        await self._send_frame(_reply("synced", frame))
+
+    async def _send_receipts(self, conversation_id: str) -> None:
+        """The current watermarks of every member, as ``receipt`` frames."""
+        for member in await self._services.queries.receipts(conversation_id):
+            for kind in ("delivered", "read"):
+                if member[f"{kind}_seq"] > 0:
+                    await self._send_frame(
+                        receipt_frame(
+                            conversation_id, member["user_id"], kind, member[f"{kind}_seq"]
+                        )
+                    )
 
 
 def _reply(kind: str, frame: Frame, **fields: Any) -> dict[str, Any]:

@@ -181,3 +181,27 @@ def test_logout_closes_that_sessions_sockets_with_4401(client: TestClient) -> No
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == 4401
+
+
+def test_sync_also_sends_the_current_receipts(client: TestClient) -> None:
+    alice, bob = register(client), register(client)
+    conversation_id = direct_conversation(client, alice, bob)
+    client.post(
+        f"/v1/conversations/{conversation_id}/messages",
+        json={"client_msg_id": "c1", "body": "hi"},
+        headers=alice.auth,
+    )
+    with client.websocket_connect("/v1/ws", headers=bob.auth) as socket:
+        socket.receive_json()
+        socket.send_json(
+            {"type": "read", "id": "r", "conversation_id": conversation_id, "up_to_seq": 1}
+        )
+        receipts: list[dict[str, Any]] = []
+        while {r["kind"] for r in receipts} != {"delivered", "read"}:  # until projected
+            socket.send_json({"type": "sync", "id": "s", "cursors": {conversation_id: 1}})
+            frames = [socket.receive_json()]
+            while frames[-1].get("id") != "s":
+                frames.append(socket.receive_json())
+            receipts = [f for f in frames if f["type"] == "receipt" and f["user_id"] == bob.user_id]
+    # A pushed receipt may come in too; the sync's own carry both watermarks.
+    assert {(r["kind"], r["up_to_seq"]) for r in receipts} == {("delivered", 1), ("read", 1)}
