@@ -197,7 +197,9 @@ def test_sync_also_sends_the_current_receipts(client: TestClient) -> None:
             {"type": "read", "id": "r", "conversation_id": conversation_id, "up_to_seq": 1}
         )
         receipts: list[dict[str, Any]] = []
-        while {r["kind"] for r in receipts} != {"delivered", "read"}:  # until projected
+        for _ in range(500):  # until the read is projected
+            if {r["kind"] for r in receipts} == {"delivered", "read"}:
+                break
             socket.send_json({"type": "sync", "id": "s", "cursors": {conversation_id: 1}})
             frames = [socket.receive_json()]
             while frames[-1].get("id") != "s":
