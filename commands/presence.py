@@ -48,11 +48,15 @@ class PresenceLeases(Protocol):
 
 @dataclass(frozen=True)
 class PresenceSettings:
-    lease_ttl: float = 60.0
+    lease_ttl: float = 40.0
 
     @property
     def heartbeat_interval(self) -> float:
         return self.lease_ttl / 3
+
+    @property
+    def sweep_interval(self) -> float:
+        return self.lease_ttl / 8
 
 
 class PresenceService:

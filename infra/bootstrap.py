@@ -123,7 +123,7 @@ def edge_services(
 async def sweep_presence(presence: PresenceService) -> None:
     """Turns the users of dead edges offline (any edge may do it; each user once)."""
     while True:
-        await asyncio.sleep(presence.settings.lease_ttl / 4)
+        await asyncio.sleep(presence.settings.sweep_interval)
         try:
             await presence.sweep()
         except Exception as error:  # the next round tries again

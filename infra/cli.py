@@ -55,6 +55,10 @@ def _serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
         port=settings.port,
         ws="websockets-sansio",
         ws_max_size=64 * 1024,
+        # A socket that stops answering pings is closed (and its user goes
+        # offline) within 40 s; a dead edge's users within the lease, 45 s.
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
         lifespan="on",
         log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
         access_log=False,

@@ -68,7 +68,7 @@ class Settings:
     consumer_group_prefix: str = "chat"
     kafka_session_timeout_ms: int = 10_000
     ws_auth_timeout_seconds: float = 10.0
-    presence_ttl_seconds: float = 60.0
+    presence_ttl_seconds: float = 40.0
     send_rate_per_second: float = 5.0
     send_burst: int = 30
     login_attempts_per_minute: float = 10.0
@@ -126,7 +126,7 @@ class Settings:
             consumer_group_prefix=env.get("CHAT_CONSUMER_GROUP_PREFIX", "chat"),
             kafka_session_timeout_ms=_int(env, "CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000),
             ws_auth_timeout_seconds=_float(env, "CHAT_WS_AUTH_TIMEOUT_SECONDS", 10.0),
-            presence_ttl_seconds=_float(env, "CHAT_PRESENCE_TTL_SECONDS", 60.0),
+            presence_ttl_seconds=_float(env, "CHAT_PRESENCE_TTL_SECONDS", 40.0),
             send_rate_per_second=_float(env, "CHAT_SEND_RATE_PER_SECOND", 5.0),
             send_burst=_int(env, "CHAT_SEND_BURST", 30),
             login_attempts_per_minute=_float(env, "CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0),

@@ -70,7 +70,8 @@ class SocketConnection:
         try:
             await self._services.presence.connected(user_id, self._lease_id)
             async with anyio.create_task_group() as tasks:
-                for loop in (self._read_loop, self._write_loop, self._closing.wait, self._beat):
+                loops = (self._read_loop, self._write_loop, self._closing.wait, self._beat)
+                for loop in (*loops, self._expire):
                     tasks.start_soon(self._until_done, loop, tasks.cancel_scope)
         finally:
             self._services.sockets.remove(self)
@@ -81,6 +82,12 @@ class SocketConnection:
                 if self._close_code is not None:
                     with contextlib.suppress(Exception):
                         await self._websocket.close(self._close_code)
+
+    async def _expire(self) -> None:
+        """A socket lives no longer than its session: closed with 4401 at expiry."""
+        left = self._session.expires_at - self._services.clock()
+        await asyncio.sleep(max(0.0, left.total_seconds()))
+        self._close(CLOSE_UNAUTHORIZED)
 
     async def _beat(self) -> None:
         """Renews this socket's presence lease while it is open."""

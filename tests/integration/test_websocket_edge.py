@@ -207,3 +207,13 @@ def test_sync_also_sends_the_current_receipts(client: TestClient) -> None:
             receipts = [f for f in frames if f["type"] == "receipt" and f["user_id"] == bob.user_id]
     # A pushed receipt may come in too; the sync's own carry both watermarks.
     assert {(r["kind"], r["up_to_seq"]) for r in receipts} == {("delivered", 1), ("read", 1)}
+
+
+def test_a_socket_is_closed_with_4401_when_its_session_expires() -> None:
+    with edge_client(session_ttl_seconds=1) as short_lived:
+        user = register(short_lived)
+        with short_lived.websocket_connect("/v1/ws", headers=user.auth) as socket:
+            socket.receive_json()
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_json()  # nothing else comes: the expiry closes it
+    assert closed.value.code == 4401
