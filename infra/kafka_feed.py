@@ -38,6 +38,9 @@ class KafkaEventFeed:
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
                 "session.timeout.ms": settings.kafka_session_timeout_ms,
+                # A read_committed fetch is not answered when a transaction
+                # commits, only when it times out: keep that wait short.
+                "fetch.wait.max.ms": 20,
             }
         )
         self._consumer = Consumer(config)

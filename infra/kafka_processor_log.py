@@ -88,6 +88,10 @@ class KafkaProcessorLog:
                 "enable.idempotence": True,
                 "acks": "all",
                 "linger.ms": 2,
+                # After a commit the broker answers CONCURRENT_TRANSACTIONS
+                # until its markers are written; librdkafka waits this long
+                # before asking again (100 ms by default: ~95 ms a commit).
+                "retry.backoff.ms": 5,
             }
         )
         producer = Producer(config)
