@@ -69,7 +69,9 @@ class ProcessorLog(Protocol):
     def commit(
         self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int
     ) -> None:
-        """Atomically appends the events and marks the commands before
+        """Safe to call for different partitions from different threads.
+
+        Atomically appends the events and marks the commands before
         ``next_command_offset`` as consumed. Raises LogUnavailable if the
         transaction failed; the partition is then rewound to its committed
         offset and reported revoked and assigned again."""

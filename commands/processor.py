@@ -12,6 +12,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from eventsourcing.persistence import Cipher
 
@@ -36,14 +37,20 @@ class CommandProcessor:
         self._codec = codec
         self._settings = settings or DeciderSettings()
         self._partitions: dict[int, PartitionState] = {}
+        self._committers: ThreadPoolExecutor | None = None
 
     @property
     def partitions(self) -> dict[int, PartitionState]:
         return self._partitions
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.2) -> None:
-        while not stop.is_set():
-            self.step(poll_timeout)
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="commit") as committers:
+            self._committers = committers
+            try:
+                while not stop.is_set():
+                    self.step(poll_timeout)
+            finally:
+                self._committers = None
 
     def step(self, poll_timeout: float) -> int:
         """One poll and the commits it leads to; returns commands handled."""
@@ -53,8 +60,12 @@ class CommandProcessor:
         for record in records:
             if record.partition in self._partitions:
                 by_partition[record.partition].append(record)
-        for partition, batch in by_partition.items():
-            self._handle_batch(partition, batch)
+        decided = [(p, *self._decide_batch(p, batch)) for p, batch in by_partition.items()]
+        if self._committers is None or len(decided) < 2:
+            for partition, events, next_offset in decided:
+                self._commit(partition, events, next_offset)
+        else:  # each partition has its own transaction: commit them side by side
+            list(self._committers.map(lambda batch: self._commit(*batch), decided))
         return sum(len(batch) for batch in by_partition.values())
 
     def _follow_assignment(self) -> None:
@@ -80,7 +91,10 @@ class CommandProcessor:
         )
         return states
 
-    def _handle_batch(self, partition: int, batch: Sequence[LogRecord]) -> None:
+    def _decide_batch(
+        self, partition: int, batch: Sequence[LogRecord]
+    ) -> tuple[list[OutgoingRecord], int]:
+        """The events of a batch of commands, and the offset after it."""
         state = self._partitions[partition]
         outgoing: list[OutgoingRecord] = []
         for record in batch:
@@ -95,8 +109,11 @@ class CommandProcessor:
             for event in events:
                 encoded = self._codec.encode(event)
                 outgoing.append(OutgoingRecord(encoded.key, encoded.value, encoded.headers))
+        return outgoing, batch[-1].offset + 1
+
+    def _commit(self, partition: int, events: list[OutgoingRecord], next_offset: int) -> None:
         try:
-            self._log.commit(partition, outgoing, batch[-1].offset + 1)
+            self._log.commit(partition, events, next_offset)
         except LogUnavailable as error:
             # The in-memory state ran ahead of the log: forget it. The log
             # rewinds the partition and assigns it again, so it is rebuilt

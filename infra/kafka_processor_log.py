@@ -11,6 +11,7 @@ committed command offsets are fetched.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 
 from confluent_kafka import (
@@ -53,6 +54,9 @@ class KafkaProcessorLog:
         self._lost: set[int] = set()
         self._broken: str | None = None
         self._closed = False
+        # Commits of different partitions may run in parallel threads; what
+        # a failed one does to the shared consumer and producers is serial.
+        self._recovering = threading.Lock()
         self._consumer = Consumer(self._consumer_config())
         self._consumer.subscribe(
             [self._commands],
@@ -165,7 +169,8 @@ class KafkaProcessorLog:
             )
             producer.commit_transaction(self._timeout)
         except (KafkaException, LogUnavailable) as error:
-            self._recover(partition, producer, error)
+            with self._recovering:
+                self._recover(partition, producer, error)
             raise LogUnavailable(f"commit to partition {partition} failed: {error}") from error
 
     def _check_usable(self) -> None:
