@@ -77,6 +77,7 @@ class CommandGateway:
         return conversation_id
 
     async def create_group(self, user_id: str, title: str, member_ids: list[str]) -> str:
+        validate_title(title)
         conversation_id = str(uuid.uuid4())
         members = tuple(dict.fromkeys(member_ids))
         await self._submit(CreateGroup(conversation_id, user_id, title, members, self._now()))

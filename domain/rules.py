@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.errors import InvalidCommand
 
 MAX_BODY_BYTES = 16 * 1024
@@ -9,7 +11,40 @@ MAX_CLIENT_MSG_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
 
 
+def is_storable_text(text: str) -> bool:
+    """No NUL (PostgreSQL text cannot hold it) and no lone surrogate (not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def has_unstorable_text(value: Any) -> bool:
+    """Whether any string in a parsed JSON value (keys included) is not storable."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not is_storable_text(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def validate_text(text: str, what: str) -> None:
+    if not is_storable_text(text):
+        raise InvalidCommand(f"{what} has a NUL character or is not valid Unicode")
+
+
 def validate_title(title: str) -> str:
+    validate_text(title, "the title")
     title = title.strip()
     if not title or len(title) > MAX_TITLE_LENGTH:
         raise InvalidCommand(f"a group title has 1 to {MAX_TITLE_LENGTH} characters")
@@ -17,6 +52,8 @@ def validate_title(title: str) -> str:
 
 
 def validate_message(client_msg_id: str, body: str) -> None:
+    validate_text(client_msg_id, "client_msg_id")
+    validate_text(body, "the body")
     if not client_msg_id or len(client_msg_id) > MAX_CLIENT_MSG_ID_LENGTH:
         raise InvalidCommand(f"client_msg_id has 1 to {MAX_CLIENT_MSG_ID_LENGTH} characters")
     if not body:

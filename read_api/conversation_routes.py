@@ -14,7 +14,7 @@ from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.queries import DEFAULT_PAGE, MAX_PAGE
 from read_api import membership_routes
-from read_api.errors import ApiError
+from read_api.errors import ApiError, domain_error
 from read_api.requests import json_object, query_int, services, session_of, string_field
 
 MAX_SEQ = 2**31 - 1
@@ -38,7 +38,7 @@ async def create_conversation(request: Request) -> Response:
         else:
             raise ApiError("bad_request", 'kind must be "direct" or "group"', 422)
     except DomainError as error:
-        raise ApiError(error.code, str(error)) from None
+        raise domain_error(error) from None
     except LogUnavailable:
         raise ApiError("unavailable", "the log did not acknowledge; try again") from None
     visible = await _wait_until_visible(request, conversation_id, session.user_id)
@@ -125,7 +125,7 @@ async def post_message(request: Request) -> Response:
             user_id, conversation_id, client_msg_id, text
         )
     except DomainError as error:
-        raise ApiError(error.code, str(error)) from None
+        raise domain_error(error) from None
     except LogUnavailable:
         raise ApiError("unavailable", "the log did not acknowledge; try again") from None
     return JSONResponse({"message_id": str(message_id)}, 202)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from commands.limits import RateLimited
+from domain.errors import DomainError
 
 STATUS_BY_CODE = {
     "bad_request": 400,
@@ -27,6 +28,12 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.status = status or STATUS_BY_CODE.get(code, 400)
+
+
+def domain_error(error: DomainError) -> ApiError:
+    """A refused command: an invalid field is 422, the rest by its code."""
+    status = 422 if error.code == "bad_request" else None
+    return ApiError(error.code, str(error), status)
 
 
 def error_response(code: str, message: str, status: int) -> JSONResponse:

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
-from read_api.errors import ApiError
+from read_api.errors import ApiError, domain_error
 from read_api.requests import json_object, services, session_of, string_field
 
 MAX_ADDED_AT_ONCE = 1000
@@ -42,7 +42,7 @@ async def _accepted(change: Awaitable[None]) -> Response:
     try:
         await change
     except DomainError as error:
-        raise ApiError(error.code, str(error)) from None
+        raise domain_error(error) from None
     except LogUnavailable:
         raise ApiError("unavailable", "the log did not acknowledge; try again") from None
     return JSONResponse({"status": "accepted"}, 202)

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from commands.accounts import Session
+from domain.rules import has_unstorable_text
 from read_api.errors import ApiError
 from read_api.services import ApiServices
 
@@ -42,16 +43,33 @@ async def session_of(request: Request) -> Session:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError("too_large", f"a request body has at most {MAX_BODY_BYTES} bytes")
+    raw = await bounded_body(request)
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError("bad_request", "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError("bad_request", "the body must be a JSON object")
+    if has_unstorable_text(body):
+        raise ApiError("bad_request", "strings cannot hold NUL or lone surrogates", 422)
     return body
+
+
+async def bounded_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it passes the limit (never
+    buffered whole first)."""
+    too_large = ApiError("too_large", f"a request body has at most {MAX_BODY_BYTES} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def string_field(body: dict[str, Any], name: str) -> str:

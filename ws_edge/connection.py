@@ -28,10 +28,18 @@ SESSION_CLOSED = "_session_closed"
 
 
 class SocketConnection:
-    def __init__(self, websocket: WebSocket, services: SocketServices, session: Session) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        services: SocketServices,
+        session: Session,
+        session_alive: Callable[[], Awaitable[bool]],
+    ) -> None:
         self._websocket = websocket
         self._services = services
         self._session = session
+        self._session_alive = session_alive
+        self._headroom = asyncio.Event()
         self._outbox: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue(
             maxsize=services.limits.send_queue_frames
         )
@@ -53,9 +61,13 @@ class SocketConnection:
             self._close(CLOSE_TOO_SLOW)
 
     async def reply(self, frame: Mapping[str, Any]) -> None:
-        """Queues an answer to the client's own frame, waiting while the queue
-        is full (so a long sync is paced by the client's reading)."""
-        await self._outbox.put(frame)
+        """Queues an answer to the client's own frame. It waits while the queue
+        is half full, so a long sync is paced by the client's reading and
+        leaves room for pushes (which close the socket only when it is full)."""
+        while self._outbox.qsize() >= self._outbox.maxsize // 2:
+            self._headroom.clear()
+            await self._headroom.wait()
+        self._outbox.put_nowait(frame)
 
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
@@ -65,9 +77,12 @@ class SocketConnection:
             return
         ready = {"type": "ready", "user_id": user_id, "session_id": self._session.session_id}
         await self._websocket.send_json(ready)
-        await self._services.fanout.subscribe(user_id, self.push)
         self._services.sockets.add(self)
         try:
+            await self._services.fanout.subscribe(user_id, self.push)
+            # A logout between authentication and subscribing was not heard.
+            if not await self._session_alive():
+                self._close(CLOSE_UNAUTHORIZED)
             await self._services.presence.connected(user_id, self._lease_id)
             async with anyio.create_task_group() as tasks:
                 loops = (self._read_loop, self._write_loop, self._closing.wait, self._beat)
@@ -96,8 +111,10 @@ class SocketConnection:
             await asyncio.sleep(presence.settings.heartbeat_interval)
             try:
                 await presence.heartbeat(self._session.user_id, self._lease_id)
+                if not await self._session_alive():  # logged out where we did not hear it
+                    self._close(CLOSE_UNAUTHORIZED)
             except Exception as error:  # a missed beat is retried; the lease outlives it
-                log.warning("presence heartbeat failed: %s", error)
+                log.warning("presence heartbeat failed: %s", type(error).__name__)
 
     @staticmethod
     async def _until_done(work: Callable[[], Awaitable[object]], scope: anyio.CancelScope) -> None:
@@ -118,6 +135,8 @@ class SocketConnection:
     async def _write_loop(self) -> None:
         while True:
             frame = await self._outbox.get()
+            if self._outbox.qsize() < self._outbox.maxsize // 2:
+                self._headroom.set()
             await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
 
     async def _read_loop(self) -> None:
@@ -143,3 +162,6 @@ class SocketConnection:
             await self.reply({**error_frame(error.code, str(error), error.frame_id), **error.extra})
         except WebSocketDisconnect:
             raise
+        except Exception as error:  # a fault of ours or of a service: this frame only
+            log.error("frame failed: %s", type(error).__name__)
+            await self.reply(error_frame("unavailable", "the server could not do that; retry"))

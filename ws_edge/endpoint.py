@@ -29,12 +29,17 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     try:
-        session = await _authenticate(websocket, services)
+        authenticated = await _authenticate(websocket, services)
     except WebSocketDisconnect:
         return
-    if session is None:
+    if authenticated is None:
         return
-    await SocketConnection(websocket, services, session).run()
+    session, token = authenticated
+
+    async def session_alive() -> bool:
+        return await services.accounts.authenticate(token, services.clock()) is not None
+
+    await SocketConnection(websocket, services, session, session_alive).run()
 
 
 async def _refuse_handshake(websocket: WebSocket) -> None:
@@ -46,7 +51,10 @@ async def _refuse_handshake(websocket: WebSocket) -> None:
         await websocket.close(code=1008)  # before accept: servers answer HTTP 403
 
 
-async def _authenticate(websocket: WebSocket, services: SocketServices) -> Session | None:
+async def _authenticate(
+    websocket: WebSocket, services: SocketServices
+) -> tuple[Session, str] | None:
+    """The session and its token (kept only in memory, to re-check the session)."""
     header = websocket.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -57,15 +65,20 @@ async def _authenticate(websocket: WebSocket, services: SocketServices) -> Sessi
         except TimeoutError:
             await _close(websocket, CLOSE_AUTH_TIMEOUT)
             return None
-    session = await services.accounts.authenticate(token.strip(), services.clock())
+    token = token.strip()
+    session = await services.accounts.authenticate(token, services.clock())
     if session is None:
         await _close(websocket, CLOSE_UNAUTHORIZED)
-    return session
+        return None
+    return session, token
 
 
 async def _auth_frame_token(websocket: WebSocket) -> str:
-    text = await websocket.receive_text()
-    if len(text) > 4096:
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if not isinstance(text, str) or len(text) > 4096:
         return ""
     try:
         frame = parse_frame(text)

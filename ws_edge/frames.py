@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from domain.rules import has_unstorable_text
+
 MAX_SEQ = 2**31 - 1
 MAX_SYNC_CONVERSATIONS = 1000
 
@@ -59,6 +61,8 @@ def parse_frame(text: str) -> Frame:
         raise BadFrame("the frame is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadFrame("a frame is a JSON object")
+    if has_unstorable_text(body):
+        raise BadFrame("a frame's strings cannot hold NUL or lone surrogates")
     frame_id = body.get("id")
     if (frame_id is not None and not isinstance(frame_id, (str, int))) or isinstance(
         frame_id, bool
