@@ -40,10 +40,10 @@ def test_a_socket_send_with_nul_or_a_lone_surrogate_gets_bad_request(
     chat = direct_conversation(client, ann, ben)
     with client.websocket_connect("/v1/ws", headers=ann.auth) as socket:
         socket.receive_json()
-        socket.send_text(
-            '{"type": "send", "id": 1, "conversation_id": "%s", "client_msg_id": "c", '
-            '"body": "%s"}' % (chat, escaped)
+        frame = json.dumps(
+            {"type": "send", "id": 1, "conversation_id": chat, "client_msg_id": "c", "body": "BODY"}
         )
+        socket.send_text(frame.replace('"BODY"', f'"{escaped}"'))
         error = socket.receive_json()
         socket.send_json({"type": "ping", "id": 2})
         assert socket.receive_json()["type"] == "pong"
