@@ -17,6 +17,7 @@ import uvicorn
 
 from infra.bootstrap import EdgeAdaptersFactory, create_app
 from infra.settings import Settings, SettingsError
+from infra.supervise import supervised
 from ws_edge.registry import SocketRegistry
 
 log = logging.getLogger("chatapp")
@@ -79,8 +80,7 @@ def serve(settings: Settings) -> None:
 
     stop = threading.Event()
     workers = [
-        threading.Thread(target=run, args=(settings, stop), name=run.__name__, daemon=True)
-        for run in (run_processor, run_projector)
+        supervised(run.__name__, run, settings, stop) for run in (run_processor, run_projector)
     ]
     for worker in workers:
         worker.start()

@@ -24,6 +24,7 @@ from infra.memory_log import (
 from infra.memory_presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory_views import InMemoryChatView, InMemoryQueries
 from infra.settings import Settings
+from infra.supervise import supervised
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 
@@ -59,11 +60,9 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     presence_feed = InMemoryEventFeed(log, settings.presence_topic, presence_projector.start_offset)
     stop = threading.Event()
     threads = [
-        threading.Thread(target=processor.run, args=(stop,), name="processor", daemon=True),
-        threading.Thread(target=projector.run, args=(feed, stop), name="projector", daemon=True),
-        threading.Thread(
-            target=presence_projector.run, args=(presence_feed, stop), name="presence", daemon=True
-        ),
+        supervised("processor", processor.run, stop),
+        supervised("projector", projector.run, feed, stop),
+        supervised("presence", presence_projector.run, presence_feed, stop),
     ]
     for thread in threads:
         thread.start()

@@ -76,6 +76,10 @@ class KafkaProcessorLog:
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
                 "session.timeout.ms": self._settings.kafka_session_timeout_ms,
+                # Restoring a partition replays its events between two polls
+                # (no snapshots yet): allow it 30 minutes before the group
+                # would take the partitions away.
+                "max.poll.interval.ms": 30 * 60 * 1000,
             }
         )
         return config

@@ -27,6 +27,7 @@ from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis_limits import RedisRateLimiter
 from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 from infra.settings import Settings
+from infra.supervise import supervised
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 
@@ -94,9 +95,7 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
 def run_projector(settings: Settings, stop: threading.Event) -> None:
     """The chat projection, with the presence projection in a second thread."""
     prepare_infrastructure(settings)
-    presence = threading.Thread(
-        target=run_presence_projector, args=(settings, stop), name="presence", daemon=True
-    )
+    presence = supervised("presence projector", run_presence_projector, settings, stop)
     presence.start()
     try:
         run_chat_projector(settings, stop)

@@ -73,10 +73,10 @@ class RedisFanoutSubscriber:
             await pipe.execute()
 
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
-        first = not self._local[user_id]
-        self._local[user_id].append(deliver)
-        if first:
+        if not self._local.get(user_id):
+            # Subscribe first: if Redis refuses, nothing local claims the channel.
             await self._pubsub.subscribe(user_channel(self._prefix, user_id))
+        self._local[user_id].append(deliver)
 
     async def unsubscribe(self, user_id: str, deliver: Deliver) -> None:
         remaining = [d for d in self._local.get(user_id, []) if d != deliver]

@@ -89,3 +89,9 @@ def test_a_replayed_conversation_equals_the_live_one(attempts: list[tuple[str, i
         conversation.last_hash,
         conversation.recent_client_ids,
     )
+
+
+@pytest.mark.parametrize("body", ["a\x00b", "\ud800"])
+def test_text_postgres_or_utf8_cannot_hold_is_refused(body: str) -> None:
+    with pytest.raises(InvalidCommand):
+        direct().post_message("alice", "c1", 1, body, AT)

@@ -1,0 +1,23 @@
+import threading
+
+from infra.supervise import supervised
+
+
+def test_a_failing_role_thread_calls_the_failure_handler() -> None:
+    failed = threading.Event()
+
+    def role() -> None:
+        raise RuntimeError("database gone")
+
+    thread = supervised("role", role, on_failure=failed.set)
+    thread.start()
+    thread.join(5)
+    assert failed.is_set()
+
+
+def test_a_role_that_returns_normally_is_not_a_failure() -> None:
+    failed = threading.Event()
+    thread = supervised("role", lambda: None, on_failure=failed.set)
+    thread.start()
+    thread.join(5)
+    assert not failed.is_set()
