@@ -109,6 +109,7 @@ def edge_services(
         clock,
         presence,
         uuid.uuid4().hex[:12],
+        adapters.rate_limiter,
         sockets,
         settings.allowed_origins,
         SocketLimits(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 
@@ -19,6 +20,9 @@ from commands.ports import LogUnavailable, OutgoingRecord
 from infra.kafka_common import DeliveryCallback, ExtraConfig, client_config, try_produce
 from infra.partitioning import partition_for
 from infra.settings import Settings
+from infra.supervise import exit_process
+
+log = logging.getLogger(__name__)
 
 Delivery = asyncio.Future[None]
 
@@ -30,6 +34,16 @@ def _settle(future: Delivery, error: KafkaError | None) -> None:
         future.set_result(None)
     else:
         future.set_exception(LogUnavailable(f"delivery failed: {error}"))
+
+
+def _stop_on_fatal(error: KafkaError) -> None:
+    """An idempotent producer that hit a fatal error refuses every later send:
+    the edge stops, and its supervisor starts a fresh one."""
+    if error.fatal():
+        log.critical("fatal Kafka producer error, stopping the edge: %s", error)
+        exit_process()
+    else:
+        log.warning("kafka error: %s", error)
 
 
 class KafkaCommandPublisher:
@@ -53,6 +67,7 @@ class KafkaCommandPublisher:
                 "acks": "all",
                 "linger.ms": 2,
                 "message.timeout.ms": int(delivery_timeout * 1000),
+                "error_cb": _stop_on_fatal,
             }
         )
         self._producer: Producer | None = None

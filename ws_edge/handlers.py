@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from commands.accounts import Session
-from commands.limits import RateLimited
+from commands.limits import RateLimited, require_token
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.frames import receipt_frame
@@ -99,7 +99,11 @@ class FrameHandlers:
         await self._services.fanout.broadcast(others, typing)
 
     async def _sync(self, frame: Frame) -> None:
-        queries = self._services.queries
+        """Costly (a query per cursor): rate-limited per user."""
+        services = self._services
+        key = f"sync:{self._session.user_id}"
+        await require_token(services.limiter, key, services.limits.sync_bucket, services.clock())
+        queries = services.queries
         for conversation_id, last_seq in frame.cursors().items():
             if not await queries.is_member(conversation_id, self._session.user_id):
                 continue  # answered as if it were empty

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from commands.accounts import Accounts
 from commands.gateway import CommandGateway
+from commands.limits import Bucket, RateLimiter
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
@@ -22,6 +23,7 @@ class SocketLimits:
     send_queue_frames: int = 1000
     max_frame_bytes: int = MAX_FRAME_BYTES
     max_sockets: int = 10
+    sync_bucket: Bucket = Bucket(burst=10, per_second=1.0)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class SocketServices:
     clock: Callable[[], datetime]
     presence: PresenceService
     edge_id: str
+    limiter: RateLimiter
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()

@@ -117,3 +117,15 @@ def test_a_body_over_16_kib_gets_too_large_and_the_socket_stays(client: TestClie
         socket.send_json({"type": "ping", "id": 2})
         assert socket.receive_json() == {"type": "pong", "id": 2}
     assert (error["code"], error["id"]) == ("too_large", 1)
+
+
+def test_a_flood_of_syncs_is_rate_limited(client: TestClient) -> None:
+    user = register(client)
+    with client.websocket_connect("/v1/ws", headers=user.auth) as socket:
+        socket.receive_json()
+        answers = []
+        for number in range(12):
+            socket.send_json({"type": "sync", "id": number, "cursors": {}})
+            answers.append(socket.receive_json())
+    assert [a["type"] for a in answers[:10]] == ["synced"] * 10
+    assert answers[-1]["code"] == "rate_limited"
