@@ -15,6 +15,7 @@ from ws_edge.ports import FanoutSubscriber
 from ws_edge.registry import SocketRegistry
 
 MAX_FRAME_BYTES = 64 * 1024
+SYNC_BUCKET = Bucket(burst=10, per_second=1.0)
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class SocketLimits:
     send_queue_frames: int = 1000
     max_frame_bytes: int = MAX_FRAME_BYTES
     max_sockets: int = 10
-    sync_bucket: Bucket = Bucket(burst=10, per_second=1.0)
+    sync_bucket: Bucket = SYNC_BUCKET
 
 
 @dataclass(frozen=True)
