@@ -23,21 +23,28 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ExpiredUser:
     user_id: str
-    last_seen: datetime  # the last heartbeat of its last lease
+    last_seen: datetime  # the last heartbeat of its last lease (a transition time)
 
 
 class PresenceLeases(Protocol):
-    async def acquire(self, user_id: str, lease_id: str, now: datetime, ttl: float) -> bool:
-        """Takes or renews a lease until ``now + ttl``; True if the user had no
-        live lease before (came online)."""
+    """Transition times (came online, went offline) are decided by the store,
+    in the same atomic step as the transition, and each is later than the
+    user's previous one: the log's order of transitions and their times agree
+    even when edges race or their clocks differ."""
+
+    async def acquire(
+        self, user_id: str, lease_id: str, now: datetime, ttl: float
+    ) -> datetime | None:
+        """Takes or renews a lease until ``now + ttl``; if the user had no live
+        lease before (came online), the time of that transition."""
         ...
 
     async def live(self, user_id: str, now: datetime) -> int:
         """How many live leases (open sockets, on any edge) the user has."""
         ...
 
-    async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
-        """Drops a lease; True if no live lease is left (went offline)."""
+    async def release(self, user_id: str, lease_id: str, now: datetime) -> datetime | None:
+        """Drops a lease; if no live lease is left (went offline), the time of that."""
         ...
 
     async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
@@ -73,9 +80,9 @@ class PresenceService:
         self.settings = settings or PresenceSettings()
 
     async def connected(self, user_id: str, lease_id: str) -> None:
-        now = self._now()
-        if await self._leases.acquire(user_id, lease_id, now, self.settings.lease_ttl):
-            await self._publish(PresenceChanged(user_id, ONLINE, _iso(now)))
+        came = await self._leases.acquire(user_id, lease_id, self._now(), self.settings.lease_ttl)
+        if came is not None:
+            await self._publish(PresenceChanged(user_id, ONLINE, _iso(came)))
 
     async def sockets_of(self, user_id: str) -> int:
         return await self._leases.live(user_id, self._now())
@@ -85,9 +92,9 @@ class PresenceService:
         await self.connected(user_id, lease_id)
 
     async def disconnected(self, user_id: str, lease_id: str) -> None:
-        now = self._now()
-        if await self._leases.release(user_id, lease_id, now):
-            await self._publish(PresenceChanged(user_id, OFFLINE, _iso(now)))
+        went = await self._leases.release(user_id, lease_id, self._now())
+        if went is not None:
+            await self._publish(PresenceChanged(user_id, OFFLINE, _iso(went)))
 
     async def sweep(self, limit: int = 500) -> int:
         """Turns users of dead edges offline; returns how many."""

@@ -12,31 +12,42 @@ from domain.presence import PresenceChanged, PresenceState, newer
 class InMemoryPresenceLeases:
     def __init__(self) -> None:
         self._leases: dict[str, dict[str, datetime]] = {}
+        self._transitions: dict[str, datetime] = {}
 
     def _live(self, user_id: str, now: datetime) -> dict[str, datetime]:
         leases = self._leases.get(user_id, {})
         return {lease: until for lease, until in leases.items() if until > now}
 
-    async def acquire(self, user_id: str, lease_id: str, now: datetime, ttl: float) -> bool:
+    def _transition(self, user_id: str, at: datetime) -> datetime:
+        """``at``, or just after the user's previous transition if that is later."""
+        previous = self._transitions.get(user_id)
+        if previous is not None and at <= previous:
+            at = previous + timedelta(milliseconds=1)
+        self._transitions[user_id] = at
+        return at
+
+    async def acquire(
+        self, user_id: str, lease_id: str, now: datetime, ttl: float
+    ) -> datetime | None:
         live = self._live(user_id, now)
         came_online = not live
         live[lease_id] = now + timedelta(seconds=ttl)
         self._leases[user_id] = live
-        return came_online
+        return self._transition(user_id, now) if came_online else None
 
     async def live(self, user_id: str, now: datetime) -> int:
         return len(self._live(user_id, now))
 
-    async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
+    async def release(self, user_id: str, lease_id: str, now: datetime) -> datetime | None:
         leases = self._leases.get(user_id, {})
         if leases.pop(lease_id, None) is None:
-            return False
+            return None
         live = self._live(user_id, now)
         if live:
             self._leases[user_id] = live
-            return False
+            return None
         self._leases.pop(user_id, None)
-        return True
+        return self._transition(user_id, now)
 
     async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
         expired: list[ExpiredUser] = []
@@ -45,7 +56,7 @@ class InMemoryPresenceLeases:
                 break
             if all(until <= now for until in leases.values()):
                 last_heartbeat = max(leases.values()) - timedelta(seconds=ttl)
-                expired.append(ExpiredUser(user_id, last_heartbeat))
+                expired.append(ExpiredUser(user_id, self._transition(user_id, last_heartbeat)))
                 del self._leases[user_id]
         return expired
 

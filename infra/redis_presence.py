@@ -20,29 +20,39 @@ import redis.asyncio as aioredis
 from commands.presence import ExpiredUser
 from domain.presence import PresenceChanged, PresenceState
 
-ACQUIRE = """
+# Transition times: ``at``, or 1 ms after the user's previous transition.
+TRANSITION = """
+local function transition(key, at)
+  local previous = tonumber(redis.call('GET', key) or '-1')
+  if at <= previous then at = previous + 1 end
+  redis.call('SET', key, at)
+  return at
+end
+"""
+
+ACQUIRE = TRANSITION + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local before = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('ZADD', KEYS[2], latest[2], ARGV[4])
-if before == 0 then return 1 end
-return 0
+if before == 0 then return transition(KEYS[3], tonumber(ARGV[2])) end
+return -1
 """
 
-RELEASE = """
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+RELEASE = TRANSITION + """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 if redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[2], ARGV[3])
-  return 1
+  return transition(KEYS[3], tonumber(ARGV[2]))
 end
 local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('ZADD', KEYS[2], latest[2], ARGV[3])
-return 0
+return -1
 """
 
-SWEEP = """
+SWEEP = TRANSITION + """
 local users = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
 local out = {}
 for _, user in ipairs(users) do
@@ -54,7 +64,7 @@ for _, user in ipairs(users) do
   if redis.call('ZCARD', key) == 0 then
     redis.call('ZREM', KEYS[1], user)
     table.insert(out, user)
-    table.insert(out, tostring(last))
+    table.insert(out, tostring(transition(ARGV[5] .. user, last - tonumber(ARGV[4]))))
   else
     local live = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
     redis.call('ZADD', KEYS[1], live[2], user)
@@ -82,6 +92,11 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _moment(ms: int) -> datetime | None:
+    """A script's transition time in ms, or None (-1) for no transition."""
+    return None if int(ms) < 0 else datetime.fromtimestamp(int(ms) / 1000, UTC)
+
+
 def _micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
@@ -95,31 +110,40 @@ class RedisPresenceLeases:
         self._sweep: Any = client.register_script(SWEEP)
 
     def _keys(self, user_id: str) -> list[str]:
-        return [f"{self._prefix}presence:leases:{user_id}", f"{self._prefix}presence:users"]
+        return [
+            f"{self._prefix}presence:leases:{user_id}",
+            f"{self._prefix}presence:users",
+            f"{self._prefix}presence:transition:{user_id}",
+        ]
 
-    async def acquire(self, user_id: str, lease_id: str, now: datetime, ttl: float) -> bool:
+    async def acquire(
+        self, user_id: str, lease_id: str, now: datetime, ttl: float
+    ) -> datetime | None:
         expiry = _ms(now) + int(ttl * 1000)
         args = [lease_id, _ms(now), expiry, user_id]
-        return bool(await self._acquire(keys=self._keys(user_id), args=args))
+        return _moment(await self._acquire(keys=self._keys(user_id), args=args))
 
     async def live(self, user_id: str, now: datetime) -> int:
         return int(await self._client.zcount(self._keys(user_id)[0], _ms(now) + 1, "+inf"))
 
-    async def release(self, user_id: str, lease_id: str, now: datetime) -> bool:
+    async def release(self, user_id: str, lease_id: str, now: datetime) -> datetime | None:
         args = [lease_id, _ms(now), user_id]
-        return bool(await self._release(keys=self._keys(user_id), args=args))
+        return _moment(await self._release(keys=self._keys(user_id), args=args))
 
     async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
         keys = [f"{self._prefix}presence:users"]
-        args = [_ms(now), limit, f"{self._prefix}presence:leases:"]
+        args = [
+            _ms(now),
+            limit,
+            f"{self._prefix}presence:leases:",
+            int(ttl * 1000),
+            f"{self._prefix}presence:transition:",
+        ]
         flat = await self._sweep(keys=keys, args=args)
-        expired = []
-        for user, expiry in zip(flat[::2], flat[1::2], strict=True):
-            last_seen_ms = int(expiry) - int(ttl * 1000)
-            expired.append(
-                ExpiredUser(_text(user), datetime.fromtimestamp(last_seen_ms / 1000, UTC))
-            )
-        return expired
+        return [
+            ExpiredUser(_text(user), datetime.fromtimestamp(int(at) / 1000, UTC))
+            for user, at in zip(flat[::2], flat[1::2], strict=True)
+        ]
 
 
 class RedisPresenceView:

@@ -47,23 +47,37 @@ def scenario(leases: PresenceLeases, steps: Callable[[PresenceLeases], Any]) -> 
 def test_the_first_socket_brings_a_user_online_and_the_second_does_not(
     leases: PresenceLeases,
 ) -> None:
-    async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
+    async def steps(leased: PresenceLeases) -> tuple[datetime | None, datetime | None]:
         return await leased.acquire("ann", "phone", at(0), TTL), await leased.acquire(
             "ann", "laptop", at(1), TTL
         )
 
-    assert scenario(leases, steps) == (True, False)
+    assert scenario(leases, steps) == (at(0), None)
 
 
 def test_only_the_last_socket_closing_takes_a_user_offline(leases: PresenceLeases) -> None:
-    async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
+    async def steps(leased: PresenceLeases) -> tuple[datetime | None, datetime | None]:
         await leased.acquire("ann", "phone", at(0), TTL)
         await leased.acquire("ann", "laptop", at(0), TTL)
         return await leased.release("ann", "phone", at(5)), await leased.release(
             "ann", "laptop", at(6)
         )
 
-    assert scenario(leases, steps) == (False, True)
+    assert scenario(leases, steps) == (None, at(6))
+
+
+def test_transition_times_only_move_forward_when_clocks_disagree(
+    leases: PresenceLeases,
+) -> None:
+    async def steps(leased: PresenceLeases) -> list[datetime | None]:
+        online = await leased.acquire("ann", "edge1:phone", at(10), TTL)
+        offline = await leased.release("ann", "edge1:phone", at(9))  # a slower clock
+        again = await leased.acquire("ann", "edge2:laptop", at(9), TTL)
+        return [online, offline, again]
+
+    online, offline, again = scenario(leases, steps)
+    assert online is not None and offline is not None and again is not None
+    assert online < offline < again
 
 
 def test_live_counts_the_open_sockets_on_every_edge(leases: PresenceLeases) -> None:
@@ -78,13 +92,13 @@ def test_live_counts_the_open_sockets_on_every_edge(leases: PresenceLeases) -> N
 
 
 def test_releasing_the_same_lease_twice_reports_offline_once(leases: PresenceLeases) -> None:
-    async def steps(leased: PresenceLeases) -> tuple[bool, bool]:
+    async def steps(leased: PresenceLeases) -> tuple[datetime | None, datetime | None]:
         await leased.acquire("ann", "phone", at(0), TTL)
         return await leased.release("ann", "phone", at(5)), await leased.release(
             "ann", "phone", at(6)
         )
 
-    assert scenario(leases, steps) == (True, False)
+    assert scenario(leases, steps) == (at(5), None)
 
 
 def test_the_sweeper_takes_users_whose_leases_all_expired_once(leases: PresenceLeases) -> None:
@@ -106,12 +120,12 @@ def test_the_sweeper_takes_users_whose_leases_all_expired_once(leases: PresenceL
 
 
 def test_a_swept_user_who_reconnects_comes_online_again(leases: PresenceLeases) -> None:
-    async def steps(leased: PresenceLeases) -> bool:
+    async def steps(leased: PresenceLeases) -> datetime | None:
         await leased.acquire("ann", "dead-edge", at(0), TTL)
         await leased.sweep(at(61), TTL, 100)
         return await leased.acquire("ann", "new-edge", at(62), TTL)
 
-    assert scenario(leases, steps) is True
+    assert scenario(leases, steps) == at(62)
 
 
 class RedisViewWithReader:
