@@ -12,7 +12,7 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services stack test lint clean-state
+.PHONY: install run services stack test lint clean-state bench
 
 install: $(STAMP)
 
@@ -41,3 +41,8 @@ lint: install
 clean-state:
 	scripts/services.sh down
 	rm -rf .state
+
+bench: install services
+	$(PY) -m benchmarks.throughput --pairs 20 --messages 100
+	$(PY) -m benchmarks.throughput --pairs 5 --messages 100
+	$(PY) -m benchmarks.throughput --pairs 20 --messages 100 --embedded
