@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
@@ -32,6 +33,10 @@ class InMemoryChatView(POPOTrackingRecorder):
     event's time (never back), so the inbox shows the change; receipts only
     lift watermarks. PostgresChatView agrees.
     """
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Each write applies at once (under the lock): nothing to group."""
+        return nullcontext()
 
     def __init__(self) -> None:
         super().__init__()

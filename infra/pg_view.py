@@ -1,15 +1,16 @@
 """The chat read models in PostgreSQL, written with their tracking position.
 
-Each method runs one transaction: the tracking row first (eventsourcing's
-single-row tracking refuses a position that is not newer), then the view
-rows (receipts: infra.pg_receipts). A refused position raises
-AlreadyProjected and the transaction rolls back, so a redelivered record
-never writes twice.
+Each method runs one transaction, or joins the projector's batch (one
+transaction per poll): the tracking row first (eventsourcing's single-row
+tracking refuses a position that is not newer), then the view rows
+(receipts: infra.pg_receipts). A refused position raises AlreadyProjected
+and writes nothing, so a redelivered record never writes twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar
 
@@ -111,6 +112,7 @@ class PostgresChatView(PostgresTrackingRecorder):
         self._rename = _in_schema(RENAME, datastore.schema)
         self._per_member = per_member_query(datastore.schema)
         self._move_watermarks = _in_schema(MOVE_WATERMARKS, datastore.schema)
+        self._batch: Cursor[DictRow] | None = None
 
     @classmethod
     def from_dsn(cls, dsn: str, schema: str, *, pool_size: int = 1) -> PostgresChatView:
@@ -254,15 +256,39 @@ class PostgresChatView(PostgresTrackingRecorder):
         audience: list[str] = self._write(tracking, move)
         return audience
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _write(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for every write until the block ends (then they are
+        committed together); an error rolls all of them back."""
         with self.datastore.transaction(commit=True) as curs:
+            self._batch = curs
             try:
-                self._insert_tracking(curs, tracking)
-            except IntegrityError as error:
-                # Raised inside the transaction block, so it rolls back.
-                raise AlreadyProjected(str(error)) from error
-            return write(curs)
+                yield
+            finally:
+                self._batch = None
+
+    def _write(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
+        if self._batch is not None:
+            return self._write_with(self._batch, tracking, write)
+        written: T = self._write_alone(tracking, write)
+        return written
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _write_alone(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
+        with self.datastore.transaction(commit=True) as curs:
+            # AlreadyProjected is raised inside the block, so it rolls back.
+            return self._write_with(curs, tracking, write)
+
+    def _write_with(
+        self, curs: Cursor[DictRow], tracking: Tracking, write: Callable[[Cursor[DictRow]], T]
+    ) -> T:
+        """The tracking row first: a refused position writes nothing (the
+        refusal is an empty RETURNING, not an SQL error, so a batch goes on)."""
+        try:
+            self._insert_tracking(curs, tracking)
+        except IntegrityError as error:
+            raise AlreadyProjected(str(error)) from error
+        return write(curs)
 
 
 def _in_schema(text: LiteralString, schema: str) -> sql.Composed:

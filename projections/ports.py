@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +43,13 @@ class ChatView(Protocol):
     it has seen."""
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Groups the writes of the block in one transaction, committed when
+        it ends (adapters without transactions may apply each at once). A
+        repeated position inside it raises AlreadyProjected for that event
+        only; the batch goes on."""
+        ...
 
     def conversation_started(
         self, event: Conversation.Started, tracking: Tracking

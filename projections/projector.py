@@ -11,13 +11,32 @@ from eventsourcing.persistence import Tracking
 from commands.ports import LogRecord
 from domain.codec import EventCodec, UnknownEventType
 from projections.chat_projection import ChatProjection
-from projections.ports import AlreadyProjected, ChatView, EventFeed, Fanout
+from projections.ports import AlreadyProjected, ChatView, EventFeed, Fanout, Push
 
 log = logging.getLogger(__name__)
 
 
 def tracking_name(topic: str, partition: int) -> str:
     return f"{topic}.p{partition}"
+
+
+class AfterCommit:
+    """A fan-out that holds pushes until the batch that made them committed."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        self._fanout = fanout
+        self._held: list[Push] = []
+
+    def publish(self, push: Push) -> None:
+        self._held.append(push)
+
+    def release(self) -> None:
+        held, self._held = self._held, []
+        for push in held:
+            self._fanout.publish(push)
+
+    def drop(self) -> None:
+        self._held = []
 
 
 class Projector:
@@ -31,16 +50,26 @@ class Projector:
         self._view = view
         self._codec = codec
         self._topic = topic
-        self._projection = ChatProjection(view, fanout)
+        self._pushes = AfterCommit(fanout)
+        self._projection = ChatProjection(view, self._pushes)
 
     def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
         while not stop.is_set():
             self.step(feed, poll_timeout)
 
     def step(self, feed: EventFeed, poll_timeout: float) -> int:
+        """One poll's records, in one view transaction; then their pushes."""
         records = feed.poll(poll_timeout)
-        for record in records:
-            self._project(record)
+        if not records:
+            return 0
+        try:
+            with self._view.batch():
+                for record in records:
+                    self._project(record)
+        except BaseException:
+            self._pushes.drop()
+            raise
+        self._pushes.release()
         return len(records)
 
     def start_offset(self, partition: int) -> int:
