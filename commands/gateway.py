@@ -29,7 +29,13 @@ from commands.ports import CommandPublisher, OutgoingRecord
 from domain.conversation import direct_conversation_id
 from domain.errors import ConversationNotFound, InvalidCommand
 from domain.ids import MessageIdGenerator
-from domain.rules import MAX_BODY_BYTES, validate_message, validate_title
+from domain.rules import (
+    MAX_BODY_BYTES,
+    is_storable_text,
+    validate_message,
+    validate_text,
+    validate_title,
+)
 
 
 class TooLarge(InvalidCommand):
@@ -106,10 +112,13 @@ class CommandGateway:
         """Returns the message id; the same one for a resend."""
         at = self._clock()
         await require_token(self._limiter, f"send:{user_id}", self._send_bucket, at)
+        validate_text(body, "the body")
         if len(body.encode("utf-8")) > MAX_BODY_BYTES:
             raise TooLarge(f"a message body has at most {MAX_BODY_BYTES} bytes")
         validate_message(client_msg_id, body)
-        if not await self._membership.is_member(conversation_id, user_id):
+        if not is_storable_text(conversation_id) or not await self._membership.is_member(
+            conversation_id, user_id
+        ):
             raise ConversationNotFound("no such conversation")
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim_key = f"{conversation_id}|{user_id}|{client_msg_id}"

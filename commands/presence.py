@@ -18,6 +18,7 @@ from commands.ports import CommandPublisher, OutgoingRecord
 from domain.presence import OFFLINE, ONLINE, PresenceChanged, encode_presence
 
 log = logging.getLogger(__name__)
+MAX_UNPUBLISHED = 100_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class PresenceService:
         self._publisher = publisher
         self._clock = clock
         self.settings = settings or PresenceSettings()
+        self._unpublished: list[PresenceChanged] = []
 
     async def connected(self, user_id: str, lease_id: str) -> None:
         came = await self._leases.acquire(user_id, lease_id, self._now(), self.settings.lease_ttl)
@@ -97,7 +99,11 @@ class PresenceService:
             await self._publish(PresenceChanged(user_id, OFFLINE, _iso(went)))
 
     async def sweep(self, limit: int = 500) -> int:
-        """Turns users of dead edges offline; returns how many."""
+        """Turns users of dead edges offline, and publishes again what failed
+        to publish before; returns how many users it turned offline."""
+        retry, self._unpublished = self._unpublished, []
+        for change in retry:
+            await self._publish(change)
         expired = await self._leases.sweep(self._now(), self.settings.lease_ttl, limit)
         for user in expired:
             await self._publish(PresenceChanged(user.user_id, OFFLINE, _iso(user.last_seen)))
@@ -110,12 +116,20 @@ class PresenceService:
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     async def _publish(self, change: PresenceChanged) -> None:
+        """The transition is already decided (the leases changed): a change the
+        log did not take is kept and published again by the next sweep. Its
+        time is the transition's, so it cannot overwrite a newer state."""
         record = OutgoingRecord(
             key=change.user_id,
             value=encode_presence(change),
             headers={"event_type": "PresenceChanged", "schema_version": "1"},
         )
-        await self._publisher.publish(record)
+        try:
+            await self._publisher.publish(record)
+        except Exception as error:
+            log.warning("presence change not published yet: %s", type(error).__name__)
+            if len(self._unpublished) < MAX_UNPUBLISHED:
+                self._unpublished.append(change)
 
 
 def _iso(moment: datetime) -> str:

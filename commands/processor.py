@@ -48,9 +48,18 @@ class CommandProcessor:
             self._committers = committers
             try:
                 while not stop.is_set():
-                    self.step(poll_timeout)
+                    self._step_until_stopped(stop, poll_timeout)
             finally:
                 self._committers = None
+
+    def _step_until_stopped(self, stop: threading.Event, poll_timeout: float) -> None:
+        try:
+            self.step(poll_timeout)
+        except RuntimeError:
+            # The interpreter shutting down refuses new commit threads: when
+            # we were asked to stop, that is the stop, not a failure.
+            if not stop.is_set():
+                raise
 
     def step(self, poll_timeout: float) -> int:
         """One poll and the commits it leads to; returns commands handled."""

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
@@ -20,7 +21,6 @@ from commands.ports import LogUnavailable, OutgoingRecord
 from infra.kafka_common import DeliveryCallback, ExtraConfig, client_config, try_produce
 from infra.partitioning import partition_for
 from infra.settings import Settings
-from infra.supervise import exit_process
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,18 @@ def _settle(future: Delivery, error: KafkaError | None) -> None:
         future.set_exception(LogUnavailable(f"delivery failed: {error}"))
 
 
-def _stop_on_fatal(error: KafkaError) -> None:
+def _on_errors(on_fatal: Callable[[], None]) -> Callable[[KafkaError], None]:
     """An idempotent producer that hit a fatal error refuses every later send:
-    the edge stops, and its supervisor starts a fresh one."""
-    if error.fatal():
-        log.critical("fatal Kafka producer error, stopping the edge: %s", error)
-        exit_process()
-    else:
-        log.warning("kafka error: %s", error)
+    ``on_fatal`` decides what then (the edge stops, for its supervisor)."""
+
+    def handle(error: KafkaError) -> None:
+        if error.fatal():
+            log.critical("fatal Kafka producer error: %s", error)
+            on_fatal()
+        else:
+            log.warning("kafka error: %s", error)
+
+    return handle
 
 
 class KafkaCommandPublisher:
@@ -56,6 +60,7 @@ class KafkaCommandPublisher:
         topic: str | None = None,
         delivery_timeout: float = 10.0,
         extra: ExtraConfig | None = None,
+        on_fatal: Callable[[], None] = lambda: None,
     ) -> None:
         self._topic = topic or settings.commands_topic
         self._partitions = settings.partitions
@@ -67,7 +72,7 @@ class KafkaCommandPublisher:
                 "acks": "all",
                 "linger.ms": 2,
                 "message.timeout.ms": int(delivery_timeout * 1000),
-                "error_cb": _stop_on_fatal,
+                "error_cb": _on_errors(on_fatal),
             }
         )
         self._producer: Producer | None = None

@@ -159,6 +159,7 @@ class InMemoryProcessorLog:
         events_topic: str = "chat.events",
         group: str = PROCESSOR_GROUP,
     ) -> None:
+        self._failures = threading.Lock()
         self._log = log
         self._commands = commands_topic
         self._events = events_topic
@@ -209,11 +210,13 @@ class InMemoryProcessorLog:
                 offset=(self._commands, next_command_offset),
             )
         except LogUnavailable:
-            if self._log.owns(self._group, self):
-                self._positions[partition] = self._log.committed(
-                    self._group, self._commands, partition
-                )
-                self._change = _merge(self._change, AssignmentChange((partition,), (partition,)))
+            with self._failures:  # commits of several partitions may fail at once
+                if self._log.owns(self._group, self):
+                    self._positions[partition] = self._log.committed(
+                        self._group, self._commands, partition
+                    )
+                    change = AssignmentChange((partition,), (partition,))
+                    self._change = _merge(self._change, change)
             raise
 
     def close(self) -> None:

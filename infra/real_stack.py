@@ -27,7 +27,7 @@ from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis_limits import RedisRateLimiter
 from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 from infra.settings import Settings
-from infra.supervise import supervised
+from infra.supervise import exit_process, supervised
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 
@@ -44,9 +44,11 @@ def prepare_infrastructure(settings: Settings) -> None:
 @asynccontextmanager
 async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     await asyncio.to_thread(prepare_infrastructure, settings)
-    publisher = KafkaCommandPublisher(settings)
+    publisher = KafkaCommandPublisher(settings, on_fatal=exit_process)
     publisher.start()
-    presence_publisher = KafkaCommandPublisher(settings, topic=settings.presence_topic)
+    presence_publisher = KafkaCommandPublisher(
+        settings, topic=settings.presence_topic, on_fatal=exit_process
+    )
     presence_publisher.start()
     queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
     accounts = PostgresAccountStore(settings.postgres_dsn, settings.pg_schema)

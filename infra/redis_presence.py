@@ -25,12 +25,14 @@ TRANSITION = """
 local function transition(key, at)
   local previous = tonumber(redis.call('GET', key) or '-1')
   if at <= previous then at = previous + 1 end
-  redis.call('SET', key, at)
+  redis.call('SET', key, at, 'PX', 86400000)  -- far beyond any clock skew
   return at
 end
 """
 
-ACQUIRE = TRANSITION + """
+ACQUIRE = (
+    TRANSITION
+    + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local before = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
@@ -39,8 +41,11 @@ redis.call('ZADD', KEYS[2], latest[2], ARGV[4])
 if before == 0 then return transition(KEYS[3], tonumber(ARGV[2])) end
 return -1
 """
+)
 
-RELEASE = TRANSITION + """
+RELEASE = (
+    TRANSITION
+    + """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 if redis.call('ZCARD', KEYS[1]) == 0 then
@@ -51,8 +56,11 @@ local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('ZADD', KEYS[2], latest[2], ARGV[3])
 return -1
 """
+)
 
-SWEEP = TRANSITION + """
+SWEEP = (
+    TRANSITION
+    + """
 local users = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
 local out = {}
 for _, user in ipairs(users) do
@@ -72,6 +80,7 @@ for _, user in ipairs(users) do
 end
 return out
 """
+)
 
 APPLY = """
 local done = redis.call('GET', KEYS[2])

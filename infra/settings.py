@@ -134,6 +134,8 @@ class Settings:
             ws_send_queue_frames=_int(env, "CHAT_WS_SEND_QUEUE_FRAMES", 1000),
             event_cipher_key=_secret(env, "CHAT_EVENT_CIPHER_KEY"),
         )
+        if settings.ws_send_queue_frames < 2:
+            raise SettingsError("CHAT_WS_SEND_QUEUE_FRAMES must be at least 2")
         if not 1 <= settings.partitions <= 1024:
             raise SettingsError("CHAT_PARTITIONS must be 1..1024")
         if not settings.pg_schema.isidentifier():

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from commands.accounts import AccountError, BadCredentials, HandleTaken
+from domain.rules import is_storable_text
 from read_api.errors import ApiError
 from read_api.requests import (
     bearer_token,
@@ -72,6 +73,8 @@ async def logout(request: Request) -> Response:
 async def find_user(request: Request) -> Response:
     await session_of(request)
     handle = request.query_params.get("handle", "")
+    if not is_storable_text(handle):
+        raise ApiError("not_found", "no such user")
     user = await services(request).accounts.user_by_handle(handle)
     if user is None:
         raise ApiError("not_found", "no such user")

@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from projections.queries import DEFAULT_PAGE, MAX_PAGE
 from read_api import membership_routes
 from read_api.errors import ApiError, domain_error
-from read_api.requests import json_object, query_int, services, session_of, string_field
+from read_api.requests import json_object, path_id, query_int, services, session_of, string_field
 
 MAX_SEQ = 2**31 - 1
 
@@ -82,7 +82,7 @@ async def list_conversations(request: Request) -> Response:
 async def get_conversation(request: Request) -> Response:
     session = await session_of(request)
     found = await services(request).queries.conversation(
-        request.path_params["conversation_id"], session.user_id
+        path_id(request, "conversation_id"), session.user_id
     )
     if found is None:
         raise ApiError("not_found", "no such conversation")
@@ -91,7 +91,7 @@ async def get_conversation(request: Request) -> Response:
 
 async def _member_conversation(request: Request) -> tuple[str, str]:
     session = await session_of(request)
-    conversation_id: str = request.path_params["conversation_id"]
+    conversation_id = path_id(request, "conversation_id")
     if not await services(request).queries.is_member(conversation_id, session.user_id):
         raise ApiError("not_found", "no such conversation")
     return conversation_id, session.user_id

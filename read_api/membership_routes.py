@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from read_api.errors import ApiError, domain_error
-from read_api.requests import json_object, services, session_of, string_field
+from read_api.requests import json_object, path_id, services, session_of, string_field
 
 MAX_ADDED_AT_ONCE = 1000
 
@@ -26,7 +26,7 @@ async def _group_as(request: Request, admin: bool) -> tuple[str, str, dict[str, 
     """The conversation id, the caller and the conversation, checked as
     member (and admin)."""
     session = await session_of(request)
-    conversation_id: str = request.path_params["conversation_id"]
+    conversation_id = path_id(request, "conversation_id")
     found = await services(request).queries.conversation(conversation_id, session.user_id)
     if found is None:
         raise ApiError("not_found", "no such conversation")
@@ -69,7 +69,7 @@ async def add_members(request: Request) -> Response:
 
 
 async def remove_member(request: Request) -> Response:
-    member_id: str = request.path_params["user_id"]
+    member_id = path_id(request, "user_id")
     session = await session_of(request)
     leaving = member_id == session.user_id
     conversation_id, user_id, _ = await _group_as(request, admin=not leaving)

@@ -8,12 +8,12 @@ from starlette.routing import BaseRoute, Route
 
 from domain.presence import OFFLINE
 from read_api.errors import ApiError
-from read_api.requests import services, session_of
+from read_api.requests import path_id, services, session_of
 
 
 async def user_presence(request: Request) -> Response:
     session = await session_of(request)
-    user_id: str = request.path_params["user_id"]
+    user_id = path_id(request, "user_id")
     api = services(request)
     if user_id != session.user_id and not await api.contacts.shares_conversation(
         session.user_id, user_id

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from commands.accounts import Session
-from domain.rules import has_unstorable_text
+from domain.rules import has_unstorable_text, is_storable_text
 from read_api.errors import ApiError
 from read_api.services import ApiServices
 
@@ -81,6 +81,17 @@ def string_field(body: dict[str, Any], name: str) -> str:
 
 def optional_string_field(body: dict[str, Any], name: str) -> str | None:
     return None if body.get(name) is None else string_field(body, name)
+
+
+MAX_ID_LENGTH = 200
+
+
+def path_id(request: Request, name: str) -> str:
+    """An id from the path; one no conversation or user could have is 404."""
+    value: str = request.path_params[name]
+    if not value or len(value) > MAX_ID_LENGTH or not is_storable_text(value):
+        raise ApiError("not_found", "no such " + name.removesuffix("_id").replace("_", " "))
+    return value
 
 
 def query_int(request: Request, name: str, low: int, high: int) -> int | None:

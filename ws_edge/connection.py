@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import uuid
@@ -25,6 +26,8 @@ CLOSE_TOO_SLOW = 1008
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_SOCKETS = 4429
 SESSION_CLOSED = "_session_closed"
+SESSION_CHECK_BEATS = 4  # about a minute with the default 40 s lease
+SESSION_CHECK_TIMEOUT = 5.0
 
 
 class SocketConnection:
@@ -40,6 +43,7 @@ class SocketConnection:
         self._session = session
         self._session_alive = session_alive
         self._headroom = asyncio.Event()
+        self._half = max(1, services.limits.send_queue_frames // 2)
         self._outbox: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue(
             maxsize=services.limits.send_queue_frames
         )
@@ -64,7 +68,7 @@ class SocketConnection:
         """Queues an answer to the client's own frame. It waits while the queue
         is half full, so a long sync is paced by the client's reading and
         leaves room for pushes (which close the socket only when it is full)."""
-        while self._outbox.qsize() >= self._outbox.maxsize // 2:
+        while self._outbox.qsize() >= self._half:
             self._headroom.clear()
             await self._headroom.wait()
         self._outbox.put_nowait(frame)
@@ -81,8 +85,9 @@ class SocketConnection:
         try:
             await self._services.fanout.subscribe(user_id, self.push)
             # A logout between authentication and subscribing was not heard.
-            if not await self._session_alive():
+            if not await self._still_alive():
                 self._close(CLOSE_UNAUTHORIZED)
+                return
             await self._services.presence.connected(user_id, self._lease_id)
             async with anyio.create_task_group() as tasks:
                 loops = (self._read_loop, self._write_loop, self._closing.wait, self._beat)
@@ -105,16 +110,26 @@ class SocketConnection:
         self._close(CLOSE_UNAUTHORIZED)
 
     async def _beat(self) -> None:
-        """Renews this socket's presence lease while it is open."""
+        """Renews this socket's presence lease while it is open, and every
+        SESSION_CHECK_BEATS beats re-checks its session (a logout this edge
+        did not hear of)."""
         presence = self._services.presence
-        while True:
+        for beat in itertools.count(1):
             await asyncio.sleep(presence.settings.heartbeat_interval)
             try:
                 await presence.heartbeat(self._session.user_id, self._lease_id)
-                if not await self._session_alive():  # logged out where we did not hear it
-                    self._close(CLOSE_UNAUTHORIZED)
             except Exception as error:  # a missed beat is retried; the lease outlives it
                 log.warning("presence heartbeat failed: %s", type(error).__name__)
+            if beat % SESSION_CHECK_BEATS == 0 and not await self._still_alive():
+                self._close(CLOSE_UNAUTHORIZED)
+
+    async def _still_alive(self) -> bool:
+        """The session check, given up (as alive) if the store is slow or down."""
+        try:
+            return await asyncio.wait_for(self._session_alive(), SESSION_CHECK_TIMEOUT)
+        except Exception as error:
+            log.warning("session check failed: %s", type(error).__name__)
+            return True
 
     @staticmethod
     async def _until_done(work: Callable[[], Awaitable[object]], scope: anyio.CancelScope) -> None:
@@ -135,7 +150,7 @@ class SocketConnection:
     async def _write_loop(self) -> None:
         while True:
             frame = await self._outbox.get()
-            if self._outbox.qsize() < self._outbox.maxsize // 2:
+            if self._outbox.qsize() < self._half:
                 self._headroom.set()
             await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
 

@@ -75,3 +75,19 @@ def test_a_binary_auth_frame_closes_with_4401(client: TestClient) -> None:
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == 4401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/conversations/a%00b",
+        "/v1/conversations/a%00b/messages",
+        "/v1/users/a%00b/presence",
+        "/v1/users?handle=a%00b",
+    ],
+)
+def test_an_id_no_conversation_or_user_could_have_is_404(client: TestClient, path: str) -> None:
+    user = register(client)
+    answer = client.get(path, headers=user.auth)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"

@@ -112,3 +112,25 @@ def test_one_presence_change_costs_one_push_per_contact_not_per_conversation() -
     projector.project(LogRecord(0, 0, record.key, record.value, record.headers))
     assert len(published) == 1
     assert sorted(published[0].user_ids) == contacts
+
+
+def test_a_change_the_log_refused_is_published_by_the_next_sweep() -> None:
+    clock, log = Clock(), Recorder()
+    refusing = [True]
+
+    class Flaky:
+        async def publish(self, record: OutgoingRecord) -> None:
+            if refusing[0]:
+                raise ConnectionError("broker failing over")
+            await log.publish(record)
+
+    presence = PresenceService(InMemoryPresenceLeases(), Flaky(), clock, PresenceSettings(60))
+
+    async def steps() -> None:
+        await presence.connected("ann", "phone")
+        await presence.disconnected("ann", "phone")
+        refusing[0] = False
+        await presence.sweep()
+
+    asyncio.run(steps())
+    assert statuses(log) == [ONLINE, OFFLINE]
