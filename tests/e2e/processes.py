@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -97,3 +99,22 @@ class Stack:
                 process.kill()
                 process.wait()
         self.processes.clear()
+
+
+# Limits high enough that throughput tests measure the server, not its buckets.
+HIGH_LIMITS = {
+    "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+    "CHAT_SEND_RATE_PER_SECOND": "100000",
+    "CHAT_SEND_BURST": "100000",
+}
+
+
+@contextlib.contextmanager
+def embedded_server(log_dir: Path, env: dict[str, str]) -> Iterator[Stack]:
+    """``chatapp serve`` with nothing configured (all roles, in memory)."""
+    server = Stack(env, log_dir)
+    server.start("serve")
+    try:
+        yield server
+    finally:
+        server.stop_all()

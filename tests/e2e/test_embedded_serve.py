@@ -10,17 +10,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.client import User, unique_handle
-from tests.e2e.processes import Stack
+from tests.e2e.processes import Stack, embedded_server
 
 
 @pytest.fixture
 def embedded(tmp_path: Path) -> Iterator[Stack]:
-    server = Stack({}, tmp_path)
-    server.start("serve")
-    try:
+    with embedded_server(tmp_path, {}) as server:
         yield server
-    finally:
-        server.stop_all()
 
 
 def test_the_embedded_server_says_first_that_nothing_is_durable(embedded: Stack) -> None:

@@ -14,23 +14,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.client import User, unique_handle
-from tests.e2e.processes import Stack
+from tests.e2e.processes import HIGH_LIMITS, Stack, embedded_server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Stack]:
-    settings = {
-        "CHAT_WS_SEND_QUEUE_FRAMES": "20",
-        "CHAT_SEND_RATE_PER_SECOND": "100000",
-        "CHAT_SEND_BURST": "100000",
-        "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "600",
-    }
-    running = Stack(settings, tmp_path)
-    running.start("serve")
-    try:
-        yield running
-    finally:
-        running.stop_all()
+    with embedded_server(tmp_path, {**HIGH_LIMITS, "CHAT_WS_SEND_QUEUE_FRAMES": "20"}) as s:
+        yield s
 
 
 def test_a_text_frame_of_invalid_utf8_closes_with_1007_and_others_are_served(

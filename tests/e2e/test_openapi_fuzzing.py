@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.client import User, unique_handle
-from tests.e2e.processes import Stack
+from tests.e2e.processes import HIGH_LIMITS, Stack, embedded_server
 
 CHECKS = ",".join(
     [
@@ -25,17 +25,8 @@ CHECKS = ",".join(
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Stack]:
-    limits = {
-        "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
-        "CHAT_SEND_RATE_PER_SECOND": "100000",
-        "CHAT_SEND_BURST": "100000",
-    }
-    running = Stack(limits, tmp_path)
-    running.start("serve")
-    try:
-        yield running
-    finally:
-        running.stop_all()
+    with embedded_server(tmp_path, HIGH_LIMITS) as s:
+        yield s
 
 
 def test_schemathesis_finds_no_server_error_or_undocumented_answer(
