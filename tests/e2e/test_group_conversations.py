@@ -35,6 +35,15 @@ def test_a_group_of_four_chats_and_every_member_gets_every_message(stack: Stack)
     assert summary["unread_count"] == 3  # everyone's but ben's own
 
 
+def test_every_device_of_a_member_gets_every_message(stack: Stack) -> None:
+    ann, ben, cat = users(stack, "ann", "ben", "cat")
+    group = ann.create_group("crew", [ben, cat])
+    phone, laptop = ben.socket(stack.ws_url), ben.socket(stack.ws_url)
+    sent = ann.socket(stack.ws_url).send_message(group, "c1", "to every device")
+    for device in (phone, laptop):
+        assert device.message_with_seq(1)["message_id"] == sent["message_id"]
+
+
 def test_a_removed_member_gets_404_and_a_late_send_ends_as_rejected(stack: Stack) -> None:
     ann, ben, cat = users(stack, "ann", "ben", "cat")
     group = ann.create_group("crew", [ben, cat])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.e2e.client import Frame, User, unique_handle
+from tests.e2e.kafka_records import raw_values
 from tests.e2e.processes import Stack
 
 
@@ -35,7 +36,9 @@ def test_presence_of_a_stranger_is_404(stack: Stack) -> None:
     assert ann.http.get(f"/v1/users/{eve.user_id}/presence").status_code == 404
 
 
-def test_typing_reaches_the_other_members_of_a_group_of_five(stack: Stack) -> None:
+def test_typing_reaches_the_other_members_of_a_group_of_five(
+    stack: Stack, kafka_bootstrap: str
+) -> None:
     ann, *others = (User(stack.base_url, unique_handle(n)) for n in ("a", "b", "c", "d", "e"))
     group = ann.create_group("five", others)
     sockets = [user.socket(stack.ws_url) for user in others]
@@ -43,6 +46,9 @@ def test_typing_reaches_the_other_members_of_a_group_of_five(stack: Stack) -> No
     for socket in sockets:
         typing = socket.wait_for(lambda f: f["type"] == "typing")
         assert (typing["user_id"], typing["conversation_id"]) == (ann.user_id, group)
+    prefix = stack.env["CHAT_TOPIC_PREFIX"]
+    for topic in ("chat.commands", "chat.events", "chat.presence"):  # typing is never logged
+        assert not [v for v in raw_values(kafka_bootstrap, prefix + topic) if b"yping" in v]
 
 
 def test_the_users_of_a_killed_edge_go_offline(stack: Stack) -> None:

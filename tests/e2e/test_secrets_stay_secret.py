@@ -3,15 +3,13 @@ are unreadable on the log and everything still works."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient
 from eventsourcing.cipher import AESCipher
 
 from tests.e2e.client import User, unique_handle
+from tests.e2e.kafka_records import raw_values
 from tests.e2e.processes import Stack
 
 CIPHER_KEY = AESCipher.create_key(32)
@@ -20,34 +18,6 @@ CIPHER_KEY = AESCipher.create_key(32)
 @pytest.fixture
 def extra_env() -> dict[str, str]:
     return {"CHAT_EVENT_CIPHER_KEY": CIPHER_KEY}
-
-
-def raw_values(bootstrap: str, topic: str) -> list[bytes]:
-    """Every record value of a topic, read without the application's code."""
-    partitions = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=10)
-    count = len(partitions.topics[topic].partitions)
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"raw-{uuid.uuid4()}",
-            "enable.partition.eof": True,
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(count)])
-    values: list[bytes] = []
-    ended: set[int] = set()
-    deadline = time.monotonic() + 30
-    while len(ended) < count and time.monotonic() < deadline:
-        message = consumer.poll(0.5)
-        if message is None:
-            continue
-        if message.error():
-            ended.add(message.partition() or 0)
-        else:
-            values.append(message.value() or b"")
-    consumer.close()
-    return values
 
 
 def test_with_a_cipher_key_bodies_are_unreadable_on_the_log_and_chat_works(

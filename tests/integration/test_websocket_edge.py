@@ -217,3 +217,13 @@ def test_a_socket_is_closed_with_4401_when_its_session_expires() -> None:
             with pytest.raises(WebSocketDisconnect) as closed:
                 socket.receive_json()  # nothing else comes: the expiry closes it
     assert closed.value.code == 4401
+
+
+def test_a_token_in_the_url_authenticates_no_one(client: TestClient) -> None:
+    user = register(client)
+    with (
+        client.websocket_connect(f"/v1/ws?token={user.token}") as socket,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        socket.receive_json()
+    assert closed.value.code == 4408  # waited for an auth frame, as if no token came

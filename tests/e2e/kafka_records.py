@@ -1,0 +1,37 @@
+"""Reading a topic's raw record values, without the application's code."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+
+def raw_values(bootstrap: str, topic: str) -> list[bytes]:
+    """Every record value of a topic, read without the application's code."""
+    partitions = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=10)
+    count = len(partitions.topics[topic].partitions)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"raw-{uuid.uuid4()}",
+            "enable.partition.eof": True,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(count)])
+    values: list[bytes] = []
+    ended: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(ended) < count and time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is None:
+            continue
+        if message.error():
+            ended.add(message.partition() or 0)
+        else:
+            values.append(message.value() or b"")
+    consumer.close()
+    return values
