@@ -28,7 +28,9 @@ class KafkaEventFeed:
     ) -> None:
         self._start_offset = start_offset
         self._closed = False
-        config = client_config(settings.kafka_bootstrap, extra)
+        config = client_config(
+            settings.kafka_bootstrap, {**settings.kafka_client_config, **(extra or {})}
+        )
         config.update(
             {
                 "group.id": group,

@@ -46,7 +46,7 @@ class KafkaProcessorLog:
     ) -> None:
         self._settings = settings
         self._timeout = transaction_timeout
-        self._extra = dict(extra or {})
+        self._extra = {**settings.kafka_client_config, **(extra or {})}
         self._commands = settings.commands_topic
         self._events = settings.events_topic
         self._producers: dict[int, Producer] = {}

@@ -65,7 +65,9 @@ class KafkaCommandPublisher:
         self._topic = topic or settings.commands_topic
         self._partitions = settings.partitions
         self._timeout = delivery_timeout
-        self._config = client_config(settings.kafka_bootstrap, extra)
+        self._config = client_config(
+            settings.kafka_bootstrap, {**settings.kafka_client_config, **(extra or {})}
+        )
         self._config.update(
             {
                 "enable.idempotence": True,

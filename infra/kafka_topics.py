@@ -40,8 +40,8 @@ def chat_topics(
     }
 
 
-def _admin(bootstrap: str) -> AdminClient:
-    return AdminClient(client_config(bootstrap))
+def _admin(bootstrap: str, extra: Mapping[str, str] | None = None) -> AdminClient:
+    return AdminClient(client_config(bootstrap, extra))
 
 
 def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
@@ -90,17 +90,19 @@ def ensure_topics(
 
     ``ensure_topics(settings)`` does this for the chat topics of DESIGN.md §3.
     """
+    extra: Mapping[str, str] = {}
     if isinstance(target, Settings):
         bootstrap, names_with_config, partitions = (
             target.kafka_bootstrap,
             chat_topics(target),
             target.partitions,
         )
+        extra = target.kafka_client_config
     else:
         bootstrap = target
     if names_with_config is None or partitions is None:
         raise TypeError("ensure_topics(bootstrap, names_with_config, partitions)")
-    admin = _admin(bootstrap)
+    admin = _admin(bootstrap, extra)
     new_topics = [
         NewTopic(
             name,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ def rebuild_view(settings: Settings, target_schema: str) -> int:
     are skipped, as the projector does. Returns the number of events applied.
     """
     topic = settings.events_topic
-    partitions = topic_partitions(settings.kafka_bootstrap, topic)
+    partitions = topic_partitions(settings.kafka_bootstrap, topic, settings.kafka_client_config)
     create_schema(settings.postgres_dsn, target_schema)
     view = PostgresChatView.from_dsn(settings.postgres_dsn, target_schema)
     try:
@@ -66,7 +66,9 @@ def rebuild_view(settings: Settings, target_schema: str) -> int:
         projection = ChatProjection(view, _NoFanout())
         codec = event_codec(settings)
         applied = 0
-        for record in read_committed_partitions(settings.kafka_bootstrap, topic, partitions):
+        for record in read_committed_partitions(
+            settings.kafka_bootstrap, topic, partitions, extra=settings.kafka_client_config
+        ):
             tracking = Tracking(tracking_name(topic, record.partition), record.offset)
             try:
                 event = codec.decode(record.value, record.headers)
@@ -81,9 +83,11 @@ def rebuild_view(settings: Settings, target_schema: str) -> int:
         view.close()
 
 
-def topic_partitions(bootstrap: str, topic: str, timeout: float = 10.0) -> list[int]:
+def topic_partitions(
+    bootstrap: str, topic: str, extra: Mapping[str, str] | None = None, timeout: float = 10.0
+) -> list[int]:
     """The partition numbers of ``topic``, from the broker's metadata."""
-    admin = AdminClient(client_config(bootstrap))
+    admin = AdminClient(client_config(bootstrap, extra))
     try:
         metadata = admin.list_topics(topic, timeout=timeout)
     except KafkaException as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,24 @@ def _secret(env: Mapping[str, str], name: str) -> str:
     return env.get(name, "")
 
 
+def _client_config(raw: str) -> dict[str, str]:
+    """CHAT_KAFKA_CONFIG: a JSON object of librdkafka properties."""
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise SettingsError("CHAT_KAFKA_CONFIG must be a JSON object") from None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(v, (str, int, float, bool)) for v in parsed.values()
+    ):
+        raise SettingsError("CHAT_KAFKA_CONFIG must map property names to values")
+    return {
+        str(key): str(value).lower() if isinstance(value, bool) else str(value)
+        for key, value in parsed.items()
+    }
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
@@ -75,6 +94,8 @@ class Settings:
     max_sockets_per_user: int = 10
     ws_send_queue_frames: int = 1000
     event_cipher_key: str = field(default="", repr=False)
+    # librdkafka properties for every Kafka client (TLS, SASL, ...).
+    kafka_client_config: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -133,6 +154,7 @@ class Settings:
             max_sockets_per_user=_int(env, "CHAT_MAX_SOCKETS_PER_USER", 10),
             ws_send_queue_frames=_int(env, "CHAT_WS_SEND_QUEUE_FRAMES", 1000),
             event_cipher_key=_secret(env, "CHAT_EVENT_CIPHER_KEY"),
+            kafka_client_config=_client_config(_secret(env, "CHAT_KAFKA_CONFIG")),
         )
         if settings.ws_send_queue_frames < 2:
             raise SettingsError("CHAT_WS_SEND_QUEUE_FRAMES must be at least 2")

@@ -31,3 +31,19 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
     settings = Settings.from_env({"CHAT_EVENT_CIPHER_KEY_FILE": str(secret)})
     assert settings.event_cipher_key == "c2VjcmV0LWtleS0xNmJ5dA=="
     assert "c2VjcmV0" not in repr(settings)
+
+
+def test_kafka_client_properties_come_from_a_json_object() -> None:
+    config = '{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "x.check": true}'
+    settings = Settings.from_env({"CHAT_KAFKA_CONFIG": config})
+    assert settings.kafka_client_config == {
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "PLAIN",
+        "x.check": "true",
+    }
+    assert "SASL" not in repr(settings)
+
+
+def test_kafka_client_properties_that_are_not_an_object_are_refused() -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env({"CHAT_KAFKA_CONFIG": '["security.protocol"]'})

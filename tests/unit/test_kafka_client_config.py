@@ -1,0 +1,30 @@
+"""CHAT_KAFKA_CONFIG reaches every Kafka client (an unknown property is
+refused by librdkafka when the client is made, before any connection)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from confluent_kafka import KafkaException
+
+from infra.kafka_feed import KafkaEventFeed
+from infra.kafka_processor_log import KafkaProcessorLog
+from infra.kafka_publisher import KafkaCommandPublisher
+from infra.kafka_topics import ensure_topics
+from infra.settings import Settings
+
+SETTINGS = Settings(kafka_bootstrap="127.0.0.1:1", kafka_client_config={"no.such.property": "1"})
+
+CLIENTS: dict[str, Callable[[], object]] = {
+    "publisher": lambda: KafkaCommandPublisher(SETTINGS).start(),
+    "processor log": lambda: KafkaProcessorLog(SETTINGS),
+    "event feed": lambda: KafkaEventFeed(SETTINGS, "group", lambda partition: 0),
+    "topic admin": lambda: ensure_topics(SETTINGS),
+}
+
+
+@pytest.mark.parametrize("client", sorted(CLIENTS))
+def test_every_kafka_client_is_made_with_the_configured_properties(client: str) -> None:
+    with pytest.raises(KafkaException, match="no.such.property"):
+        CLIENTS[client]()
