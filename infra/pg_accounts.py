@@ -15,7 +15,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from commands.accounts import Session, User
-from infra.pg_queries import async_pool, in_schema
+from infra.pg_pool import PooledStore, in_schema
 
 _ADD_USER = """
 INSERT INTO {s}.users (user_id, handle, display_name, password_hash)
@@ -42,27 +42,15 @@ RETURNING session_id, user_id, expires_at
 """
 
 
-class PostgresAccountStore:
+class PostgresAccountStore(PooledStore):
     def __init__(self, dsn: str, schema: str, *, pool: AsyncConnectionPool | None = None) -> None:
-        """With ``pool``, that (shared) pool is used and ``dsn`` may be empty."""
-        if pool is None and not dsn:
-            raise ValueError("PostgresAccountStore needs a dsn or a pool")
-        self._owns_pool = pool is None
-        self._pool = pool if pool is not None else async_pool(dsn)
+        super().__init__(dsn, pool)
         self._sql_add_user = in_schema(_ADD_USER, schema)
         self._sql_user_by_handle = in_schema(_USER_BY_HANDLE, schema)
         self._sql_user_by_id = in_schema(_USER_BY_ID, schema)
         self._sql_add_session = in_schema(_ADD_SESSION, schema)
         self._sql_session = in_schema(_SESSION, schema)
         self._sql_remove_session = in_schema(_REMOVE_SESSION, schema)
-
-    async def open(self) -> None:
-        if self._owns_pool:
-            await self._pool.open(wait=True)
-
-    async def close(self) -> None:
-        if self._owns_pool:
-            await self._pool.close()
 
     async def add_user(self, user: User, password_hash: str) -> bool:
         params = {

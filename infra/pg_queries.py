@@ -9,12 +9,13 @@ is computed in the statement that fetches them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, LiteralString
+from typing import Any
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from infra.pg_pool import PooledStore, in_schema
 from infra.pg_receipts import RECEIPTS, status_join, with_status
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
 
@@ -69,24 +70,9 @@ _VIEWER_PARAM = sql.SQL("%(viewer)s")
 _MEMBER = sql.SQL("m.user_id")
 
 
-def async_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> AsyncConnectionPool:
-    """A closed pool of autocommit connections; ``await pool.open()`` it."""
-    return AsyncConnectionPool(
-        dsn, min_size=min_size, max_size=max_size, open=False, kwargs={"autocommit": True}
-    )
-
-
-def in_schema(text: LiteralString, schema: str, **parts: sql.Composable) -> sql.Composed:
-    return sql.SQL(text).format(s=sql.Identifier(schema), **parts)
-
-
-class PostgresQueries:
+class PostgresQueries(PooledStore):
     def __init__(self, dsn: str, schema: str, *, pool: AsyncConnectionPool | None = None) -> None:
-        """With ``pool``, that (shared) pool is used and ``dsn`` may be empty."""
-        if pool is None and not dsn:
-            raise ValueError("PostgresQueries needs a dsn or a pool")
-        self._owns_pool = pool is None
-        self._pool = pool if pool is not None else async_pool(dsn)
+        super().__init__(dsn, pool)
         own_last = status_join(schema, "l", _MEMBER)
         self._inbox = in_schema(_CONVERSATIONS, schema, only_one=sql.SQL(""), status=own_last)
         self._conversation = in_schema(
@@ -100,18 +86,6 @@ class PostgresQueries:
         self._page_descending = in_schema(_PAGE, schema, direction=sql.SQL("DESC"), status=own)
         self._is_member = in_schema(_IS_MEMBER, schema)
         self._receipts = in_schema(RECEIPTS, schema)
-
-    @property
-    def pool(self) -> AsyncConnectionPool:
-        return self._pool
-
-    async def open(self) -> None:
-        if self._owns_pool:
-            await self._pool.open(wait=True)
-
-    async def close(self) -> None:
-        if self._owns_pool:
-            await self._pool.close()
 
     async def is_member(self, conversation_id: str, user_id: str) -> bool:
         params = {"conversation_id": conversation_id, "user_id": user_id}

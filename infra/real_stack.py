@@ -51,7 +51,8 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     )
     presence_publisher.start()
     queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
-    accounts = PostgresAccountStore(settings.postgres_dsn, settings.pg_schema)
+    # One pool for the edge's PostgreSQL reads: queries, accounts, contacts.
+    accounts = PostgresAccountStore("", settings.pg_schema, pool=queries.pool)
     redis_client = aioredis.from_url(settings.redis_url)
     fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
     try:
