@@ -36,7 +36,7 @@ test: install services
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy domain commands projections read_api ws_edge infra
+	$(VENV)/bin/mypy domain commands projections read_api ws_edge infra app
 
 clean-state:
 	scripts/services.sh down

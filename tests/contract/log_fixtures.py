@@ -17,17 +17,19 @@ from typing import Protocol
 
 from confluent_kafka import KafkaException, Producer
 
+from app.settings import Settings
 from commands.ports import LogRecord, LogUnavailable, OutgoingRecord, ProcessorLog
-from infra.kafka_common import client_config, encode_headers, transactional_id
-from infra.kafka_log import KafkaCommandPublisher, KafkaEventFeed, KafkaProcessorLog
-from infra.kafka_topics import chat_topics, delete_topics, ensure_topics, wait_for_broker
-from infra.memory_log import (
+from infra.kafka.event_feed import KafkaEventFeed
+from infra.kafka.processor_log import KafkaProcessorLog
+from infra.kafka.publisher import KafkaCommandPublisher
+from infra.kafka.records import client_config, encode_headers, transactional_id
+from infra.kafka.topics import chat_topics, delete_topics, ensure_topics, wait_for_broker
+from infra.memory.log import (
     InMemoryCommandPublisher,
     InMemoryEventFeed,
     InMemoryLog,
     InMemoryProcessorLog,
 )
-from infra.settings import Settings
 from projections.ports import EventFeed
 
 PARTITIONS = 3

@@ -22,12 +22,12 @@ from eventsourcing.persistence import Tracking
 from commands.accounts import AccountStore
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
-from infra.memory_accounts import InMemoryAccountStore
-from infra.memory_views import InMemoryChatView, InMemoryQueries
-from infra.pg_accounts import PostgresAccountStore
-from infra.pg_queries import PostgresQueries
-from infra.pg_schema import create_schema, drop_schema
-from infra.pg_view import PostgresChatView
+from infra.memory.accounts import InMemoryAccountStore
+from infra.memory.chat_view import InMemoryChatView, InMemoryQueries
+from infra.postgres.accounts import PostgresAccountStore
+from infra.postgres.chat_view import PostgresChatView
+from infra.postgres.queries import PostgresQueries
+from infra.postgres.schema import create_schema, drop_schema
 from projections.ports import ChatView
 from projections.queries import ConversationQueries
 

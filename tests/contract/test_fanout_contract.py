@@ -12,10 +12,10 @@ import redis
 import redis.asyncio as aioredis
 
 from commands.gateway import SendClaims
-from infra.memory_claims import InMemorySendClaims
-from infra.memory_fanout import InMemoryFanout
-from infra.redis_claims import RedisSendClaims
-from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.memory.claims import InMemorySendClaims
+from infra.memory.fanout import InMemoryFanout
+from infra.redis.claims import RedisSendClaims
+from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from projections.ports import Fanout, Push
 from ws_edge.ports import FanoutSubscriber
 

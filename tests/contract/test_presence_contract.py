@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from commands.presence import PresenceLeases
 from domain.presence import OFFLINE, ONLINE, PresenceChanged, PresenceState
-from infra.memory_presence import InMemoryPresenceLeases, InMemoryPresenceView
-from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
+from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 TTL = 60.0

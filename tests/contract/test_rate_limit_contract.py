@@ -11,8 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from commands.limits import Bucket, RateLimited, RateLimiter, require_token
-from infra.memory_limits import InMemoryRateLimiter
-from infra.redis_limits import RedisRateLimiter
+from infra.memory.limits import InMemoryRateLimiter
+from infra.redis.limits import RedisRateLimiter
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 BUCKET = Bucket(burst=3, per_second=2.0)

@@ -12,8 +12,8 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from domain.conversation import Conversation
-from infra.pg_schema import create_schema, drop_schema
-from infra.pg_view import PostgresChatView
+from infra.postgres.chat_view import PostgresChatView
+from infra.postgres.schema import create_schema, drop_schema
 from projections.ports import AlreadyProjected
 from projections.queries import ConversationQueries
 from tests.contract.read_model_fixtures import (

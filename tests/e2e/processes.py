@@ -50,7 +50,7 @@ class Stack:
         log = open(self.log_dir / f"{name}-{self._starts}.log", "wb")  # noqa: SIM115
         env = {**self.env, "CHAT_PORT": str(port or self.port)}
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", role],
+            [sys.executable, "-m", "app.cli", role],
             cwd=REPO,
             env=env,
             stdout=log,

@@ -36,7 +36,7 @@ def test_the_live_read_models_equal_a_rebuild_from_offset_zero(stack: Stack) -> 
 
     wait_until(lambda: read_by(ann, group, 3) and read_by(ben, chat, 5))
     result = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "rebuild"],
+        [sys.executable, "-m", "app.cli", "rebuild"],
         cwd=REPO,
         env=stack.env,
         capture_output=True,

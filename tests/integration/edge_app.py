@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 
 from starlette.testclient import TestClient
 
-from infra.bootstrap import create_app
-from infra.embedded import embedded_edge
-from infra.settings import Settings
+from app.bootstrap import create_app
+from app.embedded import embedded_edge
+from app.settings import Settings
 
 
 @dataclass

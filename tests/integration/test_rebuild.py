@@ -21,16 +21,16 @@ from confluent_kafka import KafkaError, Message, Producer
 from eventsourcing.domain import DomainEvent
 from psycopg import sql
 
+from app.rebuild import RebuildError, compare_read_models, rebuild_view
+from app.settings import Settings
 from commands.ports import LogRecord
 from domain.codec import EventCodec
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
-from infra.kafka_topics import delete_topics, ensure_topics
+from infra.kafka.topics import delete_topics, ensure_topics
 from infra.partitioning import partition_for
-from infra.pg_schema import create_schema, drop_schema
-from infra.pg_view import PostgresChatView
-from infra.rebuild import RebuildError, compare_read_models, rebuild_view
-from infra.settings import Settings
+from infra.postgres.chat_view import PostgresChatView
+from infra.postgres.schema import create_schema, drop_schema
 from projections.ports import Push
 from projections.projector import Projector, tracking_name
 

@@ -11,8 +11,8 @@ from typing import Literal
 from argon2 import PasswordHasher
 
 from commands.accounts import Accounts, BadCredentials, Session, password_hasher
-from infra.memory_accounts import InMemoryAccountStore
-from infra.memory_limits import InMemoryRateLimiter
+from infra.memory.accounts import InMemoryAccountStore
+from infra.memory.limits import InMemoryRateLimiter
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from confluent_kafka import KafkaException
 
-from infra.kafka_feed import KafkaEventFeed
-from infra.kafka_processor_log import KafkaProcessorLog
-from infra.kafka_publisher import KafkaCommandPublisher
-from infra.kafka_topics import ensure_topics
-from infra.settings import Settings
+from app.settings import Settings
+from infra.kafka.event_feed import KafkaEventFeed
+from infra.kafka.processor_log import KafkaProcessorLog
+from infra.kafka.publisher import KafkaCommandPublisher
+from infra.kafka.topics import ensure_topics
 
 SETTINGS = Settings(kafka_bootstrap="127.0.0.1:1", kafka_client_config={"no.such.property": "1"})
 

@@ -12,10 +12,10 @@ from commands.ports import LogRecord, OutgoingRecord
 from commands.presence import PresenceService, PresenceSettings
 from domain.conversation import Conversation
 from domain.presence import OFFLINE, ONLINE, decode_presence
-from infra.memory_contacts import InMemoryContacts
-from infra.memory_fanout import InMemoryFanout
-from infra.memory_presence import InMemoryPresenceLeases, InMemoryPresenceView
-from infra.memory_views import InMemoryChatView
+from infra.memory.chat_view import InMemoryChatView
+from infra.memory.contacts import InMemoryContacts
+from infra.memory.fanout import InMemoryFanout
+from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from projections.chat_projection import ChatProjection
 from projections.ports import Push
 from projections.presence_projector import PresenceProjector

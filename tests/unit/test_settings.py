@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import Settings, SettingsError
+from app.settings import Settings, SettingsError
 
 
 def test_the_embedded_default_needs_no_variable() -> None:

@@ -1,6 +1,6 @@
 import threading
 
-from infra.supervise import supervised
+from app.supervise import supervised
 
 
 def test_a_failing_role_thread_calls_the_failure_handler() -> None:

@@ -11,9 +11,9 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from app.settings import Settings
 from commands.ports import LogUnavailable
-from infra.kafka_common import client_config, kafka_error
-from infra.settings import Settings
+from infra.kafka.records import client_config, kafka_error
 
 if TYPE_CHECKING:
     from confluent_kafka.admin._metadata import ClusterMetadata

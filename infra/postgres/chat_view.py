@@ -3,7 +3,7 @@
 Each method runs one transaction, or joins the projector's batch (one
 transaction per poll): the tracking row first (eventsourcing's single-row
 tracking refuses a position that is not newer), then the view rows
-(receipts: infra.pg_receipts). A refused position raises AlreadyProjected
+(receipts: infra.postgres.receipts). A refused position raises AlreadyProjected
 and writes nothing, so a redelivered record never writes twice.
 """
 
@@ -24,14 +24,14 @@ from psycopg.rows import DictRow
 
 from domain.conversation import ADMIN, MEMBER, Conversation
 from domain.rejection import CommandRejected
-from infra.pg_membership import (
+from infra.postgres.membership import (
     ADD_MEMBERS,
     REMOVE_MEMBER,
     RENAME,
     per_member_objects,
     per_member_query,
 )
-from infra.pg_receipts import MOVE_WATERMARKS
+from infra.postgres.receipts import MOVE_WATERMARKS
 from projections.ports import AlreadyProjected
 
 TRACKING_TABLE = "chat_tracking"
@@ -101,7 +101,7 @@ def datastore_from_dsn(dsn: str, schema: str, pool_size: int = 1) -> PostgresDat
 
 
 class PostgresChatView(PostgresTrackingRecorder):
-    """ChatView on the tables of infra.pg_schema, tracking in ``chat_tracking``."""
+    """ChatView on the tables of infra.postgres.schema, tracking in ``chat_tracking``."""
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)

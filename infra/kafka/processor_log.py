@@ -22,8 +22,10 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from app.settings import Settings
 from commands.ports import AssignmentChange, LogRecord, LogUnavailable, OutgoingRecord
-from infra.kafka_common import (
+from infra.kafka.partition_reader import read_committed_partitions
+from infra.kafka.records import (
     ExtraConfig,
     client_config,
     consume_records,
@@ -31,8 +33,6 @@ from infra.kafka_common import (
     produce_blocking,
     transactional_id,
 )
-from infra.kafka_partition_reader import read_committed_partitions
-from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

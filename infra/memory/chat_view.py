@@ -18,7 +18,7 @@ from eventsourcing.popo import POPOTrackingRecorder
 
 from domain.conversation import ADMIN, MEMBER, Conversation
 from domain.rejection import CommandRejected
-from infra.memory_conversation import ConversationState, MemberState, event_time, utc
+from infra.memory.conversation import ConversationState, MemberState, event_time, utc
 from projections.frames import message_object
 from projections.ports import AlreadyProjected
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage

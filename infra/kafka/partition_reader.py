@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from commands.ports import LogRecord, LogUnavailable
-from infra.kafka_common import ExtraConfig, check_consumer_error, client_config, to_log_record
+from infra.kafka.records import ExtraConfig, check_consumer_error, client_config, to_log_record
 
 
 def read_committed_partitions(

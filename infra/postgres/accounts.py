@@ -1,6 +1,6 @@
 """AccountStore in PostgreSQL: users (unique handle) and sessions by token hash.
 
-The tables come from infra.pg_schema. Give it its own pool (``dsn``) or
+The tables come from infra.postgres.schema. Give it its own pool (``dsn``) or
 share one (``pool``); ``await open()`` / ``await close()`` act only on a
 pool it owns.
 """
@@ -15,7 +15,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from commands.accounts import Session, User
-from infra.pg_pool import PooledStore, in_schema
+from infra.postgres.pool import PooledStore, in_schema
 
 _ADD_USER = """
 INSERT INTO {s}.users (user_id, handle, display_name, password_hash)

@@ -11,23 +11,25 @@ from contextlib import asynccontextmanager
 import redis
 import redis.asyncio as aioredis
 
+from app.bootstrap import EdgeAdapters
+from app.codecs import event_codec, record_cipher
+from app.settings import Settings
+from app.supervise import exit_process, supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
-from infra.bootstrap import EdgeAdapters
-from infra.codecs import event_codec, record_cipher
-from infra.kafka_log import KafkaCommandPublisher, KafkaEventFeed, KafkaProcessorLog
-from infra.kafka_topics import ensure_topics
-from infra.pg_accounts import PostgresAccountStore
-from infra.pg_contacts import PostgresContactDirectory, PostgresContacts
-from infra.pg_queries import PostgresQueries
-from infra.pg_schema import create_schema
-from infra.pg_view import PostgresChatView
-from infra.redis_claims import RedisSendClaims
-from infra.redis_fanout import RedisFanoutPublisher, RedisFanoutSubscriber
-from infra.redis_limits import RedisRateLimiter
-from infra.redis_presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
-from infra.settings import Settings
-from infra.supervise import exit_process, supervised
+from infra.kafka.event_feed import KafkaEventFeed
+from infra.kafka.processor_log import KafkaProcessorLog
+from infra.kafka.publisher import KafkaCommandPublisher
+from infra.kafka.topics import ensure_topics
+from infra.postgres.accounts import PostgresAccountStore
+from infra.postgres.chat_view import PostgresChatView
+from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
+from infra.postgres.queries import PostgresQueries
+from infra.postgres.schema import create_schema
+from infra.redis.claims import RedisSendClaims
+from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.redis.limits import RedisRateLimiter
+from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 

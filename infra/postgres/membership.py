@@ -15,8 +15,8 @@ from typing import Any, Final
 from psycopg import sql
 from psycopg.rows import DictRow
 
-from infra.pg_queries import conversation_object
-from infra.pg_receipts import status_join, without_status
+from infra.postgres.queries import conversation_object
+from infra.postgres.receipts import status_join, without_status
 
 ADD_MEMBERS: Final = """
 WITH touched AS (

@@ -6,25 +6,25 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from app.bootstrap import EdgeAdapters
+from app.codecs import event_codec, record_cipher
+from app.settings import Settings
+from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
-from infra.bootstrap import EdgeAdapters
-from infra.codecs import event_codec, record_cipher
-from infra.memory_accounts import InMemoryAccountStore
-from infra.memory_claims import InMemorySendClaims
-from infra.memory_contacts import InMemoryContacts
-from infra.memory_fanout import InMemoryFanout
-from infra.memory_limits import InMemoryRateLimiter
-from infra.memory_log import (
+from infra.memory.accounts import InMemoryAccountStore
+from infra.memory.chat_view import InMemoryChatView, InMemoryQueries
+from infra.memory.claims import InMemorySendClaims
+from infra.memory.contacts import InMemoryContacts
+from infra.memory.fanout import InMemoryFanout
+from infra.memory.limits import InMemoryRateLimiter
+from infra.memory.log import (
     InMemoryCommandPublisher,
     InMemoryEventFeed,
     InMemoryLog,
     InMemoryProcessorLog,
 )
-from infra.memory_presence import InMemoryPresenceLeases, InMemoryPresenceView
-from infra.memory_views import InMemoryChatView, InMemoryQueries
-from infra.settings import Settings
-from infra.supervise import supervised
+from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 

@@ -6,7 +6,7 @@ A status is counted over the current members but the sender (the
 recipients): ``delivered_count`` and ``read_count`` are the recipients whose
 watermark reached the message's seq; ``status`` is "read" when every
 recipient read it, else "delivered" when every recipient has it, else "sent"
-(also when there is no recipient left), as in infra.memory_conversation.
+(also when there is no recipient left), as in infra.memory.conversation.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Open the pool with ``await open()`` on the event loop that will use it and
 ``await close()`` it there; nothing connects before that. Each query is one
-SQL statement; the status of the viewer's own messages (infra.pg_receipts)
+SQL statement; the status of the viewer's own messages (infra.postgres.receipts)
 is computed in the statement that fetches them.
 """
 
@@ -15,8 +15,8 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from infra.pg_pool import PooledStore, in_schema
-from infra.pg_receipts import RECEIPTS, status_join, with_status
+from infra.postgres.pool import PooledStore, in_schema
+from infra.postgres.receipts import RECEIPTS, status_join, with_status
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
 
 _CONVERSATIONS = """

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from confluent_kafka import Consumer, TopicPartition
 
+from app.settings import Settings
 from commands.ports import LogRecord
-from infra.kafka_common import ExtraConfig, client_config, consume_records
-from infra.settings import Settings
+from infra.kafka.records import ExtraConfig, client_config, consume_records
 
 log = logging.getLogger(__name__)
 

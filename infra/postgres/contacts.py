@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from infra.pg_pool import in_schema
+from infra.postgres.pool import in_schema
 
 _CONTACTS = """
 SELECT DISTINCT other.user_id FROM {s}.members mine

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
+from app.settings import Settings
 from commands.ports import LogUnavailable, OutgoingRecord
-from infra.kafka_common import DeliveryCallback, ExtraConfig, client_config, try_produce
+from infra.kafka.records import DeliveryCallback, ExtraConfig, client_config, try_produce
 from infra.partitioning import partition_for
-from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from infra.memory_views import InMemoryChatView
+from infra.memory.chat_view import InMemoryChatView
 
 ALL = 10**9
 

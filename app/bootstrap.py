@@ -14,14 +14,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from app.codecs import record_cipher
+from app.settings import Settings
 from commands.accounts import Accounts, AccountStore, Session
 from commands.gateway import CommandGateway, SendClaims
 from commands.limits import Bucket, RateLimiter
 from commands.ports import CommandPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
-from infra.codecs import record_cipher
-from infra.settings import Settings
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes, exception_handlers
 from read_api.services import ApiServices

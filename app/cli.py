@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import uvicorn
 
-from infra.bootstrap import EdgeAdaptersFactory, create_app
-from infra.settings import Settings, SettingsError
-from infra.supervise import supervised
+from app.bootstrap import EdgeAdaptersFactory, create_app
+from app.settings import Settings, SettingsError
+from app.supervise import supervised
 from ws_edge.registry import SocketRegistry
 
 log = logging.getLogger("chatapp")
@@ -69,14 +69,14 @@ def _serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
 
 def serve(settings: Settings) -> None:
     if settings.embedded:
-        from infra.embedded import NOT_DURABLE_WARNING, embedded_edge
+        from app.embedded import NOT_DURABLE_WARNING, embedded_edge
 
         banner = "!" * 78
         print(f"{banner}\n{NOT_DURABLE_WARNING}\n{banner}", flush=True)
         log.warning(NOT_DURABLE_WARNING)
         _serve_app(settings, embedded_edge)
         return
-    from infra.real_stack import real_edge, run_processor, run_projector
+    from app.real_stack import real_edge, run_processor, run_projector
 
     stop = threading.Event()
     workers = [
@@ -93,7 +93,7 @@ def serve(settings: Settings) -> None:
 
 
 def edge(settings: Settings) -> None:
-    from infra.real_stack import real_edge
+    from app.real_stack import real_edge
 
     settings.require_services()
     _serve_app(settings, real_edge)
@@ -113,7 +113,7 @@ def stack(settings: Settings) -> None:
     """The three roles as separate processes; stops them all on Ctrl-C."""
     settings.require_services()
     processes = [
-        subprocess.Popen([sys.executable, "-m", "infra.cli", role])
+        subprocess.Popen([sys.executable, "-m", "app.cli", role])
         for role in ("processor", "projector", "edge")
     ]
     stop = _stop_on_signals()
@@ -133,7 +133,7 @@ def stack(settings: Settings) -> None:
 def rebuild(settings: Settings) -> int:
     """Rebuilds the read models from offset 0 into a fresh schema and compares
     them with the live ones; exit status 1 if they differ."""
-    from infra.rebuild import compare_read_models, rebuild_view
+    from app.rebuild import compare_read_models, rebuild_view
 
     settings.require_services()
     target = f"{settings.pg_schema}_rebuild_{int(time.time())}"
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         if args.role in ("processor", "projector"):
-            from infra.real_stack import run_processor, run_projector
+            from app.real_stack import run_processor, run_projector
 
             run = run_processor if args.role == "processor" else run_projector
             _background_role(run)(settings)

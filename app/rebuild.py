@@ -22,14 +22,14 @@ from confluent_kafka.admin import AdminClient
 from eventsourcing.persistence import Tracking
 from psycopg import sql
 
+from app.codecs import event_codec
+from app.settings import Settings
 from commands.ports import LogUnavailable
 from domain.codec import UnknownEventType
-from infra.codecs import event_codec
-from infra.kafka_common import client_config
-from infra.kafka_partition_reader import read_committed_partitions
-from infra.pg_schema import create_schema
-from infra.pg_view import PostgresChatView
-from infra.settings import Settings
+from infra.kafka.partition_reader import read_committed_partitions
+from infra.kafka.records import client_config
+from infra.postgres.chat_view import PostgresChatView
+from infra.postgres.schema import create_schema
 from projections.chat_projection import ChatProjection
 from projections.ports import Push
 from projections.projector import tracking_name

@@ -8,8 +8,8 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
+from app.settings import Settings, SettingsError
 from domain.codec import EventCodec
-from infra.settings import Settings, SettingsError
 
 
 def record_cipher(settings: Settings) -> Cipher | None:

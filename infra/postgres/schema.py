@@ -14,7 +14,7 @@ from typing import LiteralString
 import psycopg
 from psycopg import sql
 
-from infra.pg_view import PostgresChatView
+from infra.postgres.chat_view import PostgresChatView
 
 _TABLES: tuple[LiteralString, ...] = (
     "CREATE SCHEMA IF NOT EXISTS {s}",
