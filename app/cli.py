@@ -6,19 +6,15 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 
-import uvicorn
-
-from app.bootstrap import EdgeAdaptersFactory, create_app
+from app.server import serve_app
 from app.settings import Settings, SettingsError
 from app.supervise import supervised
-from ws_edge.registry import SocketRegistry
 
 log = logging.getLogger("chatapp")
 ROLES = ("serve", "edge", "processor", "projector", "stack", "rebuild")
@@ -35,38 +31,6 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-class EdgeServer(uvicorn.Server):
-    """Closes the app's sockets with 1001 (going away) before uvicorn's own
-    shutdown, which would close them with 1012."""
-
-    def __init__(self, config: uvicorn.Config, sockets: SocketRegistry) -> None:
-        super().__init__(config)
-        self._sockets = sockets
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await self._sockets.close_all()
-        await super().shutdown(sockets)
-
-
-def _serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
-    app = create_app(settings, factory)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        ws="websockets-sansio",
-        ws_max_size=64 * 1024,
-        # A socket that stops answering pings is closed (and its user goes
-        # offline) within 40 s; a dead edge's users within the lease, 45 s.
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        lifespan="on",
-        log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
-        access_log=False,
-    )
-    EdgeServer(config, app.state.sockets).run()
-
-
 def serve(settings: Settings) -> None:
     if settings.embedded:
         from app.embedded import NOT_DURABLE_WARNING, embedded_edge
@@ -74,7 +38,7 @@ def serve(settings: Settings) -> None:
         banner = "!" * 78
         print(f"{banner}\n{NOT_DURABLE_WARNING}\n{banner}", flush=True)
         log.warning(NOT_DURABLE_WARNING)
-        _serve_app(settings, embedded_edge)
+        serve_app(settings, embedded_edge)
         return
     from app.real_stack import real_edge, run_processor, run_projector
 
@@ -85,7 +49,7 @@ def serve(settings: Settings) -> None:
     for worker in workers:
         worker.start()
     try:
-        _serve_app(settings, real_edge)
+        serve_app(settings, real_edge)
     finally:
         stop.set()
         for worker in workers:
@@ -96,7 +60,7 @@ def edge(settings: Settings) -> None:
     from app.real_stack import real_edge
 
     settings.require_services()
-    _serve_app(settings, real_edge)
+    serve_app(settings, real_edge)
 
 
 def _background_role(
@@ -133,7 +97,8 @@ def stack(settings: Settings) -> None:
 def rebuild(settings: Settings) -> int:
     """Rebuilds the read models from offset 0 into a fresh schema and compares
     them with the live ones; exit status 1 if they differ."""
-    from app.rebuild import compare_read_models, rebuild_view
+    from app.rebuild import rebuild_view
+    from infra.postgres.compare import compare_read_models
 
     settings.require_services()
     target = f"{settings.pg_schema}_rebuild_{int(time.time())}"

@@ -6,25 +6,26 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.bootstrap import EdgeAdapters
 from app.codecs import event_codec, record_cipher
+from app.edge import EdgeAdapters
 from app.settings import Settings
 from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from infra.memory.accounts import InMemoryAccountStore
-from infra.memory.chat_view import InMemoryChatView, InMemoryQueries
+from infra.memory.chat_view import InMemoryChatView
 from infra.memory.claims import InMemorySendClaims
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.fanout import InMemoryFanout
 from infra.memory.limits import InMemoryRateLimiter
 from infra.memory.log import (
-    InMemoryCommandPublisher,
     InMemoryEventFeed,
     InMemoryLog,
     InMemoryProcessorLog,
+    InMemoryPublisher,
 )
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
+from infra.memory.queries import InMemoryQueries
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 
@@ -68,13 +69,13 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         thread.start()
     try:
         yield EdgeAdapters(
-            publisher=InMemoryCommandPublisher(log, settings.commands_topic),
+            commands=InMemoryPublisher(log, settings.commands_topic),
             queries=InMemoryQueries(view),
             account_store=InMemoryAccountStore(),
             fanout=fanout,
             claims=InMemorySendClaims(),
             presence_leases=InMemoryPresenceLeases(),
-            presence_publisher=InMemoryCommandPublisher(log, settings.presence_topic),
+            presence_changes=InMemoryPublisher(log, settings.presence_topic),
             presence_reader=presence_view,
             contacts=contacts,
             rate_limiter=InMemoryRateLimiter(),

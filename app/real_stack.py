@@ -8,25 +8,23 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis
-import redis.asyncio as aioredis
-
-from app.bootstrap import EdgeAdapters
 from app.codecs import event_codec, record_cipher
+from app.edge import EdgeAdapters
 from app.settings import Settings
 from app.supervise import exit_process, supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.processor_log import KafkaProcessorLog
-from infra.kafka.publisher import KafkaCommandPublisher
-from infra.kafka.topics import ensure_topics
+from infra.kafka.publisher import KafkaPublisher
+from infra.kafka.topics import chat_topics, ensure_topics
 from infra.postgres.accounts import PostgresAccountStore
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
 from infra.redis.claims import RedisSendClaims
+from infra.redis.clients import async_client, sync_client
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
@@ -39,36 +37,40 @@ log = logging.getLogger(__name__)
 def prepare_infrastructure(settings: Settings) -> None:
     """Topics and tables, created if missing (idempotent, safe in parallel)."""
     settings.require_services()
-    ensure_topics(settings)
+    topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
+    ensure_topics(settings.kafka, topics, settings.partitions)
     create_schema(settings.postgres_dsn, settings.pg_schema)
+
+
+def _publisher(settings: Settings, topic: str) -> KafkaPublisher:
+    """A started publisher whose fatal error stops the process."""
+    publisher = KafkaPublisher(settings.kafka, topic, settings.partitions, on_fatal=exit_process)
+    publisher.start()
+    return publisher
 
 
 @asynccontextmanager
 async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     await asyncio.to_thread(prepare_infrastructure, settings)
-    publisher = KafkaCommandPublisher(settings, on_fatal=exit_process)
-    publisher.start()
-    presence_publisher = KafkaCommandPublisher(
-        settings, topic=settings.presence_topic, on_fatal=exit_process
-    )
-    presence_publisher.start()
+    commands = _publisher(settings, settings.commands_topic)
+    presence = _publisher(settings, settings.presence_topic)
     queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
     # One pool for the edge's PostgreSQL reads: queries, accounts, contacts.
     accounts = PostgresAccountStore("", settings.pg_schema, pool=queries.pool)
-    redis_client = aioredis.from_url(settings.redis_url)
+    redis_client = async_client(settings.redis_url)
     fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
     try:
         await queries.open()
         await accounts.open()
         await fanout.start()
         yield EdgeAdapters(
-            publisher=publisher,
+            commands=commands,
             queries=queries,
             account_store=accounts,
             fanout=fanout,
             claims=RedisSendClaims(redis_client, settings.redis_prefix),
             presence_leases=RedisPresenceLeases(redis_client, settings.redis_prefix),
-            presence_publisher=presence_publisher,
+            presence_changes=presence,
             presence_reader=RedisPresenceReader(redis_client, settings.redis_prefix),
             contacts=PostgresContacts(queries.pool, settings.pg_schema),
             rate_limiter=RedisRateLimiter(redis_client, settings.redis_prefix),
@@ -77,14 +79,22 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         await fanout.close()
         await accounts.close()
         await queries.close()
-        await asyncio.to_thread(publisher.close)
-        await asyncio.to_thread(presence_publisher.close)
+        await asyncio.to_thread(commands.close)
+        await asyncio.to_thread(presence.close)
         await redis_client.aclose()
 
 
 def run_processor(settings: Settings, stop: threading.Event) -> None:
     prepare_infrastructure(settings)
-    processor_log = KafkaProcessorLog(settings)
+    processor_log = KafkaProcessorLog(
+        settings.kafka,
+        settings.commands_topic,
+        settings.events_topic,
+        settings.group("processor"),
+        # Transactional ids are per cluster, not per group: the topic prefix
+        # keeps two deployments on one cluster apart.
+        f"{settings.topic_prefix}{settings.group('processor')}",
+    )
     processor = CommandProcessor(
         processor_log,
         event_codec(settings),
@@ -110,7 +120,7 @@ def run_projector(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
-    redis_client = redis.Redis.from_url(settings.redis_url)
+    redis_client = sync_client(settings.redis_url)
     contacts = PostgresContactDirectory(settings.postgres_dsn, settings.pg_schema)
     contacts.open()
     projector = PresenceProjector(
@@ -119,10 +129,7 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
     )
     feed = KafkaEventFeed(
-        settings,
-        f"{settings.consumer_group_prefix}-presence",
-        projector.start_offset,
-        topic=settings.presence_topic,
+        settings.kafka, settings.presence_topic, settings.group("presence"), projector.start_offset
     )
     try:
         projector.run(feed, stop)
@@ -134,7 +141,7 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
 
 def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     view = PostgresChatView.from_dsn(settings.postgres_dsn, settings.pg_schema)
-    redis_client = redis.Redis.from_url(settings.redis_url)
+    redis_client = sync_client(settings.redis_url)
     projector = Projector(
         view,
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
@@ -142,7 +149,7 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
         settings.events_topic,
     )
     feed = KafkaEventFeed(
-        settings, f"{settings.consumer_group_prefix}-projector", projector.start_offset
+        settings.kafka, settings.events_topic, settings.group("projector"), projector.start_offset
     )
     try:
         projector.run(feed, stop)

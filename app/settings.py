@@ -1,31 +1,42 @@
-"""Settings, from environment variables (see README.md, "Configuration")."""
+"""Settings, from environment variables (see README.md, "Configuration").
+
+Each setting is declared once, with its variable and its default; the
+defaults that a layer owns (group size, socket limits, presence lease) are
+taken from that layer.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+from commands.presence import PresenceSettings
+from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
+from infra.kafka.config import KafkaConfig
+from ws_edge.services import SocketLimits
+
+Parse = Callable[[str, str], Any]
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "")
-    if raw == "":
-        return default
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _int(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "")
-    if raw == "":
-        return default
+def _positive(name: str, raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
@@ -35,67 +46,86 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _secret(env: Mapping[str, str], name: str) -> str:
-    """A secret from the variable itself, or from the file ``<NAME>_FILE`` names."""
-    path = env.get(f"{name}_FILE", "")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as secret:
-                return secret.read().strip()
-        except OSError as error:
-            raise SettingsError(f"{name}_FILE cannot be read: {error}") from None
-    return env.get(name, "")
+def _list(name: str, raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
-def _client_config(raw: str) -> dict[str, str]:
-    """CHAT_KAFKA_CONFIG: a JSON object of librdkafka properties."""
-    if not raw:
-        return {}
+def _kafka_properties(name: str, raw: str) -> dict[str, str]:
+    """A JSON object of librdkafka properties."""
     try:
         parsed = json.loads(raw)
     except ValueError:
-        raise SettingsError("CHAT_KAFKA_CONFIG must be a JSON object") from None
+        raise SettingsError(f"{name} must be a JSON object") from None
     if not isinstance(parsed, dict) or not all(
         isinstance(v, (str, int, float, bool)) for v in parsed.values()
     ):
-        raise SettingsError("CHAT_KAFKA_CONFIG must map property names to values")
+        raise SettingsError(f"{name} must map property names to values")
     return {
         str(key): str(value).lower() if isinstance(value, bool) else str(value)
         for key, value in parsed.items()
     }
 
 
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+def _read_secret_file(name: str, path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as secret:
+            return secret.read().strip()
+    except OSError as error:
+        raise SettingsError(f"{name}_FILE cannot be read: {error}") from None
+
+
+def _setting(variable: str, default: Any, parse: Parse = _text, *, secret: bool = False) -> Any:
+    """A field read from ``variable`` (empty or unset: the default). A secret
+    may come from the file that ``<variable>_FILE`` names, and is never shown."""
+    metadata = {"variable": variable, "parse": parse, "secret": secret}
+    if callable(default):
+        return field(default_factory=default, metadata=metadata, repr=not secret)
+    return field(default=default, metadata=metadata, repr=not secret)
+
+
+def _default_worker_id() -> int:
+    return os.getpid() % 1024
+
+
+_LIMITS = SocketLimits()
+_PRESENCE = PresenceSettings()
 
 
 @dataclass(frozen=True)
 class Settings:
-    kafka_bootstrap: str = ""
-    postgres_dsn: str = ""
-    redis_url: str = ""
-    topic_prefix: str = ""
-    partitions: int = 8
-    pg_schema: str = "chat"
-    redis_prefix: str = "chat:"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    worker_id: int = 0
-    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
-    session_ttl_seconds: int = 30 * 24 * 3600
-    max_group_size: int = 1000
-    consumer_group_prefix: str = "chat"
-    kafka_session_timeout_ms: int = 10_000
-    ws_auth_timeout_seconds: float = 10.0
-    presence_ttl_seconds: float = 40.0
-    send_rate_per_second: float = 5.0
-    send_burst: int = 30
-    login_attempts_per_minute: float = 10.0
-    max_sockets_per_user: int = 10
-    ws_send_queue_frames: int = 1000
-    event_cipher_key: str = field(default="", repr=False)
+    kafka_bootstrap: str = _setting("CHAT_KAFKA_BOOTSTRAP", "")
+    postgres_dsn: str = _setting("CHAT_POSTGRES_DSN", "")
+    redis_url: str = _setting("CHAT_REDIS_URL", "")
+    topic_prefix: str = _setting("CHAT_TOPIC_PREFIX", "")
+    partitions: int = _setting("CHAT_PARTITIONS", 8, _int)
+    pg_schema: str = _setting("CHAT_PG_SCHEMA", "chat")
+    redis_prefix: str = _setting("CHAT_REDIS_PREFIX", "chat:")
+    host: str = _setting("CHAT_HOST", "127.0.0.1")
+    port: int = _setting("CHAT_PORT", 8000, _int)
+    worker_id: int = _setting("CHAT_WORKER_ID", _default_worker_id, _int)
+    allowed_origins: tuple[str, ...] = _setting("CHAT_ALLOWED_ORIGINS", tuple, _list)
+    session_ttl_seconds: int = _setting("CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600, _int)
+    max_group_size: int = _setting("CHAT_MAX_GROUP_SIZE", DEFAULT_MAX_GROUP_SIZE, _int)
+    consumer_group_prefix: str = _setting("CHAT_CONSUMER_GROUP_PREFIX", "chat")
+    kafka_session_timeout_ms: int = _setting("CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000, _int)
+    ws_auth_timeout_seconds: float = _setting(
+        "CHAT_WS_AUTH_TIMEOUT_SECONDS", _LIMITS.auth_timeout, _positive
+    )
+    presence_ttl_seconds: float = _setting(
+        "CHAT_PRESENCE_TTL_SECONDS", _PRESENCE.lease_ttl, _positive
+    )
+    send_rate_per_second: float = _setting("CHAT_SEND_RATE_PER_SECOND", 5.0, _positive)
+    send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
+    login_attempts_per_minute: float = _setting("CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0, _positive)
+    max_sockets_per_user: int = _setting("CHAT_MAX_SOCKETS_PER_USER", _LIMITS.max_sockets, _int)
+    ws_send_queue_frames: int = _setting(
+        "CHAT_WS_SEND_QUEUE_FRAMES", _LIMITS.send_queue_frames, _int
+    )
+    event_cipher_key: str = _setting("CHAT_EVENT_CIPHER_KEY", "", secret=True)
     # librdkafka properties for every Kafka client (TLS, SASL, ...).
-    kafka_client_config: Mapping[str, str] = field(default_factory=dict, repr=False)
+    kafka_client_config: Mapping[str, str] = _setting(
+        "CHAT_KAFKA_CONFIG", dict, _kafka_properties, secret=True
+    )
 
     @property
     def embedded(self) -> bool:
@@ -114,6 +144,16 @@ class Settings:
     def presence_topic(self) -> str:
         return f"{self.topic_prefix}chat.presence"
 
+    @property
+    def kafka(self) -> KafkaConfig:
+        return KafkaConfig(
+            self.kafka_bootstrap, self.kafka_client_config, self.kafka_session_timeout_ms
+        )
+
+    def group(self, role: str) -> str:
+        """The consumer group of a role (``processor``, ``projector``, ...)."""
+        return f"{self.consumer_group_prefix}-{role}"
+
     def require_services(self) -> None:
         missing = [
             name
@@ -130,36 +170,31 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        settings = cls(
-            kafka_bootstrap=env.get("CHAT_KAFKA_BOOTSTRAP", ""),
-            postgres_dsn=env.get("CHAT_POSTGRES_DSN", ""),
-            redis_url=env.get("CHAT_REDIS_URL", ""),
-            topic_prefix=env.get("CHAT_TOPIC_PREFIX", ""),
-            partitions=_int(env, "CHAT_PARTITIONS", 8),
-            pg_schema=env.get("CHAT_PG_SCHEMA", "chat"),
-            redis_prefix=env.get("CHAT_REDIS_PREFIX", "chat:"),
-            host=env.get("CHAT_HOST", "127.0.0.1"),
-            port=_int(env, "CHAT_PORT", 8000),
-            worker_id=_int(env, "CHAT_WORKER_ID", os.getpid() % 1024),
-            allowed_origins=_list(env, "CHAT_ALLOWED_ORIGINS"),
-            session_ttl_seconds=_int(env, "CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600),
-            max_group_size=_int(env, "CHAT_MAX_GROUP_SIZE", 1000),
-            consumer_group_prefix=env.get("CHAT_CONSUMER_GROUP_PREFIX", "chat"),
-            kafka_session_timeout_ms=_int(env, "CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000),
-            ws_auth_timeout_seconds=_float(env, "CHAT_WS_AUTH_TIMEOUT_SECONDS", 10.0),
-            presence_ttl_seconds=_float(env, "CHAT_PRESENCE_TTL_SECONDS", 40.0),
-            send_rate_per_second=_float(env, "CHAT_SEND_RATE_PER_SECOND", 5.0),
-            send_burst=_int(env, "CHAT_SEND_BURST", 30),
-            login_attempts_per_minute=_float(env, "CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0),
-            max_sockets_per_user=_int(env, "CHAT_MAX_SOCKETS_PER_USER", 10),
-            ws_send_queue_frames=_int(env, "CHAT_WS_SEND_QUEUE_FRAMES", 1000),
-            event_cipher_key=_secret(env, "CHAT_EVENT_CIPHER_KEY"),
-            kafka_client_config=_client_config(_secret(env, "CHAT_KAFKA_CONFIG")),
-        )
-        if settings.ws_send_queue_frames < 2:
-            raise SettingsError("CHAT_WS_SEND_QUEUE_FRAMES must be at least 2")
-        if not 1 <= settings.partitions <= 1024:
-            raise SettingsError("CHAT_PARTITIONS must be 1..1024")
-        if not settings.pg_schema.isidentifier():
-            raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
+        given = {
+            spec.name: value
+            for spec in fields(cls)
+            if (value := _read(spec.metadata, env)) is not MISSING
+        }
+        settings = cls(**given)
+        settings._check()
         return settings
+
+    def _check(self) -> None:
+        if self.ws_send_queue_frames < 2:
+            raise SettingsError("CHAT_WS_SEND_QUEUE_FRAMES must be at least 2")
+        if not 1 <= self.partitions <= 1024:
+            raise SettingsError("CHAT_PARTITIONS must be 1..1024")
+        if not self.pg_schema.isidentifier():
+            raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
+
+
+def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+    """The parsed value of one setting, or MISSING (use the default)."""
+    variable: str = metadata["variable"]
+    raw = env.get(variable, "")
+    if metadata["secret"] and env.get(f"{variable}_FILE"):
+        raw = _read_secret_file(variable, env[f"{variable}_FILE"])
+    if raw == "":
+        return MISSING
+    parse: Parse = metadata["parse"]
+    return parse(variable, raw)

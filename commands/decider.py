@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import singledispatchmethod
 from typing import cast
 
 from eventsourcing.domain import DomainEvent
@@ -22,8 +23,9 @@ from commands.messages import (
     StartDirect,
     issued_time,
 )
-from domain.conversation import DEFAULT_MAX_GROUP_SIZE, Conversation, is_conversation_event
+from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
+from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
 
 
@@ -42,9 +44,6 @@ class PartitionState:
     def __len__(self) -> int:
         return len(self._conversations)
 
-    def get(self, conversation_id: uuid.UUID) -> Conversation | None:
-        return self._conversations.get(conversation_id)
-
     def replay(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
             self.apply(event)
@@ -59,74 +58,110 @@ class PartitionState:
 
     def decide(self, command: Command) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
+        existing = self._conversations.get(uuid.UUID(command.conversation_id))
         try:
-            conversation = self._run(command)
+            conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [self._rejection(command, error)]
+            return [_rejection(command, existing, error)]
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
         self._conversations[conversation.id] = conversation
         return events
 
-    def _run(self, command: Command) -> Conversation | None:
-        at = issued_time(command)
-        conversation_id = uuid.UUID(command.conversation_id)
-        existing = self._conversations.get(conversation_id)
-        if isinstance(command, StartDirect):
-            if existing is not None:
-                existing.require_member(command.user_id)
-                return None  # starting it again changes nothing
-            started = Conversation.start_direct(command.user_id, command.peer_id, at)
-            if started.id != conversation_id:
-                raise NotAMember("the conversation id does not match the two users")
-            return started
-        if isinstance(command, CreateGroup):
-            if existing is not None:
-                existing.require_member(command.user_id)
-                return None  # a retried create
-            return Conversation.create_group(
-                conversation_id,
-                command.user_id,
-                command.title,
-                list(command.member_ids),
-                at,
-                self._settings.max_group_size,
-            )
-        if existing is None:
-            raise NotAMember(f"no conversation {conversation_id}")
-        self._change(existing, command, at)
-        return existing
+    @singledispatchmethod
+    def _decide(
+        self, command: Command, existing: Conversation | None, at: datetime
+    ) -> Conversation | None:
+        raise TypeError(f"no decision for {type(command).__name__}")
 
-    def _change(self, conversation: Conversation, command: Command, at: datetime) -> None:
-        actor = command.user_id
-        if isinstance(command, SendMessage):
-            conversation.post_message(
-                actor, command.client_msg_id, command.message_id, command.body, at
-            )
-        elif isinstance(command, AddMembers):
-            conversation.add_members(
-                actor, list(command.member_ids), at, self._settings.max_group_size
-            )
-        elif isinstance(command, RemoveMember):
-            conversation.remove_member(actor, command.member_id, at)
-        elif isinstance(command, RenameGroup):
-            conversation.rename(actor, command.title, at)
-        elif isinstance(command, MarkDelivered):
-            conversation.mark_delivered(actor, command.up_to_seq, at)
-        elif isinstance(command, MarkRead):
-            conversation.mark_read(actor, command.up_to_seq, at)
+    @_decide.register
+    def _(
+        self, command: StartDirect, existing: Conversation | None, at: datetime
+    ) -> Conversation | None:
+        if existing is not None:
+            existing.require_member(command.user_id)
+            return None  # starting it again changes nothing
+        started = Conversation.start_direct(command.user_id, command.peer_id, at)
+        if started.id != uuid.UUID(command.conversation_id):
+            raise NotAMember("the conversation id does not match the two users")
+        return started
 
-    def _rejection(self, command: Command, error: DomainError) -> CommandRejected:
-        conversation_id = uuid.UUID(command.conversation_id)
-        existing = self._conversations.get(conversation_id)
-        return CommandRejected(
-            originator_id=conversation_id,
-            originator_version=existing.version if existing else 0,
-            timestamp=issued_time(command),
-            command_type=type(command).__name__,
-            sender=command.user_id,
-            client_msg_id=getattr(command, "client_msg_id", None),
-            code=error.code,
-            reason=str(error),
+    @_decide.register
+    def _(
+        self, command: CreateGroup, existing: Conversation | None, at: datetime
+    ) -> Conversation | None:
+        if existing is not None:
+            existing.require_member(command.user_id)
+            return None  # a retried create
+        return Conversation.create_group(
+            uuid.UUID(command.conversation_id),
+            command.user_id,
+            command.title,
+            list(command.member_ids),
+            at,
+            self._settings.max_group_size,
         )
+
+    @_decide.register
+    def _(self, command: SendMessage, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.post_message(
+            command.user_id, command.client_msg_id, command.message_id, command.body, at
+        )
+        return conversation
+
+    @_decide.register
+    def _(self, command: AddMembers, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.add_members(
+            command.user_id, list(command.member_ids), at, self._settings.max_group_size
+        )
+        return conversation
+
+    @_decide.register
+    def _(self, command: RemoveMember, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.remove_member(command.user_id, command.member_id, at)
+        return conversation
+
+    @_decide.register
+    def _(self, command: RenameGroup, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.rename(command.user_id, command.title, at)
+        return conversation
+
+    @_decide.register
+    def _(
+        self, command: MarkDelivered, existing: Conversation | None, at: datetime
+    ) -> Conversation:
+        conversation = _existing(existing)
+        conversation.mark_delivered(command.user_id, command.up_to_seq, at)
+        return conversation
+
+    @_decide.register
+    def _(self, command: MarkRead, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.mark_read(command.user_id, command.up_to_seq, at)
+        return conversation
+
+
+def _existing(conversation: Conversation | None) -> Conversation:
+    if conversation is None:
+        raise NotAMember("no such conversation")
+    return conversation
+
+
+def _rejection(
+    command: Command, existing: Conversation | None, error: DomainError
+) -> CommandRejected:
+    return CommandRejected(
+        originator_id=uuid.UUID(command.conversation_id),
+        originator_version=existing.version if existing else 0,
+        timestamp=issued_time(command),
+        command_type=type(command).__name__,
+        sender=command.user_id,
+        client_msg_id=getattr(command, "client_msg_id", None),
+        code=error.code,
+        reason=str(error),
+    )

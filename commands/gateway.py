@@ -1,17 +1,19 @@
-"""The edge's side of the command path: checks, ids, then onto the log.
-
-A command is acknowledged only once the log acknowledged it.
-"""
+"""The edge's side of the command path: the rules checked against the read
+model, ids, then onto the log. A command is acknowledged only once the log
+acknowledged it; the processor then decides it for good, with the same
+rules (domain.membership_rules, domain.rules), against the aggregate."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from eventsourcing.persistence import Cipher
 
+from commands.accounts import User
 from commands.limits import Bucket, RateLimiter, require_token
 from commands.messages import (
     AddMembers,
@@ -25,25 +27,40 @@ from commands.messages import (
     StartDirect,
     encode_command,
 )
-from commands.ports import CommandPublisher, OutgoingRecord
+from commands.ports import LogPublisher
+from domain import membership_rules as rules
 from domain.conversation import direct_conversation_id
-from domain.errors import ConversationNotFound, InvalidCommand
+from domain.errors import NotAMember, UserNotFound
 from domain.ids import MessageIdGenerator
-from domain.rules import (
-    MAX_BODY_BYTES,
-    is_storable_text,
-    validate_message,
-    validate_text,
-    validate_title,
-)
+from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
+from domain.records import OutgoingRecord
+from domain.rules import is_storable_text, validate_message, validate_title
+
+RECEIPT_COMMANDS: dict[str, type[MarkDelivered] | type[MarkRead]] = {
+    "delivered": MarkDelivered,
+    "read": MarkRead,
+}
 
 
-class TooLarge(InvalidCommand):
-    code = "too_large"
+@dataclass(frozen=True)
+class Roles:
+    """A conversation as the membership rules need it."""
+
+    kind: str
+    members: Mapping[str, str]  # user id -> role
 
 
 class Membership(Protocol):
     async def is_member(self, conversation_id: str, user_id: str) -> bool: ...
+
+    async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
+        """The conversation's kind and members' roles, or None unless
+        ``user_id`` is a member."""
+        ...
+
+
+class UserDirectory(Protocol):
+    async def user_by_id(self, user_id: str) -> User | None: ...
 
 
 class SendClaims(Protocol):
@@ -54,72 +71,84 @@ class SendClaims(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class GatewayLimits:
+    send_bucket: Bucket
+    max_group_size: int = DEFAULT_MAX_GROUP_SIZE
+
+
 class CommandGateway:
     def __init__(
         self,
-        publisher: CommandPublisher,
+        publisher: LogPublisher,
         membership: Membership,
+        users: UserDirectory,
         claims: SendClaims,
         ids: MessageIdGenerator,
         clock: Callable[[], datetime],
         limiter: RateLimiter,
-        send_bucket: Bucket,
+        limits: GatewayLimits,
         cipher: Cipher | None = None,
     ) -> None:
-        self._cipher = cipher
-        self._limiter = limiter
-        self._send_bucket = send_bucket
         self._publisher = publisher
         self._membership = membership
+        self._users = users
         self._claims = claims
         self._ids = ids
         self._clock = clock
+        self._limiter = limiter
+        self._limits = limits
+        self._cipher = cipher
 
     async def start_direct(self, user_id: str, peer_id: str) -> str:
-        if user_id == peer_id:
-            raise InvalidCommand("a direct conversation needs two different users")
+        rules.require_two_users(user_id, peer_id)
+        await self._require_users([peer_id])
         conversation_id = str(direct_conversation_id(user_id, peer_id))
         await self._submit(StartDirect(conversation_id, user_id, peer_id, self._now()))
         return conversation_id
 
     async def create_group(self, user_id: str, title: str, member_ids: list[str]) -> str:
         validate_title(title)
+        members = tuple(m for m in dict.fromkeys(member_ids) if m != user_id)
+        rules.require_room(len(members) + 1, self._limits.max_group_size)
+        await self._require_users(members)
         conversation_id = str(uuid.uuid4())
-        members = tuple(dict.fromkeys(member_ids))
         await self._submit(CreateGroup(conversation_id, user_id, title, members, self._now()))
         return conversation_id
 
     async def add_members(self, user_id: str, conversation_id: str, member_ids: list[str]) -> None:
+        roles = await self._roles(conversation_id, user_id)
+        rules.require_admin(roles.kind, roles.members, user_id)
         members = tuple(dict.fromkeys(member_ids))
+        new = set(members) - set(roles.members)
+        rules.require_room(len(roles.members) + len(new), self._limits.max_group_size)
+        await self._require_users(members)
         await self._submit(AddMembers(conversation_id, user_id, members, self._now()))
 
     async def remove_member(self, user_id: str, conversation_id: str, member_id: str) -> None:
         """Removing oneself is leaving."""
+        roles = await self._roles(conversation_id, user_id)
+        rules.require_removal(roles.kind, roles.members, user_id, member_id)
         await self._submit(RemoveMember(conversation_id, user_id, member_id, self._now()))
 
     async def rename_group(self, user_id: str, conversation_id: str, title: str) -> None:
+        roles = await self._roles(conversation_id, user_id)
+        rules.require_admin(roles.kind, roles.members, user_id)
         validate_title(title)
         await self._submit(RenameGroup(conversation_id, user_id, title, self._now()))
 
     async def mark(self, user_id: str, conversation_id: str, kind: str, up_to_seq: int) -> None:
         """Reports a delivered or read watermark (``kind``: "delivered" or "read")."""
-        if not await self._membership.is_member(conversation_id, user_id):
-            raise ConversationNotFound("no such conversation")
-        receipt = MarkRead if kind == "read" else MarkDelivered
+        await self._require_member(conversation_id, user_id)
+        receipt = RECEIPT_COMMANDS[kind]
         await self._submit(receipt(conversation_id, user_id, up_to_seq, self._now()))
 
     async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
         """Returns the message id; the same one for a resend."""
         at = self._clock()
-        await require_token(self._limiter, f"send:{user_id}", self._send_bucket, at)
-        validate_text(body, "the body")
-        if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-            raise TooLarge(f"a message body has at most {MAX_BODY_BYTES} bytes")
+        await require_token(self._limiter, f"send:{user_id}", self._limits.send_bucket, at)
         validate_message(client_msg_id, body)
-        if not is_storable_text(conversation_id) or not await self._membership.is_member(
-            conversation_id, user_id
-        ):
-            raise ConversationNotFound("no such conversation")
+        await self._require_member(conversation_id, user_id)
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim_key = f"{conversation_id}|{user_id}|{client_msg_id}"
         message_id = await self._claims.claim(claim_key, fresh_id)
@@ -130,6 +159,23 @@ class CommandGateway:
         )
         await self._submit(command)
         return message_id
+
+    async def _require_member(self, conversation_id: str, user_id: str) -> None:
+        if not is_storable_text(conversation_id) or not await self._membership.is_member(
+            conversation_id, user_id
+        ):
+            raise NotAMember("no such conversation")
+
+    async def _roles(self, conversation_id: str, user_id: str) -> Roles:
+        found = await self._membership.roles(conversation_id, user_id)
+        if found is None:
+            raise NotAMember("no such conversation")
+        return found
+
+    async def _require_users(self, user_ids: Iterable[str]) -> None:
+        for user_id in user_ids:
+            if await self._users.user_by_id(user_id) is None:
+                raise UserNotFound(f"no such user: {user_id[:64]}")
 
     async def _submit(self, command: Command) -> None:
         record = OutgoingRecord(

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-
-@dataclass(frozen=True)
-class LogRecord:
-    """A record read from one partition of a topic."""
-
-    partition: int
-    offset: int
-    key: str
-    value: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class OutgoingRecord:
-    """A record to append; its key (a conversation id) picks the partition."""
-
-    key: str
-    value: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+from domain.records import LogRecord, OutgoingRecord
 
 
 @dataclass(frozen=True)
@@ -37,8 +19,9 @@ class LogUnavailable(Exception):
     """The log did not acknowledge in time; nothing may be assumed durable."""
 
 
-class CommandPublisher(Protocol):
-    """The edge's way onto ``chat.commands``."""
+class LogPublisher(Protocol):
+    """Appends to one topic: the edge's way onto ``chat.commands`` (commands)
+    and ``chat.presence`` (presence changes)."""
 
     async def publish(self, record: OutgoingRecord) -> None:
         """Returns once the log has acknowledged the record (durable)."""

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from commands.ports import CommandPublisher, OutgoingRecord
+from commands.ports import LogPublisher
 from domain.presence import OFFLINE, ONLINE, PresenceChanged, encode_presence
+from domain.records import OutgoingRecord
 
 log = logging.getLogger(__name__)
 MAX_UNPUBLISHED = 100_000
@@ -71,7 +72,7 @@ class PresenceService:
     def __init__(
         self,
         leases: PresenceLeases,
-        publisher: CommandPublisher,
+        publisher: LogPublisher,
         clock: Callable[[], datetime],
         settings: PresenceSettings | None = None,
     ) -> None:

@@ -18,8 +18,9 @@ from eventsourcing.persistence import Cipher
 
 from commands.decider import DeciderSettings, PartitionState
 from commands.messages import MalformedCommand, decode_command
-from commands.ports import LogRecord, LogUnavailable, OutgoingRecord, ProcessorLog
+from commands.ports import LogUnavailable, ProcessorLog
 from domain.codec import EventCodec
+from domain.records import LogRecord, OutgoingRecord
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +116,7 @@ class CommandProcessor:
                     "skipped malformed command at %d/%d: %s", partition, record.offset, error
                 )
                 continue
-            for event in events:
-                encoded = self._codec.encode(event)
-                outgoing.append(OutgoingRecord(encoded.key, encoded.value, encoded.headers))
+            outgoing.extend(self._codec.encode(event) for event in events)
         return outgoing, batch[-1].offset + 1
 
     def _commit(self, partition: int, events: list[OutgoingRecord], next_offset: int) -> None:

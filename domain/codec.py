@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
@@ -25,6 +24,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from domain.conversation import Conversation
+from domain.records import OutgoingRecord
 from domain.rejection import CommandRejected
 
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
@@ -43,13 +43,6 @@ _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}
 
 class UnknownEventType(ValueError):
     """A record names an event type this code does not know."""
-
-
-@dataclass(frozen=True)
-class EncodedEvent:
-    key: str
-    value: bytes
-    headers: dict[str, str]
 
 
 def event_type_name(event: Any) -> str:
@@ -72,7 +65,7 @@ class EventCodec:
             or "identity"
         )
 
-    def encode(self, event: DomainEvent) -> EncodedEvent:
+    def encode(self, event: DomainEvent) -> OutgoingRecord:
         name = event_type_name(event)
         stored = self._mapper.to_stored_event(event)
         headers = {
@@ -83,7 +76,7 @@ class EventCodec:
             "content_type": "application/json",
             "content_encoding": self._encoding,
         }
-        return EncodedEvent(key=str(stored.originator_id), value=stored.state, headers=headers)
+        return OutgoingRecord(key=str(stored.originator_id), value=stored.state, headers=headers)
 
     def decode(self, value: bytes, headers: Mapping[str, str]) -> DomainEvent:
         name = headers.get("event_type", "")

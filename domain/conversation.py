@@ -1,4 +1,8 @@
-"""The Conversation aggregate: membership, gapless sequence, dedupe, hash chain."""
+"""The Conversation aggregate: membership, gapless sequence, dedupe, hash chain.
+
+Command methods check the rules (domain.membership_rules, domain.rules)
+and trigger events; each event applies itself (domain.conversation_events).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,11 @@ from typing import Any, TypeAlias, TypeGuard
 from eventsourcing.domain import Aggregate
 
 from domain import conversation_events as events
-from domain.errors import (
-    ConversationNotFound,
-    InvalidCommand,
-    NotAllowed,
-    NotAMember,
-)
+from domain import membership_rules as rules
+from domain.errors import ConversationNotFound
 from domain.hashchain import GENESIS_HASH, chain_payload, link_hash
+from domain.membership_rules import ADMIN, DEFAULT_MAX_GROUP_SIZE, DIRECT, GROUP, MEMBER
 from domain.rules import validate_message, validate_title
-
-DIRECT = "direct"
-GROUP = "group"
-ADMIN = "admin"
-MEMBER = "member"
-
-DEDUPE_WINDOW_PER_SENDER = 1000
-DEFAULT_MAX_GROUP_SIZE = 1000
 
 _DIRECT_NAMESPACE = uuid.UUID("6f1c3c1e-5d0b-4c4e-9a59-2f0c8c3c1d11")
 
@@ -82,33 +75,11 @@ class Conversation(Aggregate):
         self.delivered: dict[str, int] = dict.fromkeys(members, 0)
         self.read: dict[str, int] = dict.fromkeys(members, 0)
 
-    def when(self, event: events.ChainedEvent) -> None:
-        """Applies one event to the state (on decision and on replay alike)."""
-        if isinstance(event, events.MessagePosted):
-            self._posted(event)
-        elif isinstance(event, events.MembersAdded):
-            for user_id in event.user_ids:
-                self.members[user_id] = MEMBER
-                self.delivered[user_id] = self.read[user_id] = event.at_seq
-        elif isinstance(event, (events.MemberRemoved, events.MemberLeft)):
-            for watermarks in (self.members, self.delivered, self.read):
-                watermarks.pop(event.user_id, None)
-            if isinstance(event, events.MemberLeft) and event.new_admin is not None:
-                self.members[event.new_admin] = ADMIN
-        elif isinstance(event, events.GroupRenamed):
-            self.title = event.title
-        elif isinstance(event, events.MessagesRead):
-            self.read[event.user_id] = event.up_to_seq
-            self.delivered[event.user_id] = max(self.delivered[event.user_id], event.up_to_seq)
-        elif isinstance(event, events.MessagesDelivered):
-            self.delivered[event.user_id] = event.up_to_seq
-
     # -- creation ---------------------------------------------------------
 
     @classmethod
     def start_direct(cls, user_id: str, peer_id: str, at: datetime) -> Conversation:
-        if user_id == peer_id:
-            raise InvalidCommand("a direct conversation needs two different users")
+        rules.require_two_users(user_id, peer_id)
         members = {user_id: MEMBER, peer_id: MEMBER}
         conversation_id = direct_conversation_id(user_id, peer_id)
         return cls._start(conversation_id, DIRECT, None, members, user_id, at)
@@ -126,8 +97,7 @@ class Conversation(Aggregate):
         title = validate_title(title)
         members = {user: MEMBER for user in member_ids if user != creator}
         members[creator] = ADMIN
-        if len(members) > max_members:
-            raise InvalidCommand(f"a group has at most {max_members} members")
+        rules.require_room(len(members), max_members)
         return cls._start(conversation_id, GROUP, title, members, creator, at)
 
     @classmethod
@@ -169,7 +139,7 @@ class Conversation(Aggregate):
     ) -> PostedMessage:
         """Posts a message, or finds the one this sender already posted under
         the same client message id (then nothing new happens)."""
-        self.require_member(sender)
+        rules.require_member(self.members, sender)
         earlier = self.recent_client_ids.get(sender, {}).get(client_msg_id)
         if earlier is not None:
             return PostedMessage(message_id=earlier[0], seq=earlier[1], is_new=False)
@@ -185,19 +155,12 @@ class Conversation(Aggregate):
         self._trigger_chained(self.MessagePosted, at, fields)
         return PostedMessage(message_id=message_id, seq=self.last_seq, is_new=True)
 
-    def _posted(self, event: events.MessagePosted) -> None:
-        self.last_seq = event.seq
-        window = self.recent_client_ids.setdefault(event.sender, {})
-        window[event.client_msg_id] = (event.message_id, event.seq)
-        if len(window) > DEDUPE_WINDOW_PER_SENDER:
-            del window[next(iter(window))]
-
     # -- receipts ---------------------------------------------------------
 
     def mark_delivered(self, user_id: str, up_to_seq: int, at: datetime) -> bool:
         """Moves the member's delivered watermark forward; False if it would
         not move (an old or repeated report changes nothing)."""
-        self.require_member(user_id)
+        rules.require_member(self.members, user_id)
         up_to_seq = min(up_to_seq, self.last_seq)
         if up_to_seq <= self.delivered[user_id]:
             return False
@@ -207,7 +170,7 @@ class Conversation(Aggregate):
 
     def mark_read(self, user_id: str, up_to_seq: int, at: datetime) -> bool:
         """Moves the member's read watermark forward (read implies delivered)."""
-        self.require_member(user_id)
+        rules.require_member(self.members, user_id)
         up_to_seq = min(up_to_seq, self.last_seq)
         if up_to_seq <= self.read[user_id]:
             return False
@@ -220,56 +183,40 @@ class Conversation(Aggregate):
         self, actor: str, user_ids: list[str], at: datetime, max_members: int
     ) -> list[str]:
         """Adds who is not in yet; returns them (nothing happens if none)."""
-        self._require_admin_of_group(actor)
+        rules.require_admin(self.kind, self.members, actor)
         new = [user for user in dict.fromkeys(user_ids) if user not in self.members]
-        if len(self.members) + len(new) > max_members:
-            raise InvalidCommand(f"a group has at most {max_members} members")
+        rules.require_room(len(self.members) + len(new), max_members)
         if new:
             fields = {"user_ids": new, "added_by": actor, "at_seq": self.last_seq}
             self._trigger_chained(self.MembersAdded, at, fields)
         return new
 
     def remove_member(self, actor: str, user_id: str, at: datetime) -> None:
+        """Removing oneself is leaving."""
         if actor == user_id:
             self.leave(actor, at)
             return
-        self._require_admin_of_group(actor)
+        rules.require_admin(self.kind, self.members, actor)
         if user_id not in self.members:
             raise ConversationNotFound(f"{user_id} is not in this group")
         self._trigger_chained(self.MemberRemoved, at, {"user_id": user_id, "removed_by": actor})
 
     def leave(self, actor: str, at: datetime) -> None:
-        self.require_member(actor)
-        self._require_group()
+        """When the last admin leaves, the longest-standing member becomes admin."""
+        rules.require_can_leave(self.kind, self.members, actor)
         remaining = [user for user in self.members if user != actor]
         admins_left = [user for user in remaining if self.members[user] == ADMIN]
         new_admin = remaining[0] if remaining and not admins_left else None
         self._trigger_chained(self.MemberLeft, at, {"user_id": actor, "new_admin": new_admin})
 
     def rename(self, actor: str, title: str, at: datetime) -> None:
-        self._require_admin_of_group(actor)
+        rules.require_admin(self.kind, self.members, actor)
         title = validate_title(title)
         if title != self.title:
             self._trigger_chained(self.GroupRenamed, at, {"title": title, "renamed_by": actor})
 
-    # -- rules ------------------------------------------------------------
-
-    def _require_group(self) -> None:
-        if self.kind != GROUP:
-            raise NotAllowed("a direct conversation has no membership changes")
-
-    def _require_admin_of_group(self, actor: str) -> None:
-        self.require_member(actor)
-        self._require_group()
-        if self.members[actor] != ADMIN:
-            raise NotAllowed("only an admin of the group can do that")
-
-    def is_member(self, user_id: str) -> bool:
-        return user_id in self.members
-
     def require_member(self, user_id: str) -> None:
-        if user_id not in self.members:
-            raise NotAMember(f"{user_id} is not in conversation {self.id}")
+        rules.require_member(self.members, user_id)
 
     def _trigger_chained(
         self, event_class: type[Aggregate.Event], at: datetime, fields: dict[str, Any]

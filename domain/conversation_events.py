@@ -1,11 +1,19 @@
 """The events of a Conversation. Each carries its link in the hash chain
-(``prev_hash``, ``hash``) and is applied by ``Conversation.when``."""
+(``prev_hash``, ``hash``) and applies itself to the aggregate (one ``apply``
+per event type, as eventsourcing intends)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
+
+from domain.membership_rules import ADMIN, MEMBER
+
+if TYPE_CHECKING:
+    from domain.conversation import Conversation
+
+DEDUPE_WINDOW_PER_SENDER = 1000
 
 
 class Started(Aggregate.Created):
@@ -23,8 +31,11 @@ class ChainedEvent(Aggregate.Event):
     hash: str
 
     def apply(self, aggregate: Any) -> None:
-        aggregate.when(self)
+        self.apply_to(aggregate)
         aggregate.last_hash = self.hash
+
+    def apply_to(self, conversation: Conversation) -> None:
+        """What the event changes, besides the chain's last hash."""
 
 
 class MessagePosted(ChainedEvent):
@@ -35,26 +46,54 @@ class MessagePosted(ChainedEvent):
     client_msg_id: str
     sent_at: str
 
+    def apply_to(self, conversation: Conversation) -> None:
+        conversation.last_seq = self.seq
+        window = conversation.recent_client_ids.setdefault(self.sender, {})
+        window[self.client_msg_id] = (self.message_id, self.seq)
+        if len(window) > DEDUPE_WINDOW_PER_SENDER:
+            del window[next(iter(window))]
+
 
 class MembersAdded(ChainedEvent):
     user_ids: list[str]
     added_by: str
     at_seq: int
 
+    def apply_to(self, conversation: Conversation) -> None:
+        for user_id in self.user_ids:
+            conversation.members[user_id] = MEMBER
+            conversation.delivered[user_id] = conversation.read[user_id] = self.at_seq
+
+
+def _drop_member(conversation: Conversation, user_id: str) -> None:
+    for by_member in (conversation.members, conversation.delivered, conversation.read):
+        by_member.pop(user_id, None)
+
 
 class MemberRemoved(ChainedEvent):
     user_id: str
     removed_by: str
+
+    def apply_to(self, conversation: Conversation) -> None:
+        _drop_member(conversation, self.user_id)
 
 
 class MemberLeft(ChainedEvent):
     user_id: str
     new_admin: str | None
 
+    def apply_to(self, conversation: Conversation) -> None:
+        _drop_member(conversation, self.user_id)
+        if self.new_admin is not None:
+            conversation.members[self.new_admin] = ADMIN
+
 
 class GroupRenamed(ChainedEvent):
     title: str
     renamed_by: str
+
+    def apply_to(self, conversation: Conversation) -> None:
+        conversation.title = self.title
 
 
 class MessagesDelivered(ChainedEvent):
@@ -63,9 +102,17 @@ class MessagesDelivered(ChainedEvent):
     user_id: str
     up_to_seq: int
 
+    def apply_to(self, conversation: Conversation) -> None:
+        conversation.delivered[self.user_id] = self.up_to_seq
+
 
 class MessagesRead(ChainedEvent):
     """A member's read watermark (and so its delivered one) moved to ``up_to_seq``."""
 
     user_id: str
     up_to_seq: int
+
+    def apply_to(self, conversation: Conversation) -> None:
+        conversation.read[self.user_id] = self.up_to_seq
+        delivered = conversation.delivered[self.user_id]
+        conversation.delivered[self.user_id] = max(delivered, self.up_to_seq)

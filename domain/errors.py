@@ -27,3 +27,15 @@ class InvalidCommand(DomainError):
     """The command is malformed for this conversation."""
 
     code = "bad_request"
+
+
+class MessageTooLarge(InvalidCommand):
+    """A message body over the size limit."""
+
+    code = "too_large"
+
+
+class UserNotFound(DomainError):
+    """A user named in a command does not exist (or may not be reached)."""
+
+    code = "not_found"

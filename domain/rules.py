@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, MessageTooLarge
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_CLIENT_MSG_ID_LENGTH = 128
@@ -52,11 +52,13 @@ def validate_title(title: str) -> str:
 
 
 def validate_message(client_msg_id: str, body: str) -> None:
-    validate_text(client_msg_id, "client_msg_id")
+    """A body of 1 byte to 16 KiB of UTF-8 (over it: too large), and a client
+    message id of 1 to 128 characters."""
     validate_text(body, "the body")
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        raise MessageTooLarge(f"a message body has at most {MAX_BODY_BYTES} bytes")
+    validate_text(client_msg_id, "client_msg_id")
     if not client_msg_id or len(client_msg_id) > MAX_CLIENT_MSG_ID_LENGTH:
         raise InvalidCommand(f"client_msg_id has 1 to {MAX_CLIENT_MSG_ID_LENGTH} characters")
     if not body:
         raise InvalidCommand("a message body cannot be empty")
-    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
-        raise InvalidCommand(f"a message body has at most {MAX_BODY_BYTES} bytes")

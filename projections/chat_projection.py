@@ -13,7 +13,7 @@ from eventsourcing.projection import Projection
 
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
-from projections.frames import conversation_frame, message_frame, receipt_frame, rejected_frame
+from projections.frames import conversation_frame, posted_frame, receipt_frame, rejected_frame
 from projections.ports import ChatView, Fanout, Push
 
 
@@ -37,7 +37,7 @@ class ChatProjection(Projection[Any]):
     @process_event.register
     def _(self, domain_event: Conversation.MessagePosted, tracking: Tracking) -> None:
         members = self.chat_view.message_posted(domain_event, tracking)
-        self.fanout.publish(Push(tuple(members), message_frame(domain_event)))
+        self.fanout.publish(Push(tuple(members), posted_frame(domain_event)))
 
     @process_event.register
     def _(self, domain_event: Conversation.MembersAdded, tracking: Tracking) -> None:

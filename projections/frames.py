@@ -1,50 +1,209 @@
-"""Client frames (PROTOCOL.md) built from events."""
+"""Every frame the server sends to a client (PROTOCOL.md, "WebSocket"),
+declared once as a tagged shape and built here: the pushes of the
+projections and the replies of the edge alike."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
-from domain.conversation import Conversation
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from domain.conversation import Conversation as ConversationAggregate
+from domain.presence import OFFLINE, PresenceChanged
 from domain.rejection import CommandRejected
+from projections.wire import Conversation, Message, posted_message
+
+FrameId = str | int
+Frame = dict[str, Any]
 
 
-def message_object(event: Conversation.MessagePosted) -> dict[str, Any]:
-    return {
-        "conversation_id": str(event.originator_id),
-        "seq": event.seq,
-        "message_id": str(event.message_id),
-        "sender_id": event.sender,
-        "body": event.body,
-        "sent_at": event.sent_at,
-        "client_msg_id": event.client_msg_id,
-    }
+class _Frame(msgspec.Struct, tag_field="type", kw_only=True):
+    pass
 
 
-def message_frame(event: Conversation.MessagePosted) -> dict[str, Any]:
-    return {"type": "message", **message_object(event)}
+class _Reply(_Frame):
+    id: FrameId | UnsetType = UNSET
 
 
-def conversation_frame(conversation: Mapping[str, Any]) -> dict[str, Any]:
+class MessageFrame(Message, tag_field="type", tag="message", kw_only=True):
+    """A message is posted (also to the sender's sockets), or replayed by sync."""
+
+
+class ReceiptFrame(_Frame, tag="receipt", kw_only=True):
+    conversation_id: str
+    user_id: str
+    kind: Literal["delivered", "read"]
+    up_to_seq: int
+
+
+class PresenceFrame(_Frame, tag="presence", kw_only=True):
+    user_id: str
+    status: Literal["online", "offline"]
+    last_seen: str | None
+
+
+class TypingFrame(_Frame, tag="typing", kw_only=True):
+    conversation_id: str
+    user_id: str
+
+
+class ConversationFrame(_Frame, tag="conversation", kw_only=True):
+    conversation: Conversation
+
+
+class RejectedFrame(_Frame, tag="rejected", kw_only=True):
+    conversation_id: str
+    client_msg_id: str | None
+    command: str
+    code: str
+    reason: str
+
+
+class ReadyFrame(_Frame, tag="ready", kw_only=True):
+    user_id: str
+    session_id: str
+
+
+class SentFrame(_Reply, tag="sent", kw_only=True):
+    conversation_id: str
+    client_msg_id: str
+    message_id: str
+
+
+class OkFrame(_Reply, tag="ok", kw_only=True):
+    pass
+
+
+class PongFrame(_Reply, tag="pong", kw_only=True):
+    pass
+
+
+class SyncedFrame(_Reply, tag="synced", kw_only=True):
+    pass
+
+
+class ErrorFrame(_Reply, tag="error", kw_only=True):
+    code: str
+    message: str
+    retry_after_ms: int | UnsetType = UNSET
+
+
+SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
+    MessageFrame,
+    ReceiptFrame,
+    PresenceFrame,
+    TypingFrame,
+    ConversationFrame,
+    RejectedFrame,
+    ReadyFrame,
+    SentFrame,
+    OkFrame,
+    PongFrame,
+    SyncedFrame,
+    ErrorFrame,
+)
+
+
+def _built(frame: msgspec.Struct) -> Frame:
+    built: Frame = msgspec.to_builtins(frame)
+    return built
+
+
+def message_frame(message: Mapping[str, Any]) -> Frame:
+    """A message object (wire.message_object) as a ``message`` frame."""
+    return {"type": "message", **message}
+
+
+def posted_frame(event: ConversationAggregate.MessagePosted) -> Frame:
+    return message_frame(posted_message(event))
+
+
+def receipt_frame(conversation_id: str, user_id: str, kind: str, up_to_seq: int) -> Frame:
+    return _built(
+        ReceiptFrame(
+            conversation_id=conversation_id,
+            user_id=user_id,
+            kind=msgspec.convert(kind, Literal["delivered", "read"]),
+            up_to_seq=up_to_seq,
+        )
+    )
+
+
+def presence_frame(change: PresenceChanged) -> Frame:
+    return _built(
+        PresenceFrame(
+            user_id=change.user_id,
+            status=msgspec.convert(change.status, Literal["online", "offline"]),
+            last_seen=change.at if change.status == OFFLINE else None,
+        )
+    )
+
+
+def typing_frame(conversation_id: str, user_id: str) -> Frame:
+    return _built(TypingFrame(conversation_id=conversation_id, user_id=user_id))
+
+
+def conversation_frame(conversation: Mapping[str, Any]) -> Frame:
     return {"type": "conversation", "conversation": dict(conversation)}
 
 
-def rejected_frame(event: CommandRejected) -> dict[str, Any]:
-    return {
-        "type": "rejected",
-        "conversation_id": str(event.originator_id),
-        "client_msg_id": event.client_msg_id,
-        "command": event.command_type,
-        "code": event.code,
-        "reason": event.reason,
-    }
+def rejected_frame(event: CommandRejected) -> Frame:
+    return _built(
+        RejectedFrame(
+            conversation_id=str(event.originator_id),
+            client_msg_id=event.client_msg_id,
+            command=event.command_type,
+            code=event.code,
+            reason=event.reason,
+        )
+    )
 
 
-def receipt_frame(conversation_id: str, user_id: str, kind: str, up_to_seq: int) -> dict[str, Any]:
-    return {
-        "type": "receipt",
-        "conversation_id": conversation_id,
-        "user_id": user_id,
-        "kind": kind,
-        "up_to_seq": up_to_seq,
-    }
+def ready_frame(user_id: str, session_id: str) -> Frame:
+    return _built(ReadyFrame(user_id=user_id, session_id=session_id))
+
+
+def sent_frame(
+    frame_id: FrameId | None, conversation_id: str, client_msg_id: str, message_id: int
+) -> Frame:
+    return _built(
+        SentFrame(
+            id=_id(frame_id),
+            conversation_id=conversation_id,
+            client_msg_id=client_msg_id,
+            message_id=str(message_id),
+        )
+    )
+
+
+def ok_frame(frame_id: FrameId | None) -> Frame:
+    return _built(OkFrame(id=_id(frame_id)))
+
+
+def pong_frame(frame_id: FrameId | None) -> Frame:
+    return _built(PongFrame(id=_id(frame_id)))
+
+
+def synced_frame(frame_id: FrameId | None) -> Frame:
+    return _built(SyncedFrame(id=_id(frame_id)))
+
+
+def error_frame(
+    code: str, message: str, frame_id: FrameId | None = None, retry_after_ms: int | None = None
+) -> Frame:
+    """An error for a bad frame: the socket stays open. A frame that is not
+    valid JSON has no ``id``."""
+    return _built(
+        ErrorFrame(
+            id=_id(frame_id),
+            code=code,
+            message=message,
+            retry_after_ms=UNSET if retry_after_ms is None else retry_after_ms,
+        )
+    )
+
+
+def _id(frame_id: FrameId | None) -> FrameId | UnsetType:
+    return UNSET if frame_id is None else frame_id

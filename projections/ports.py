@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from commands.ports import LogRecord
 from domain.conversation import Conversation
 from domain.presence import PresenceChanged
+from domain.records import LogRecord
 from domain.rejection import CommandRejected
 
 

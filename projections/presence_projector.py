@@ -5,20 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from commands.ports import LogRecord
-from domain.presence import MalformedPresence, PresenceChanged, decode_presence
+from domain.presence import MalformedPresence, decode_presence
+from domain.records import LogRecord
+from projections.frames import presence_frame
 from projections.ports import ContactDirectory, EventFeed, Fanout, PresenceView, Push
 
 log = logging.getLogger(__name__)
-
-
-def presence_frame(change: PresenceChanged) -> dict[str, object]:
-    return {
-        "type": "presence",
-        "user_id": change.user_id,
-        "status": change.status,
-        "last_seen": change.at if change.status == "offline" else None,
-    }
 
 
 class PresenceProjector:

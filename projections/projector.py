@@ -8,8 +8,8 @@ import threading
 
 from eventsourcing.persistence import Tracking
 
-from commands.ports import LogRecord
 from domain.codec import EventCodec, UnknownEventType
+from domain.records import LogRecord
 from projections.chat_projection import ChatProjection
 from projections.ports import AlreadyProjected, ChatView, EventFeed, Fanout, Push
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from commands.gateway import Roles
 from domain.presence import PresenceState
 
 MAX_PAGE = 200
@@ -22,6 +23,10 @@ class MessagePage:
 
 class ConversationQueries(Protocol):
     async def is_member(self, conversation_id: str, user_id: str) -> bool: ...
+
+    async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
+        """The kind and every member's role, or None unless ``user_id`` is a member."""
+        ...
 
     async def conversation(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
         """The conversation object of PROTOCOL.md as ``user_id`` sees it, or

@@ -3,61 +3,44 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
-from commands.accounts import AccountError, BadCredentials, HandleTaken
 from domain.rules import is_storable_text
+from read_api.bodies import Login, Registration, SessionCreated, UserCreated, UserFound
 from read_api.errors import ApiError
+from read_api.operations import NO_BODY, Operation, Query
 from read_api.requests import (
+    answer,
     bearer_token,
+    body_of,
     client_address,
-    json_object,
-    optional_string_field,
     services,
     session_of,
-    string_field,
 )
 
 
 async def register(request: Request) -> Response:
-    body = await json_object(request)
-    handle = string_field(body, "handle")
-    password = string_field(body, "password")
-    display_name = optional_string_field(body, "display_name")
-    try:
-        api = services(request)
-        user = await api.accounts.register(
-            handle, password, display_name, api.clock(), client_address(request)
-        )
-    except HandleTaken as error:
-        raise ApiError("conflict", str(error)) from None
-    except AccountError as error:
-        raise ApiError("bad_request", str(error), 422) from None
-    return JSONResponse({"user_id": user.user_id}, 201)
+    body: Registration = await body_of(request, Registration)
+    api = services(request)
+    user = await api.accounts.register(
+        body.handle, body.password, body.display_name, api.clock(), client_address(request)
+    )
+    return answer(UserCreated, UserCreated(user_id=user.user_id), 201)
 
 
 async def login(request: Request) -> Response:
-    body = await json_object(request)
-    handle, password = body.get("handle"), body.get("password")
-    if not isinstance(handle, str) or not isinstance(password, str):
-        raise ApiError("bad_request", "handle and password must be strings", 422)
+    body: Login = await body_of(request, Login)
     api = services(request)
-    try:
-        token, session = await api.accounts.login(
-            handle, password, api.clock(), client_address(request)
-        )
-    except BadCredentials as error:
-        raise ApiError("unauthorized", str(error)) from None
-    return JSONResponse(
-        {
-            "token": token,
-            "user_id": session.user_id,
-            "session_id": session.session_id,
-            "expires_at": session.expires_at.isoformat(),
-        },
-        201,
+    token, session = await api.accounts.login(
+        body.handle, body.password, api.clock(), client_address(request)
     )
+    created = SessionCreated(
+        token=token,
+        user_id=session.user_id,
+        session_id=session.session_id,
+        expires_at=session.expires_at.isoformat(),
+    )
+    return answer(SessionCreated, created, 201)
 
 
 async def logout(request: Request) -> Response:
@@ -78,14 +61,45 @@ async def find_user(request: Request) -> Response:
     user = await services(request).accounts.user_by_handle(handle)
     if user is None:
         raise ApiError("not_found", "no such user")
-    return JSONResponse(
-        {"user_id": user.user_id, "handle": user.handle, "display_name": user.display_name}
-    )
+    found = UserFound(user_id=user.user_id, handle=user.handle, display_name=user.display_name)
+    return answer(UserFound, found)
 
 
-routes = [
-    Route("/v1/users", register, methods=["POST"]),
-    Route("/v1/users", find_user, methods=["GET"]),
-    Route("/v1/sessions", login, methods=["POST"]),
-    Route("/v1/sessions/current", logout, methods=["DELETE"]),
+operations = [
+    Operation(
+        "POST",
+        "/v1/users",
+        register,
+        "Register a user",
+        {201: UserCreated},
+        (409, 429),
+        body=Registration,
+        auth=False,
+    ),
+    Operation(
+        "GET",
+        "/v1/users",
+        find_user,
+        "Find a user by handle",
+        {200: UserFound},
+        (404,),
+        query=(Query("handle", str, required=True),),
+    ),
+    Operation(
+        "POST",
+        "/v1/sessions",
+        login,
+        "Log in",
+        {201: SessionCreated},
+        (401, 429),
+        body=Login,
+        auth=False,
+    ),
+    Operation(
+        "DELETE",
+        "/v1/sessions/current",
+        logout,
+        "Log out (closes this session's sockets)",
+        {204: NO_BODY},
+    ),
 ]

@@ -1,13 +1,20 @@
-"""Error answers: ``{"error": {"code", "message"}}`` with the protocol's statuses."""
+"""Error answers: ``{"error": {"code", "message"}}`` with the protocol's
+statuses. Every refusal, from the boundary (ApiError), the domain, the
+accounts, the log or the limits, becomes an answer here, through the app's
+exception handlers: routes raise, they never build error answers."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from commands.accounts import AccountError
 from commands.limits import RateLimited
+from commands.ports import LogUnavailable
 from domain.errors import DomainError
 
 STATUS_BY_CODE = {
@@ -20,9 +27,13 @@ STATUS_BY_CODE = {
     "rate_limited": 429,
     "unavailable": 503,
 }
+INVALID_FIELD = 422
+"""A request that is well-formed JSON but whose values are refused."""
 
 
 class ApiError(Exception):
+    """A refusal at the boundary (a malformed request, a missing token, ...)."""
+
     def __init__(self, code: str, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
@@ -30,36 +41,54 @@ class ApiError(Exception):
         self.status = status or STATUS_BY_CODE.get(code, 400)
 
 
-def domain_error(error: DomainError) -> ApiError:
-    """A refused command: an invalid field is 422, the rest by its code."""
-    status = 422 if error.code == "bad_request" else None
-    return ApiError(error.code, str(error), status)
-
-
 def error_response(code: str, message: str, status: int) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
 
 
-async def handle_api_error(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, ApiError):
-        raise exc
+def refused_status(code: str) -> int:
+    """A command or account refused by its rules: an invalid value is 422."""
+    return INVALID_FIELD if code == "bad_request" else STATUS_BY_CODE.get(code, 400)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
     return error_response(exc.code, exc.message, exc.status)
 
 
-async def handle_rate_limited(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, RateLimited):
-        raise exc
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError | AccountError)
+    return error_response(exc.code, str(exc), refused_status(exc.code))
+
+
+async def _log_unavailable(request: Request, exc: Exception) -> Response:
+    return error_response("unavailable", "the log did not acknowledge; try again", 503)
+
+
+async def _rate_limited(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RateLimited)
     response = error_response("rate_limited", str(exc), 429)
     response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return response
 
 
-async def handle_http_exception(request: Request, exc: Exception) -> Response:
+async def _http_exception(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     code = {404: "not_found", 405: "bad_request"}.get(status, "bad_request")
     return error_response(code, str(getattr(exc, "detail", "error")), status)
 
 
-async def handle_unexpected(request: Request, exc: Exception) -> Response:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response("unavailable", "the server could not answer", 503)
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {
+        ApiError: _api_error,
+        DomainError: _refused,
+        AccountError: _refused,
+        LogUnavailable: _log_unavailable,
+        RateLimited: _rate_limited,
+        HTTPException: _http_exception,
+        Exception: _unexpected,
+    }

@@ -1,18 +1,24 @@
-"""Reading requests: services, the bearer session, JSON bodies, query ints."""
+"""Reading requests: the services, the bearer session, typed JSON bodies,
+path ids and query integers; and encoding typed answers."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
+from starlette.responses import Response
 
 from commands.accounts import Session
 from domain.rules import has_unstorable_text, is_storable_text
-from read_api.errors import ApiError
+from projections.wire import decode_json
+from read_api.errors import INVALID_FIELD, ApiError
 from read_api.services import ApiServices
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_ID_LENGTH = 200
+
+_ENCODE_JSON = msgspec.json.Encoder()
 
 
 def services(request: Request) -> ApiServices:
@@ -42,17 +48,23 @@ async def session_of(request: Request) -> Session:
     return session
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    raw = await bounded_body(request)
+async def body_of(request: Request, shape: Any) -> Any:
+    """The JSON body as ``shape``: 400 for what is not a JSON object, 422 for
+    values of the wrong type or strings that cannot be stored, 413 over the
+    size limit."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        body = decode_json(await bounded_body(request))
+    except ValueError:
         raise ApiError("bad_request", "the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError("bad_request", "the body must be a JSON object")
     if has_unstorable_text(body):
-        raise ApiError("bad_request", "strings cannot hold NUL or lone surrogates", 422)
-    return body
+        raise ApiError("bad_request", "strings cannot hold NUL or lone surrogates", INVALID_FIELD)
+    try:
+        typed = msgspec.convert(body, shape)
+    except msgspec.ValidationError as error:
+        raise ApiError("bad_request", str(error), INVALID_FIELD) from None
+    return typed
 
 
 async def bounded_body(request: Request) -> bytes:
@@ -72,18 +84,12 @@ async def bounded_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def string_field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise ApiError("bad_request", f"{name} must be a string", 422)
-    return value
-
-
-def optional_string_field(body: dict[str, Any], name: str) -> str | None:
-    return None if body.get(name) is None else string_field(body, name)
-
-
-MAX_ID_LENGTH = 200
+def answer(shape: type[msgspec.Struct], content: Any, status: int = 200) -> Response:
+    """An answer of a declared shape: ``content`` (a struct, or the dicts the
+    read models return) is checked against it, so the answer cannot drift
+    from /openapi.json."""
+    typed = content if isinstance(content, shape) else msgspec.convert(content, shape)
+    return Response(_ENCODE_JSON.encode(typed), status, media_type="application/json")
 
 
 def path_id(request: Request, name: str) -> str:

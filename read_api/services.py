@@ -1,10 +1,11 @@
-"""What the HTTP API needs, built by the bootstrap in the app lifespan."""
+"""What the HTTP API needs, built by the wiring in the app lifespan."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from commands.accounts import Accounts, Session
 from commands.gateway import CommandGateway
@@ -21,4 +22,9 @@ class ApiServices:
     presence: PresenceReader
     contacts: Contacts
     visibility_timeout: float = 3.0
-    max_group_size: int = 1000
+
+
+class ApiState(TypedDict):
+    """The HTTP API's part of the app's lifespan state (``request.state.api``)."""
+
+    api: ApiServices

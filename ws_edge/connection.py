@@ -15,17 +15,14 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
-from ws_edge.frames import BadFrame, error_frame, parse_frame
+from projections.frames import error_frame, ready_frame
+from ws_edge import close_codes
+from ws_edge.client_frames import BadFrame, parse_frame
 from ws_edge.handlers import FrameHandlers
 from ws_edge.services import SocketServices
 
 log = logging.getLogger(__name__)
 
-CLOSE_TOO_BIG = 1009
-CLOSE_TOO_SLOW = 1008
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_TOO_MANY_SOCKETS = 4429
-SESSION_CLOSED = "_session_closed"
 SESSION_CHECK_BEATS = 4  # about a minute with the default 40 s lease
 SESSION_CHECK_TIMEOUT = 5.0
 
@@ -52,17 +49,17 @@ class SocketConnection:
         self._handlers = FrameHandlers(services, session, self.reply)
         self._lease_id = f"{services.edge_id}:{uuid.uuid4().hex}"
 
+    @property
+    def session_id(self) -> str:
+        return self._session.session_id
+
     def push(self, frame: Mapping[str, Any]) -> None:
         """Queues a frame for this socket; a socket that cannot keep up is closed."""
-        if frame.get("type") == SESSION_CLOSED:
-            if frame.get("session_id") == self._session.session_id:
-                self._close(CLOSE_UNAUTHORIZED)
-            return
         try:
             self._outbox.put_nowait(frame)
         except asyncio.QueueFull:
             log.info("closing a socket that does not read its frames")
-            self._close(CLOSE_TOO_SLOW)
+            self._close(close_codes.TOO_SLOW)
 
     async def reply(self, frame: Mapping[str, Any]) -> None:
         """Queues an answer to the client's own frame. It waits while the queue
@@ -77,16 +74,15 @@ class SocketConnection:
         """Reads and writes until the client leaves or the socket must close."""
         user_id = self._session.user_id
         if await self._services.presence.sockets_of(user_id) >= self._services.limits.max_sockets:
-            await self._websocket.close(CLOSE_TOO_MANY_SOCKETS)
+            await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
-        ready = {"type": "ready", "user_id": user_id, "session_id": self._session.session_id}
-        await self._websocket.send_json(ready)
+        await self._websocket.send_json(ready_frame(user_id, self._session.session_id))
         self._services.sockets.add(self)
         try:
             await self._services.fanout.subscribe(user_id, self.push)
             # A logout between authentication and subscribing was not heard.
             if not await self._still_alive():
-                self._close(CLOSE_UNAUTHORIZED)
+                self._close(close_codes.UNAUTHORIZED)
                 return
             await self._services.presence.connected(user_id, self._lease_id)
             async with anyio.create_task_group() as tasks:
@@ -107,7 +103,7 @@ class SocketConnection:
         """A socket lives no longer than its session: closed with 4401 at expiry."""
         left = self._session.expires_at - self._services.clock()
         await asyncio.sleep(max(0.0, left.total_seconds()))
-        self._close(CLOSE_UNAUTHORIZED)
+        self._close(close_codes.UNAUTHORIZED)
 
     async def _beat(self) -> None:
         """Renews this socket's presence lease while it is open, and every
@@ -121,7 +117,7 @@ class SocketConnection:
             except Exception as error:  # a missed beat is retried; the lease outlives it
                 log.warning("presence heartbeat failed: %s", type(error).__name__)
             if beat % SESSION_CHECK_BEATS == 0 and not await self._still_alive():
-                self._close(CLOSE_UNAUTHORIZED)
+                self._close(close_codes.UNAUTHORIZED)
 
     async def _still_alive(self) -> bool:
         """The session check, given up (as alive) if the store is slow or down."""
@@ -165,7 +161,7 @@ class SocketConnection:
                 await self.reply(error_frame("bad_request", "frames are JSON text"))
                 continue
             if len(text) > limit and len(text.encode("utf-8")) > limit:
-                self._close(CLOSE_TOO_BIG)
+                self._close(close_codes.TOO_BIG)
                 return
             await self._handle(text)
 
@@ -174,7 +170,9 @@ class SocketConnection:
             frame = parse_frame(text)
             await self._handlers.handle(frame)
         except BadFrame as error:
-            await self.reply({**error_frame(error.code, str(error), error.frame_id), **error.extra})
+            await self.reply(
+                error_frame(error.code, str(error), error.frame_id, error.retry_after_ms)
+            )
         except WebSocketDisconnect:
             raise
         except Exception as error:  # a fault of ours or of a service: this frame only

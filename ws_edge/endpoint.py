@@ -10,11 +10,10 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
-from ws_edge.connection import CLOSE_UNAUTHORIZED, SocketConnection
-from ws_edge.frames import BadFrame, parse_frame
+from ws_edge import close_codes
+from ws_edge.client_frames import BadFrame, parse_auth
+from ws_edge.connection import SocketConnection
 from ws_edge.services import SocketServices
-
-CLOSE_AUTH_TIMEOUT = 4408
 
 
 def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
@@ -63,12 +62,12 @@ async def _authenticate(
                 _auth_frame_token(websocket), services.limits.auth_timeout
             )
         except TimeoutError:
-            await _close(websocket, CLOSE_AUTH_TIMEOUT)
+            await _close(websocket, close_codes.AUTH_TIMEOUT)
             return None
     token = token.strip()
     session = await services.accounts.authenticate(token, services.clock())
     if session is None:
-        await _close(websocket, CLOSE_UNAUTHORIZED)
+        await _close(websocket, close_codes.UNAUTHORIZED)
         return None
     return session, token
 
@@ -81,11 +80,9 @@ async def _auth_frame_token(websocket: WebSocket) -> str:
     if not isinstance(text, str) or len(text) > 4096:
         return ""
     try:
-        frame = parse_frame(text)
+        return parse_auth(text).token
     except BadFrame:
         return ""
-    token = frame.body.get("token")
-    return token if frame.type == "auth" and isinstance(token, str) else ""
 
 
 async def _close(websocket: WebSocket, code: int) -> None:

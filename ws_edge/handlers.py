@@ -10,9 +10,26 @@ from commands.accounts import Session
 from commands.limits import RateLimited, require_token
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
-from projections.frames import receipt_frame
+from projections.frames import (
+    message_frame,
+    ok_frame,
+    pong_frame,
+    receipt_frame,
+    sent_frame,
+    synced_frame,
+    typing_frame,
+)
 from projections.queries import MAX_PAGE
-from ws_edge.frames import BadFrame, Frame
+from ws_edge.client_frames import (
+    BadFrame,
+    ClientFrame,
+    DeliveredFrame,
+    PingFrame,
+    ReadFrame,
+    SendFrame,
+    SyncFrame,
+    TypingFrame,
+)
 from ws_edge.services import SocketServices
 
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
@@ -28,62 +45,48 @@ class FrameHandlers:
         self._send_frame = send
         self._last_typing: dict[str, float] = {}
 
-    async def handle(self, frame: Frame) -> None:
-        handler = {
-            "send": self._send,
-            "ping": self._ping,
-            "sync": self._sync,
-            "delivered": self._receipt,
-            "read": self._receipt,
-            "typing": self._typing,
-        }.get(frame.type)
-        if handler is None:
-            raise BadFrame(f"unknown frame type {frame.type[:40]!r}", frame.id)
+    async def handle(self, frame: ClientFrame) -> None:
         try:
-            await handler(frame)
+            await self._dispatch(frame)
         except DomainError as error:
             raise BadFrame(str(error), frame.id, error.code) from None
         except LogUnavailable:
             raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
         except RateLimited as limited:
-            refused = BadFrame(str(limited), frame.id, "rate_limited")
-            refused.extra["retry_after_ms"] = limited.retry_after_ms
-            raise refused from None
+            raise BadFrame(str(limited), frame.id, "rate_limited", limited.retry_after_ms) from None
 
-    async def _ping(self, frame: Frame) -> None:
-        await self._send_frame(_reply("pong", frame))
+    async def _dispatch(self, frame: ClientFrame) -> None:
+        match frame:
+            case SendFrame():
+                await self._send(frame)
+            case DeliveredFrame() | ReadFrame():
+                await self._receipt(frame)
+            case TypingFrame():
+                await self._typing(frame)
+            case SyncFrame():
+                await self._sync(frame)
+            case PingFrame():
+                await self._send_frame(pong_frame(frame.id))
 
-    async def _send(self, frame: Frame) -> None:
-        conversation_id = frame.text("conversation_id")
-        client_msg_id = frame.text("client_msg_id")
-        body = frame.body.get("body")
-        if not isinstance(body, str):
-            raise BadFrame("body must be a string", frame.id)
+    async def _send(self, frame: SendFrame) -> None:
         message_id = await self._services.gateway.send(
-            self._session.user_id, conversation_id, client_msg_id, body
+            self._session.user_id, frame.conversation_id, frame.client_msg_id, frame.body
         )
         await self._send_frame(
-            _reply(
-                "sent",
-                frame,
-                conversation_id=conversation_id,
-                client_msg_id=client_msg_id,
-                message_id=str(message_id),
-            )
+            sent_frame(frame.id, frame.conversation_id, frame.client_msg_id, message_id)
         )
 
-    async def _receipt(self, frame: Frame) -> None:
-        conversation_id = frame.text("conversation_id")
-        up_to_seq = frame.seq("up_to_seq")
+    async def _receipt(self, frame: DeliveredFrame | ReadFrame) -> None:
+        kind = "read" if isinstance(frame, ReadFrame) else "delivered"
         await self._services.gateway.mark(
-            self._session.user_id, conversation_id, frame.type, up_to_seq
+            self._session.user_id, frame.conversation_id, kind, frame.up_to_seq
         )
-        await self._send_frame(_reply("ok", frame))
+        await self._send_frame(ok_frame(frame.id))
 
-    async def _typing(self, frame: Frame) -> None:
+    async def _typing(self, frame: TypingFrame) -> None:
         """Ephemeral: straight to the other members' sockets, never to the log;
         at most one per conversation per TYPING_INTERVAL from one socket."""
-        conversation_id = frame.text("conversation_id")
+        conversation_id = frame.conversation_id
         now = time.monotonic()
         if now - self._last_typing.get(conversation_id, -TYPING_INTERVAL) < TYPING_INTERVAL:
             return
@@ -94,17 +97,16 @@ class FrameHandlers:
         if len(self._last_typing) > MAX_TYPING_TRACKED:
             self._last_typing.clear()
         self._last_typing[conversation_id] = now
-        typing = {"type": "typing", "conversation_id": conversation_id, "user_id": user_id}
         others = [member for member in found["member_ids"] if member != user_id]
-        await self._services.fanout.broadcast(others, typing)
+        await self._services.fanout.broadcast(others, typing_frame(conversation_id, user_id))
 
-    async def _sync(self, frame: Frame) -> None:
+    async def _sync(self, frame: SyncFrame) -> None:
         """Costly (a query per cursor): rate-limited per user."""
         services = self._services
         key = f"sync:{self._session.user_id}"
         await require_token(services.limiter, key, services.limits.sync_bucket, services.clock())
         queries = services.queries
-        for conversation_id, last_seq in frame.cursors().items():
+        for conversation_id, last_seq in frame.cursors.items():
             if not await queries.is_member(conversation_id, self._session.user_id):
                 continue  # answered as if it were empty
             after = last_seq
@@ -113,12 +115,12 @@ class FrameHandlers:
                     conversation_id, after_seq=after, limit=MAX_PAGE, viewer=self._session.user_id
                 )
                 for message in page.messages:
-                    await self._send_frame({"type": "message", **message})
+                    await self._send_frame(message_frame(message))
                 if not page.messages or page.messages[-1]["seq"] >= page.last_seq:
                     break
                 after = page.messages[-1]["seq"]
             await self._send_receipts(conversation_id)
-        await self._send_frame(_reply("synced", frame))
+        await self._send_frame(synced_frame(frame.id))
 
     async def _send_receipts(self, conversation_id: str) -> None:
         """The current watermarks of every member, as ``receipt`` frames."""
@@ -130,11 +132,3 @@ class FrameHandlers:
                             conversation_id, member["user_id"], kind, member[f"{kind}_seq"]
                         )
                     )
-
-
-def _reply(kind: str, frame: Frame, **fields: Any) -> dict[str, Any]:
-    reply: dict[str, Any] = {"type": kind}
-    if frame.id is not None:
-        reply["id"] = frame.id
-    reply.update(fields)
-    return reply

@@ -6,10 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 Deliver = Callable[[Mapping[str, Any]], None]
+SessionEnded = Callable[[str], None]
 
 
 class FanoutSubscriber(Protocol):
-    """Receives the frames published for users connected to this edge."""
+    """Receives the frames published for users connected to this edge, and
+    the control signals every edge must hear (a session that ended)."""
 
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
         """``deliver`` is called on the event loop for each frame of the user."""
@@ -19,4 +21,14 @@ class FanoutSubscriber(Protocol):
 
     async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
         """Sends a frame to the sockets of these users, on every edge."""
+        ...
+
+    async def end_session(self, session_id: str) -> None:
+        """Tells every edge that the session ended (logout): a control
+        signal, never a frame."""
+        ...
+
+    def on_session_ended(self, listener: SessionEnded) -> None:
+        """``listener(session_id)`` is called on the event loop for each
+        ``end_session``, from any edge."""
         ...

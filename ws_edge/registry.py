@@ -1,4 +1,5 @@
-"""The sockets open on this edge, so that shutdown can close them with 1001."""
+"""The sockets open on this edge: shutdown closes them with 1001, and an
+ended session (logout, heard from any edge) closes its own with 4401."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import asyncio
 import contextlib
 from typing import Protocol
 
-CLOSE_GOING_AWAY = 1001
+from ws_edge.close_codes import GOING_AWAY, UNAUTHORIZED
 
 
 class Closable(Protocol):
+    @property
+    def session_id(self) -> str: ...
+
     def request_close(self, code: int) -> None: ...
 
 
@@ -31,9 +35,14 @@ class SocketRegistry:
         if not self._open:
             self._empty.set()
 
+    def session_ended(self, session_id: str) -> None:
+        for socket in list(self._open):
+            if socket.session_id == session_id:
+                socket.request_close(UNAUTHORIZED)
+
     async def close_all(self, timeout: float = 5.0) -> None:
         """Asks every socket to close with 1001 and waits (bounded) until they have."""
         for socket in list(self._open):
-            socket.request_close(CLOSE_GOING_AWAY)
+            socket.request_close(GOING_AWAY)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._empty.wait(), timeout)

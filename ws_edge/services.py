@@ -1,10 +1,11 @@
-"""What the WebSocket edge needs, built by the bootstrap in the app lifespan."""
+"""What the WebSocket edge needs, built by the wiring in the app lifespan."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from commands.accounts import Accounts
 from commands.gateway import CommandGateway
@@ -40,3 +41,9 @@ class SocketServices:
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
+
+
+class SocketState(TypedDict):
+    """The edge's part of the app's lifespan state (``websocket.state.ws``)."""
+
+    ws: SocketServices

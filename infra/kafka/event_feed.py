@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from confluent_kafka import Consumer, TopicPartition
 
-from app.settings import Settings
-from commands.ports import LogRecord
-from infra.kafka.records import ExtraConfig, client_config, consume_records
+from domain.records import LogRecord
+from infra.kafka.config import KafkaConfig
+from infra.kafka.records import consume_records
 
 log = logging.getLogger(__name__)
 
@@ -20,18 +20,14 @@ log = logging.getLogger(__name__)
 class KafkaEventFeed:
     def __init__(
         self,
-        settings: Settings,
+        kafka: KafkaConfig,
+        topic: str,
         group: str,
         start_offset: Callable[[int], int],
-        topic: str | None = None,
-        extra: ExtraConfig | None = None,
     ) -> None:
         self._start_offset = start_offset
         self._closed = False
-        config = client_config(
-            settings.kafka_bootstrap, {**settings.kafka_client_config, **(extra or {})}
-        )
-        config.update(
+        config = kafka.client(
             {
                 "group.id": group,
                 "isolation.level": "read_committed",
@@ -39,7 +35,7 @@ class KafkaEventFeed:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
-                "session.timeout.ms": settings.kafka_session_timeout_ms,
+                "session.timeout.ms": kafka.session_timeout_ms,
                 # A read_committed fetch is not answered when a transaction
                 # commits, only when it times out: keep that wait short.
                 "fetch.wait.max.ms": 20,
@@ -47,10 +43,7 @@ class KafkaEventFeed:
         )
         self._consumer = Consumer(config)
         self._consumer.subscribe(
-            [topic or settings.events_topic],
-            on_assign=self._on_assign,
-            on_revoke=self._on_revoke,
-            on_lost=self._on_revoke,
+            [topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
         )
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

@@ -10,16 +10,17 @@ from collections.abc import Iterator, Sequence
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from commands.ports import LogRecord, LogUnavailable
-from infra.kafka.records import ExtraConfig, check_consumer_error, client_config, to_log_record
+from commands.ports import LogUnavailable
+from domain.records import LogRecord
+from infra.kafka.config import KafkaConfig
+from infra.kafka.records import check_consumer_error, to_log_record
 
 
 def read_committed_partitions(
-    bootstrap: str,
+    kafka: KafkaConfig,
     topic: str,
     partitions: Sequence[int],
     stall_timeout: float = 30.0,
-    extra: ExtraConfig | None = None,
 ) -> Iterator[LogRecord]:
     """Yields the committed records of ``topic[p]`` for each p, with one consumer.
 
@@ -29,8 +30,7 @@ def read_committed_partitions(
     """
     if not partitions:
         return
-    config = client_config(bootstrap, extra)
-    config.update(
+    config = kafka.client(
         {
             # Never joins the group (assign only) and never commits.
             "group.id": f"reader-{uuid.uuid4().hex}",

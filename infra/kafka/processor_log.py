@@ -22,33 +22,37 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from app.settings import Settings
-from commands.ports import AssignmentChange, LogRecord, LogUnavailable, OutgoingRecord
+from commands.ports import AssignmentChange, LogUnavailable
+from domain.records import LogRecord, OutgoingRecord
+from infra.kafka.config import KafkaConfig
 from infra.kafka.partition_reader import read_committed_partitions
-from infra.kafka.records import (
-    ExtraConfig,
-    client_config,
-    consume_records,
-    kafka_error,
-    produce_blocking,
-    transactional_id,
-)
+from infra.kafka.records import consume_records, kafka_error, produce_blocking
 
 log = logging.getLogger(__name__)
+
+
+def transactional_id(prefix: str, partition: int) -> str:
+    """One transactional id per command partition: whoever owns partition p
+    fences every earlier owner of p, and nobody else."""
+    return f"{prefix}-p{partition}"
 
 
 class KafkaProcessorLog:
     def __init__(
         self,
-        settings: Settings,
+        kafka: KafkaConfig,
+        commands_topic: str,
+        events_topic: str,
+        group: str,
+        transactional_prefix: str,
         transaction_timeout: float = 10.0,
-        extra: ExtraConfig | None = None,
     ) -> None:
-        self._settings = settings
+        self._kafka = kafka
+        self._group = group
+        self._transactional_prefix = transactional_prefix
         self._timeout = transaction_timeout
-        self._extra = {**settings.kafka_client_config, **(extra or {})}
-        self._commands = settings.commands_topic
-        self._events = settings.events_topic
+        self._commands = commands_topic
+        self._events = events_topic
         self._producers: dict[int, Producer] = {}
         self._gained: set[int] = set()
         self._lost: set[int] = set()
@@ -66,33 +70,28 @@ class KafkaProcessorLog:
         )
 
     def _consumer_config(self) -> dict[str, object]:
-        config = client_config(self._settings.kafka_bootstrap, self._extra)
-        config.update(
+        return self._kafka.client(
             {
-                "group.id": f"{self._settings.consumer_group_prefix}-processor",
+                "group.id": self._group,
                 "isolation.level": "read_committed",
                 "enable.auto.commit": False,
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
-                "session.timeout.ms": self._settings.kafka_session_timeout_ms,
+                "session.timeout.ms": self._kafka.session_timeout_ms,
                 # Restoring a partition replays its events between two polls
                 # (no snapshots yet): allow it 30 minutes before the group
                 # would take the partitions away.
                 "max.poll.interval.ms": 30 * 60 * 1000,
             }
         )
-        return config
 
     def _new_producer(self, partition: int) -> Producer:
         """A fenced-in transactional producer: blocks until every earlier
         producer with the same id is fenced and its transaction ended."""
-        config = client_config(self._settings.kafka_bootstrap, self._extra)
-        config.update(
+        config = self._kafka.client(
             {
-                "transactional.id": transactional_id(
-                    self._settings.topic_prefix, self._settings.consumer_group_prefix, partition
-                ),
+                "transactional.id": transactional_id(self._transactional_prefix, partition),
                 "enable.idempotence": True,
                 "acks": "all",
                 "linger.ms": 2,
@@ -152,9 +151,7 @@ class KafkaProcessorLog:
         return change
 
     def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
-        return read_committed_partitions(
-            self._settings.kafka_bootstrap, self._events, partitions, extra=self._extra
-        )
+        return read_committed_partitions(self._kafka, self._events, partitions)
 
     def commit(
         self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int

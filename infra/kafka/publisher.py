@@ -1,4 +1,4 @@
-"""The edge's CommandPublisher on Kafka: an idempotent producer whose
+"""The edge's LogPublisher on Kafka: an idempotent producer whose
 ``publish`` returns only once the broker has the record durably (acks=all).
 
 A background thread serves delivery reports (``producer.poll``) and settles
@@ -17,9 +17,10 @@ from collections.abc import Callable
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from app.settings import Settings
-from commands.ports import LogUnavailable, OutgoingRecord
-from infra.kafka.records import DeliveryCallback, ExtraConfig, client_config, try_produce
+from commands.ports import LogUnavailable
+from domain.records import OutgoingRecord
+from infra.kafka.config import KafkaConfig
+from infra.kafka.records import DeliveryCallback, try_produce
 from infra.partitioning import partition_for
 
 log = logging.getLogger(__name__)
@@ -50,25 +51,23 @@ def _on_errors(on_fatal: Callable[[], None]) -> Callable[[KafkaError], None]:
     return handle
 
 
-class KafkaCommandPublisher:
-    """``start()`` before the first publish, ``close()`` (or ``aclose()``
-    from the event loop) at shutdown; close flushes what is in flight."""
+class KafkaPublisher:
+    """Appends records to one topic (``chat.commands`` or ``chat.presence``).
+    ``start()`` before the first publish, ``close()`` at shutdown; close
+    flushes what is in flight."""
 
     def __init__(
         self,
-        settings: Settings,
-        topic: str | None = None,
+        kafka: KafkaConfig,
+        topic: str,
+        partitions: int,
         delivery_timeout: float = 10.0,
-        extra: ExtraConfig | None = None,
         on_fatal: Callable[[], None] = lambda: None,
     ) -> None:
-        self._topic = topic or settings.commands_topic
-        self._partitions = settings.partitions
+        self._topic = topic
+        self._partitions = partitions
         self._timeout = delivery_timeout
-        self._config = client_config(
-            settings.kafka_bootstrap, {**settings.kafka_client_config, **(extra or {})}
-        )
-        self._config.update(
+        self._config = kafka.client(
             {
                 "enable.idempotence": True,
                 "acks": "all",
@@ -156,7 +155,3 @@ class KafkaCommandPublisher:
         if self._producer is not None:
             self._producer.flush(timeout)
             self._producer = None
-
-    async def aclose(self, timeout: float = 10.0) -> None:
-        """``close()`` off the event loop."""
-        await asyncio.to_thread(self.close, timeout)

@@ -1,5 +1,5 @@
-"""What every Kafka adapter shares: client configuration, record mapping and
-the handling of consumer errors."""
+"""Kafka messages <-> log records, producing to a partition, and the
+handling of consumer errors, as every Kafka adapter does them."""
 
 from __future__ import annotations
 
@@ -9,42 +9,16 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 
-from commands.ports import LogRecord, LogUnavailable, OutgoingRecord
+from commands.ports import LogUnavailable
+from domain.records import LogRecord, OutgoingRecord
 
-log = logging.getLogger("infra.kafka")
+log = logging.getLogger(__name__)
 
-Config = dict[str, Any]
-ExtraConfig = Mapping[str, str | int | float | bool]
 RawHeaders = dict[str, str | bytes | None] | list[tuple[str, str | bytes | None]] | None
 DeliveryCallback = Callable[[KafkaError | None, Message], None]
 
 MAX_BATCH = 500
 """Most records one ``poll`` hands out."""
-
-
-def _log_client_error(error: KafkaError) -> None:
-    if error.fatal():
-        log.error("kafka fatal error: %s", error)
-    else:
-        log.warning("kafka error: %s", error)
-
-
-def client_config(bootstrap: str, extra: ExtraConfig | None = None) -> Config:
-    """Settings of every client: where the broker is, and librdkafka's logs
-    and errors go to Python logging instead of stderr."""
-    config: Config = {
-        "bootstrap.servers": bootstrap,
-        "logger": log,
-        "error_cb": _log_client_error,
-    }
-    config.update(extra or {})
-    return config
-
-
-def transactional_id(topic_prefix: str, group_prefix: str, partition: int) -> str:
-    """One transactional id per command partition: whoever owns partition p
-    fences every earlier owner of p, and nobody else."""
-    return f"{topic_prefix}{group_prefix}-processor-p{partition}"
 
 
 def encode_headers(headers: Mapping[str, str]) -> list[tuple[str, str | bytes | None]]:

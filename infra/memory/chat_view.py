@@ -1,87 +1,106 @@
-"""In-memory read models: a ChatView and the ConversationQueries over its state.
+"""The chat read models in process memory (embedded mode and tests).
 
-The embedded mode and the tests use them. The projector writes from its
-thread while the edge reads from the event loop, so every access holds the
-tracking recorder's lock, and readers get copies, never live state.
+The projector writes from its thread while the edge reads from the event
+loop, so every access holds the view's lock, and readers get copies, never
+live state (infra.memory.queries).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
-from domain.conversation import ADMIN, MEMBER, Conversation
+from domain.conversation import Conversation
+from domain.membership_rules import ADMIN, MEMBER
 from domain.rejection import CommandRejected
 from infra.memory.conversation import ConversationState, MemberState, event_time, utc
-from projections.frames import message_object
+from infra.memory.tracking import InMemoryTracking
 from projections.ports import AlreadyProjected
-from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
+from projections.wire import message_object
 
 PerMember = Mapping[str, Mapping[str, Any]]
+T = TypeVar("T")
 
 
-class InMemoryChatView(POPOTrackingRecorder):
-    """ChatView in process memory, with eventsourcing's POPO tracking.
+class InMemoryChatView(TrackingRecorder):
+    """ChatView in process memory, with its tracking positions.
 
     Messages, membership changes and renames move ``updated_at`` to the
     event's time (never back), so the inbox shows the change; receipts only
     lift watermarks. PostgresChatView agrees.
     """
 
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.conversations: dict[str, ConversationState] = {}
+        self.by_user: defaultdict[str, set[str]] = defaultdict(set)
+        self._tracking = InMemoryTracking()
+
     def batch(self) -> AbstractContextManager[None]:
         """Each write applies at once (under the lock): nothing to group."""
         return nullcontext()
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._conversations: dict[str, ConversationState] = {}
-        self._by_user: defaultdict[str, set[str]] = defaultdict(set)
+    # -- TrackingRecorder -------------------------------------------------
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        with self.lock:
+            self._tracking.insert_tracking(tracking)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self.lock:
+            return self._tracking.max_tracking_id(application_name)
 
     # -- ChatView ---------------------------------------------------------
 
     def conversation_started(
         self, event: Conversation.Started, tracking: Tracking
     ) -> Mapping[str, Any]:
-        with self._database_lock:
-            self._check_new(tracking)
+        def start() -> Mapping[str, Any]:
             conversation_id = str(event.originator_id)
-            conversation = self._conversations.get(conversation_id)
+            conversation = self.conversations.get(conversation_id)
             if conversation is None:
                 conversation = ConversationState.started(event)
-                self._conversations[conversation_id] = conversation
+                self.conversations[conversation_id] = conversation
                 for user_id in conversation.members:
-                    self._by_user[user_id].add(conversation_id)
-            self._insert_tracking(tracking)
+                    self.by_user[user_id].add(conversation_id)
             return conversation.as_seen_by(event.started_by)
+
+        return self._write(tracking, start)
 
     def message_posted(
         self, event: Conversation.MessagePosted, tracking: Tracking
     ) -> Sequence[str]:
-        with self._database_lock:
-            self._check_new(tracking)
-            conversation = self._conversations.get(str(event.originator_id))
-            member_ids: list[str] = []
-            if conversation is not None:
-                message = message_object(event)
-                sent_at = event_time(event.sent_at)
-                message["sent_at"] = sent_at.isoformat()
-                conversation.add_message(message, sent_at)
-                member_ids = sorted(conversation.members)
-            self._insert_tracking(tracking)
-            return member_ids
+        def post() -> list[str]:
+            conversation = self.conversations.get(str(event.originator_id))
+            if conversation is None:
+                return []
+            sent_at = event_time(event.sent_at)
+            message = message_object(
+                conversation_id=str(event.originator_id),
+                seq=event.seq,
+                message_id=event.message_id,
+                sender_id=event.sender,
+                body=event.body,
+                sent_at=sent_at.isoformat(),
+                client_msg_id=event.client_msg_id,
+            )
+            conversation.add_message(message, sent_at)
+            return sorted(conversation.members)
+
+        return self._write(tracking, post)
 
     def members_added(self, event: Conversation.MembersAdded, tracking: Tracking) -> PerMember:
         def add(conversation: ConversationState) -> None:
             for user_id in event.user_ids:
                 if user_id not in conversation.members:
                     conversation.members[user_id] = MemberState(MEMBER, event.at_seq, event.at_seq)
-                    self._by_user[user_id].add(conversation.conversation_id)
+                    self.by_user[user_id].add(conversation.conversation_id)
 
         return self._change(event, tracking, add)
 
@@ -118,9 +137,7 @@ class InMemoryChatView(POPOTrackingRecorder):
         self.skip(tracking)
 
     def skip(self, tracking: Tracking) -> None:
-        with self._database_lock:
-            self._check_new(tracking)
-            self._insert_tracking(tracking)
+        self._write(tracking, lambda: None)
 
     def _change(
         self,
@@ -131,16 +148,16 @@ class InMemoryChatView(POPOTrackingRecorder):
     ) -> PerMember:
         """Applies a membership or title change; an unknown conversation
         only records the position."""
-        with self._database_lock:
-            self._check_new(tracking)
-            conversation = self._conversations.get(str(event.originator_id))
-            seen: PerMember = {}
-            if conversation is not None:
-                change(conversation)
-                conversation.touch(utc(event.timestamp))
-                seen = conversation.per_member(gone)
-            self._insert_tracking(tracking)
-            return seen
+
+        def apply() -> PerMember:
+            conversation = self.conversations.get(str(event.originator_id))
+            if conversation is None:
+                return {}
+            change(conversation)
+            conversation.touch(utc(event.timestamp))
+            return conversation.per_member(gone)
+
+        return self._write(tracking, apply)
 
     def _receipt(
         self,
@@ -151,93 +168,29 @@ class InMemoryChatView(POPOTrackingRecorder):
     ) -> list[str]:
         """Lifts a member's watermarks; returns every member (the reporter's
         other devices too), or nothing for an unknown conversation or user."""
-        with self._database_lock:
-            self._check_new(tracking)
-            conversation = self._conversations.get(str(event.originator_id))
-            audience: list[str] = []
-            if conversation is not None and conversation.move_watermarks(
+
+        def move() -> list[str]:
+            conversation = self.conversations.get(str(event.originator_id))
+            if conversation is None or not conversation.move_watermarks(
                 event.user_id, delivered_seq, read_seq
             ):
-                audience = sorted(conversation.members)
-            self._insert_tracking(tracking)
-            return audience
+                return []
+            return sorted(conversation.members)
+
+        return self._write(tracking, move)
 
     def _drop_member(self, conversation: ConversationState, user_id: str) -> None:
         conversation.members.pop(user_id, None)
-        self._by_user[user_id].discard(conversation.conversation_id)
+        self.by_user[user_id].discard(conversation.conversation_id)
 
-    def _check_new(self, tracking: Tracking) -> None:
-        try:
-            self._assert_tracking_uniqueness(tracking)
-        except IntegrityError as error:
-            raise AlreadyProjected(str(error)) from error
-
-    # -- reads (copies, under the lock) -----------------------------------
-
-    def has_member(self, conversation_id: str, user_id: str) -> bool:
-        with self._database_lock:
-            return conversation_id in self._by_user.get(user_id, ())
-
-    def conversation_for(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
-        with self._database_lock:
-            if conversation_id not in self._by_user.get(user_id, ()):
-                return None
-            return self._conversations[conversation_id].as_seen_by(user_id)
-
-    def inbox_of(self, user_id: str, limit: int) -> list[dict[str, Any]]:
-        with self._database_lock:
-            ids = sorted(self._by_user.get(user_id, ()))
-            conversations = [self._conversations[conversation_id] for conversation_id in ids]
-            conversations.sort(key=lambda conversation: conversation.updated_at, reverse=True)
-            return [c.as_seen_by(user_id) for c in conversations[: max(limit, 0)]]
-
-    def message_page(
-        self,
-        conversation_id: str,
-        after_seq: int | None,
-        before_seq: int | None,
-        limit: int,
-        viewer: str | None = None,
-    ) -> MessagePage:
-        limit = min(max(limit, 0), MAX_PAGE)
-        with self._database_lock:
-            conversation = self._conversations.get(conversation_id)
-            if conversation is None:
-                return MessagePage(messages=[], last_seq=0)
-            messages = conversation.page(after_seq, before_seq, limit, viewer)
-            return MessagePage(messages=messages, last_seq=conversation.last_seq)
-
-    def receipts_of(self, conversation_id: str) -> list[dict[str, Any]]:
-        with self._database_lock:
-            conversation = self._conversations.get(conversation_id)
-            return [] if conversation is None else conversation.receipts()
-
-
-class InMemoryQueries:
-    """ConversationQueries over an InMemoryChatView's state."""
-
-    def __init__(self, view: InMemoryChatView) -> None:
-        self._view = view
-
-    async def is_member(self, conversation_id: str, user_id: str) -> bool:
-        return self._view.has_member(conversation_id, user_id)
-
-    async def conversation(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
-        return self._view.conversation_for(conversation_id, user_id)
-
-    async def inbox(self, user_id: str, limit: int) -> list[dict[str, Any]]:
-        return self._view.inbox_of(user_id, limit)
-
-    async def messages(
-        self,
-        conversation_id: str,
-        *,
-        after_seq: int | None = None,
-        before_seq: int | None = None,
-        limit: int = DEFAULT_PAGE,
-        viewer: str | None = None,
-    ) -> MessagePage:
-        return self._view.message_page(conversation_id, after_seq, before_seq, limit, viewer)
-
-    async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
-        return self._view.receipts_of(conversation_id)
+    def _write(self, tracking: Tracking, write: Callable[[], T]) -> T:
+        """A refused position writes nothing (AlreadyProjected); otherwise the
+        write and the position apply together, under the lock."""
+        with self.lock:
+            try:
+                self._tracking.check(tracking)
+            except IntegrityError as error:
+                raise AlreadyProjected(str(error)) from error
+            written = write()
+            self._tracking.insert_tracking(tracking)
+            return written

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 
 from infra.memory.chat_view import InMemoryChatView
 
-ALL = 10**9
-
 
 class InMemoryContacts:
     """Both the projector's ContactDirectory and the edge's Contacts."""
@@ -16,8 +14,13 @@ class InMemoryContacts:
         self._view = view
 
     def contacts(self, user_id: str) -> Sequence[str]:
-        conversations = self._view.inbox_of(user_id, ALL)
-        others = {member for c in conversations for member in c["member_ids"]}
+        with self._view.lock:
+            conversations = self._view.by_user.get(user_id, set())
+            others = {
+                member
+                for conversation_id in conversations
+                for member in self._view.conversations[conversation_id].members
+            }
         others.discard(user_id)
         return sorted(others)
 

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from domain.conversation import Conversation
+from projections.wire import conversation_object, message_status
 
 
 def event_time(text: str) -> datetime:
@@ -24,16 +27,6 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def message_status(recipients: int, delivered: int, read: int) -> str:
-    """ "read" when every recipient read it, else "delivered" when every
-    recipient has it, else "sent" (also when there is no recipient)."""
-    if recipients and read == recipients:
-        return "read"
-    if recipients and delivered == recipients:
-        return "delivered"
-    return "sent"
 
 
 def _seq(message: Mapping[str, Any]) -> int:
@@ -119,13 +112,8 @@ class ConversationState:
         recipients = [m for user_id, m in self.members.items() if user_id != sender]
         delivered = sum(1 for member in recipients if member.delivered_seq >= seq)
         read = sum(1 for member in recipients if member.read_seq >= seq)
-        seen.update(
-            recipients=len(recipients),
-            delivered_count=delivered,
-            read_count=read,
-            status=message_status(len(recipients), delivered, read),
-        )
-        return seen
+        status = message_status(len(recipients), delivered, read)
+        return {**seen, **msgspec.to_builtins(status)}
 
     def last_message(self, viewer: str | None = None) -> dict[str, Any] | None:
         if not self.messages or _seq(self.messages[-1]) != self.last_seq:
@@ -150,18 +138,16 @@ class ConversationState:
     def with_unread_count(self, unread_count: int, viewer: str | None = None) -> dict[str, Any]:
         """The conversation object with the given unread count, as ``viewer``
         sees it (None: as someone who did not send the last message)."""
-        member_ids = sorted(self.members)
-        return {
-            "conversation_id": self.conversation_id,
-            "kind": self.kind,
-            "title": self.title,
-            "member_ids": member_ids,
-            "members": [{"user_id": m, "role": self.members[m].role} for m in member_ids],
-            "last_seq": self.last_seq,
-            "unread_count": unread_count,
-            "last_message": self.last_message(viewer),
-            "updated_at": self.updated_at.isoformat(),
-        }
+        return conversation_object(
+            conversation_id=self.conversation_id,
+            kind=self.kind,
+            title=self.title,
+            members=[(user_id, self.members[user_id].role) for user_id in sorted(self.members)],
+            last_seq=self.last_seq,
+            unread_count=unread_count,
+            last_message=self.last_message(viewer),
+            updated_at=self.updated_at.isoformat(),
+        )
 
     def per_member(self, gone: str | None = None) -> dict[str, dict[str, Any]]:
         """The object as each member sees it, and for ``gone`` (who just left

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from projections.ports import Push
-from ws_edge.ports import Deliver
+from ws_edge.ports import Deliver, SessionEnded
 
 
 class InMemoryFanout:
@@ -20,6 +20,7 @@ class InMemoryFanout:
         self._subscribers: dict[str, list[tuple[asyncio.AbstractEventLoop, Deliver]]] = defaultdict(
             list
         )
+        self._session_listeners: list[tuple[asyncio.AbstractEventLoop, SessionEnded]] = []
 
     def publish(self, push: Push) -> None:
         frame = dict(push.frame)
@@ -42,3 +43,13 @@ class InMemoryFanout:
                 self._subscribers[user_id] = remaining
             else:
                 del self._subscribers[user_id]
+
+    async def end_session(self, session_id: str) -> None:
+        with self._lock:
+            listeners = list(self._session_listeners)
+        for loop, listener in listeners:
+            loop.call_soon_threadsafe(listener, session_id)
+
+    def on_session_ended(self, listener: SessionEnded) -> None:
+        with self._lock:
+            self._session_listeners.append((asyncio.get_running_loop(), listener))

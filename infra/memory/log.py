@@ -13,7 +13,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from commands.ports import AssignmentChange, LogRecord, LogUnavailable, OutgoingRecord
+from commands.ports import AssignmentChange, LogUnavailable
+from domain.records import LogRecord, OutgoingRecord
 from infra.partitioning import partition_for
 
 MAX_BATCH = 500
@@ -131,7 +132,7 @@ class InMemoryLog:
             self._changed.notify_all()
 
 
-class InMemoryCommandPublisher:
+class InMemoryPublisher:
     def __init__(self, log: InMemoryLog, topic: str = "chat.commands") -> None:
         self._log = log
         self._topic = topic

@@ -1,8 +1,8 @@
 """The chat read models in PostgreSQL, written with their tracking position.
 
 Each method runs one transaction, or joins the projector's batch (one
-transaction per poll): the tracking row first (eventsourcing's single-row
-tracking refuses a position that is not newer), then the view rows
+transaction per poll): the tracking row first (infra.postgres.tracking
+refuses a position that is not newer), then the view rows
 (receipts: infra.postgres.receipts). A refused position raises AlreadyProjected
 and writes nothing, so a redelivered record never writes twice.
 """
@@ -14,15 +14,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, LiteralString, TypeVar
 
+import psycopg
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, Tracking
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor, sql
-from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
 
-from domain.conversation import ADMIN, MEMBER, Conversation
+from domain.conversation import Conversation
+from domain.membership_rules import ADMIN, MEMBER
 from domain.rejection import CommandRejected
 from infra.postgres.membership import (
     ADD_MEMBERS,
@@ -32,10 +33,9 @@ from infra.postgres.membership import (
     per_member_query,
 )
 from infra.postgres.receipts import MOVE_WATERMARKS
+from infra.postgres.tracking import TrackingStatements
 from projections.ports import AlreadyProjected
-
-TRACKING_TABLE = "chat_tracking"
-MIGRATION_NAME = "__migration__"
+from projections.wire import conversation_object
 
 T = TypeVar("T")
 PerMember = Mapping[str, Mapping[str, Any]]
@@ -70,10 +70,6 @@ WHERE conversation_id = %(conversation_id)s
 ORDER BY user_id COLLATE "C"
 """
 
-_TRACKING_TABLE_EXISTS = """
-SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s) AS present
-"""
-
 
 def event_time(text: str) -> datetime:
     """An event's ISO 8601 time as an aware UTC datetime (naive means UTC)."""
@@ -83,55 +79,39 @@ def event_time(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def datastore_from_dsn(dsn: str, schema: str, pool_size: int = 1) -> PostgresDatastore:
-    """eventsourcing's datastore for a libpq DSN; extra DSN options are kept."""
-    params = conninfo_to_dict(dsn)
-    datastore = PostgresDatastore(
-        dbname=str(params.pop("dbname", "")),
-        host=str(params.pop("host", "")),
-        port=str(params.pop("port", "5432")),
-        user=str(params.pop("user", "")),
-        password=str(params.pop("password", "")),
-        schema=schema,
-        pool_size=pool_size,
-    )
-    if params and isinstance(datastore.pool.kwargs, dict):
-        datastore.pool.kwargs.update(params)  # e.g. sslmode; the pool is not open yet
-    return datastore
-
-
-class PostgresChatView(PostgresTrackingRecorder):
+class PostgresChatView(TrackingRecorder):
     """ChatView on the tables of infra.postgres.schema, tracking in ``chat_tracking``."""
 
-    def __init__(self, datastore: PostgresDatastore) -> None:
-        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
-        self._start = _in_schema(_START, datastore.schema)
-        self._post = _in_schema(_POST, datastore.schema)
-        self._add_members = _in_schema(ADD_MEMBERS, datastore.schema)
-        self._remove_member = _in_schema(REMOVE_MEMBER, datastore.schema)
-        self._rename = _in_schema(RENAME, datastore.schema)
-        self._per_member = per_member_query(datastore.schema)
-        self._move_watermarks = _in_schema(MOVE_WATERMARKS, datastore.schema)
+    def __init__(self, pool: ConnectionPool, schema: str) -> None:
+        self._pool = pool
+        self._tracking = TrackingStatements(schema)
+        self._start = _in_schema(_START, schema)
+        self._post = _in_schema(_POST, schema)
+        self._add_members = _in_schema(ADD_MEMBERS, schema)
+        self._remove_member = _in_schema(REMOVE_MEMBER, schema)
+        self._rename = _in_schema(RENAME, schema)
+        self._per_member = per_member_query(schema)
+        self._move_watermarks = _in_schema(MOVE_WATERMARKS, schema)
         self._batch: Cursor[DictRow] | None = None
 
     @classmethod
-    def from_dsn(cls, dsn: str, schema: str, *, pool_size: int = 1) -> PostgresChatView:
+    def from_dsn(cls, dsn: str, schema: str) -> PostgresChatView:
         """Nothing connects until the first call."""
-        return cls(datastore_from_dsn(dsn, schema, pool_size))
+        pool: ConnectionPool = ConnectionPool(dsn, min_size=1, max_size=1, open=False)
+        return cls(pool, schema)
 
     def close(self) -> None:
-        self.datastore.close()
+        self._pool.close()
 
-    def create_tracking_table(self, curs: Cursor[DictRow]) -> None:
-        """eventsourcing's tracking table, created in the caller's transaction
-        (create_table() would use transactions of its own)."""
-        curs.execute(_TRACKING_TABLE_EXISTS, (self.datastore.schema, self.tracking_table_name))
-        row = curs.fetchone()
-        self.tracking_table_exists = bool(row and row["present"])
-        if self.tracking_table_exists:
-            self.tracking_migration_previous = self._max_tracking_id(MIGRATION_NAME, curs)
-            self.tracking_migration_current = self.tracking_migration_previous
-        self._create_table(curs)
+    # -- TrackingRecorder -------------------------------------------------
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        self._write(tracking, lambda curs: None)
+
+    @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self._transaction() as curs:
+            return self._tracking.max_id(curs, application_name)
 
     # -- ChatView ---------------------------------------------------------
 
@@ -257,10 +237,21 @@ class PostgresChatView(PostgresTrackingRecorder):
         return audience
 
     @contextmanager
+    def _transaction(self) -> Iterator[Cursor[DictRow]]:
+        """A transaction committed when the block ends, rolled back on error."""
+        self._pool.open()
+        with (
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=dict_row) as curs,
+        ):
+            yield curs
+
+    @contextmanager
     def batch(self) -> Iterator[None]:
         """One transaction for every write until the block ends (then they are
         committed together); an error rolls all of them back."""
-        with self.datastore.transaction(commit=True) as curs:
+        with self._transaction() as curs:
             self._batch = curs
             try:
                 yield
@@ -273,9 +264,9 @@ class PostgresChatView(PostgresTrackingRecorder):
         written: T = self._write_alone(tracking, write)
         return written
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
     def _write_alone(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
-        with self.datastore.transaction(commit=True) as curs:
+        with self._transaction() as curs:
             # AlreadyProjected is raised inside the block, so it rolls back.
             return self._write_with(curs, tracking, write)
 
@@ -285,7 +276,7 @@ class PostgresChatView(PostgresTrackingRecorder):
         """The tracking row first: a refused position writes nothing (the
         refusal is an empty RETURNING, not an SQL error, so a batch goes on)."""
         try:
-            self._insert_tracking(curs, tracking)
+            self._tracking.advance(curs, tracking)
         except IntegrityError as error:
             raise AlreadyProjected(str(error)) from error
         return write(curs)
@@ -306,14 +297,13 @@ def _utc(moment: datetime) -> datetime:
 
 def _started_object(event: Conversation.Started, members: list[tuple[str, str]]) -> dict[str, Any]:
     """The conversation object of a conversation that just started."""
-    return {
-        "conversation_id": str(event.originator_id),
-        "kind": event.kind,
-        "title": event.title,
-        "member_ids": [user_id for user_id, _ in members],
-        "members": [{"user_id": user_id, "role": role} for user_id, role in members],
-        "last_seq": 0,
-        "unread_count": 0,
-        "last_message": None,
-        "updated_at": event_time(event.started_at).isoformat(),
-    }
+    return conversation_object(
+        conversation_id=str(event.originator_id),
+        kind=event.kind,
+        title=event.title,
+        members=members,
+        last_seq=0,
+        unread_count=0,
+        last_message=None,
+        updated_at=event_time(event.started_at).isoformat(),
+    )

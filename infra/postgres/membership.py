@@ -15,8 +15,9 @@ from typing import Any, Final
 from psycopg import sql
 from psycopg.rows import DictRow
 
-from infra.postgres.queries import conversation_object
-from infra.postgres.receipts import status_join, without_status
+from infra.postgres.queries import conversation_from_row
+from infra.postgres.receipts import status_join
+from projections.wire import without_status
 
 ADD_MEMBERS: Final = """
 WITH touched AS (
@@ -85,9 +86,9 @@ def per_member_objects(
     """The rows of the per-member query as user_id -> conversation object,
     plus, for ``gone`` (removed or left), the object the others see with
     unread 0 and no status on the last message (no longer theirs to follow)."""
-    seen = {row["user_id"]: conversation_object(row) for row in rows if row["user_id"]}
+    seen = {row["user_id"]: conversation_from_row(row) for row in rows if row["user_id"]}
     if gone is not None and rows:
-        neutral = conversation_object(rows[0])
+        neutral = conversation_from_row(rows[0])
         neutral.update(unread_count=0, last_message=without_status(neutral["last_message"]))
         seen[gone] = neutral
     return seen

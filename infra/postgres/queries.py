@@ -15,9 +15,11 @@ from psycopg import AsyncConnection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from commands.gateway import Roles
 from infra.postgres.pool import PooledStore, in_schema
-from infra.postgres.receipts import RECEIPTS, status_join, with_status
+from infra.postgres.receipts import RECEIPTS, status_join
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
+from projections.wire import MessageStatus, conversation_object, message_object
 
 _CONVERSATIONS = """
 SELECT c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
@@ -65,6 +67,14 @@ SELECT EXISTS (SELECT 1 FROM {s}.members
                WHERE conversation_id = %(conversation_id)s AND user_id = %(user_id)s) AS yes
 """
 
+_ROLES = """
+SELECT c.kind, array_agg(m.user_id) AS user_ids, array_agg(m.role) AS roles
+FROM {s}.conversations c JOIN {s}.members m ON m.conversation_id = c.conversation_id
+WHERE c.conversation_id = %(conversation_id)s
+GROUP BY c.kind
+HAVING bool_or(m.user_id = %(user_id)s)
+"""
+
 _NO_UPPER_BOUND = 2**62
 _VIEWER_PARAM = sql.SQL("%(viewer)s")
 _MEMBER = sql.SQL("m.user_id")
@@ -85,6 +95,7 @@ class PostgresQueries(PooledStore):
         self._page_ascending = in_schema(_PAGE, schema, direction=sql.SQL("ASC"), status=own)
         self._page_descending = in_schema(_PAGE, schema, direction=sql.SQL("DESC"), status=own)
         self._is_member = in_schema(_IS_MEMBER, schema)
+        self._roles = in_schema(_ROLES, schema)
         self._receipts = in_schema(RECEIPTS, schema)
 
     async def is_member(self, conversation_id: str, user_id: str) -> bool:
@@ -92,15 +103,23 @@ class PostgresQueries(PooledStore):
         rows = await self._fetch(self._is_member, params)
         return bool(rows[0]["yes"])
 
+    async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
+        params = {"conversation_id": conversation_id, "user_id": user_id}
+        rows = await self._fetch(self._roles, params)
+        if not rows:
+            return None
+        members = dict(zip(rows[0]["user_ids"], rows[0]["roles"], strict=True))
+        return Roles(rows[0]["kind"], members)
+
     async def conversation(self, conversation_id: str, user_id: str) -> dict[str, Any] | None:
         params = {"user_id": user_id, "conversation_id": conversation_id, "limit": 1}
         rows = await self._fetch(self._conversation, params)
-        return conversation_object(rows[0]) if rows else None
+        return conversation_from_row(rows[0]) if rows else None
 
     async def inbox(self, user_id: str, limit: int) -> list[dict[str, Any]]:
         params = {"user_id": user_id, "limit": max(limit, 0)}
         rows = await self._fetch(self._inbox, params)
-        return [conversation_object(row) for row in rows]
+        return [conversation_from_row(row) for row in rows]
 
     async def messages(
         self,
@@ -122,9 +141,7 @@ class PostgresQueries(PooledStore):
         rows = await self._fetch(query, params)
         if not rows:
             return MessagePage(messages=[], last_seq=0)
-        messages = [
-            with_status(_message_object(row), row) for row in rows if row["seq"] is not None
-        ]
+        messages = [message_from_row(row) for row in rows if row["seq"] is not None]
         return MessagePage(messages=messages, last_seq=rows[0]["last_seq"])
 
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
@@ -148,29 +165,33 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _message_object(row: DictRow) -> dict[str, Any]:
-    return {
-        "conversation_id": row["conversation_id"],
-        "seq": row["seq"],
-        "message_id": str(row["message_id"]),
-        "sender_id": row["sender_id"],
-        "body": row["body"],
-        "sent_at": utc_iso(row["sent_at"]),
-        "client_msg_id": row["client_msg_id"],
-    }
+def message_from_row(row: DictRow) -> dict[str, Any]:
+    """The message of a row, with its status columns when the viewer sent it."""
+    status = None
+    if row["status"] is not None:
+        status = MessageStatus(
+            row["recipients"], row["delivered_count"], row["read_count"], row["status"]
+        )
+    return message_object(
+        conversation_id=row["conversation_id"],
+        seq=row["seq"],
+        message_id=row["message_id"],
+        sender_id=row["sender_id"],
+        body=row["body"],
+        sent_at=utc_iso(row["sent_at"]),
+        client_msg_id=row["client_msg_id"],
+        status=status,
+    )
 
 
-def conversation_object(row: DictRow) -> dict[str, Any]:
-    member_ids: list[str] = row["member_ids"]
-    roles: list[str] = row["roles"]
-    return {
-        "conversation_id": row["conversation_id"],
-        "kind": row["kind"],
-        "title": row["title"],
-        "member_ids": member_ids,
-        "members": [{"user_id": u, "role": r} for u, r in zip(member_ids, roles, strict=True)],
-        "last_seq": row["last_seq"],
-        "unread_count": row["unread_count"],
-        "last_message": with_status(_message_object(row), row) if row["seq"] is not None else None,
-        "updated_at": utc_iso(row["updated_at"]),
-    }
+def conversation_from_row(row: DictRow) -> dict[str, Any]:
+    return conversation_object(
+        conversation_id=row["conversation_id"],
+        kind=row["kind"],
+        title=row["title"],
+        members=list(zip(row["member_ids"], row["roles"], strict=True)),
+        last_seq=row["last_seq"],
+        unread_count=row["unread_count"],
+        last_message=message_from_row(row) if row["seq"] is not None else None,
+        updated_at=utc_iso(row["updated_at"]),
+    )

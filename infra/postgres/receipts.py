@@ -6,17 +6,15 @@ A status is counted over the current members but the sender (the
 recipients): ``delivered_count`` and ``read_count`` are the recipients whose
 watermark reached the message's seq; ``status`` is "read" when every
 recipient read it, else "delivered" when every recipient has it, else "sent"
-(also when there is no recipient left), as in infra.memory.conversation.
+(also when there is no recipient left), as projections.wire.message_status
+says.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from psycopg import sql
-from psycopg.rows import DictRow
-
-STATUS_KEYS: Final = ("recipients", "delivered_count", "read_count", "status")
 
 # Lifts one member's watermarks, never lowering them (read lifts delivered
 # too), and returns every member, or no row when the user is not a member.
@@ -73,16 +71,3 @@ def status_join(schema: str, message: str, viewer: sql.Composable) -> sql.Compos
         viewer=viewer,
         alias=sql.Identifier(f"{message}_status"),
     )
-
-
-def with_status(message: dict[str, Any], row: DictRow) -> dict[str, Any]:
-    """The message with the row's status columns, when the viewer sent it."""
-    if row["status"] is None:
-        return message
-    return {**message, **{key: row[key] for key in STATUS_KEYS}}
-
-
-def without_status(message: dict[str, Any] | None) -> dict[str, Any] | None:
-    if message is None:
-        return None
-    return {key: value for key, value in message.items() if key not in STATUS_KEYS}

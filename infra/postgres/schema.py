@@ -14,7 +14,7 @@ from typing import LiteralString
 import psycopg
 from psycopg import sql
 
-from infra.postgres.chat_view import PostgresChatView
+from infra.postgres.tracking import CREATE_TRACKING
 
 _TABLES: tuple[LiteralString, ...] = (
     "CREATE SCHEMA IF NOT EXISTS {s}",
@@ -63,6 +63,7 @@ _TABLES: tuple[LiteralString, ...] = (
         expires_at timestamptz NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
+    CREATE_TRACKING,
 )
 
 
@@ -74,18 +75,7 @@ def lock_key(schema: str) -> int:
 
 def create_schema(dsn: str, schema: str) -> None:
     """Creates the schema, its tables and the tracking table, if missing."""
-    view = PostgresChatView.from_dsn(dsn, schema)
-    try:
-        with view.datastore.transaction(commit=True) as curs:
-            curs.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
-            for statement in _TABLES:
-                curs.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
-            view.create_tracking_table(curs)
-    finally:
-        view.close()
-
-
-def drop_schema(dsn: str, schema: str) -> None:
-    """Drops the schema and everything in it (for tests)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
+        for statement in _TABLES:
+            conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))

@@ -1,4 +1,5 @@
-"""Fan-out over Redis pub/sub: one channel per user.
+"""Fan-out over Redis pub/sub: one channel per user, and one control channel
+that every edge hears (sessions that ended).
 
 The projector publishes (sync client); each edge subscribes, over one
 pub/sub connection, to the channels of the users connected to it.
@@ -18,13 +19,18 @@ import redis
 import redis.asyncio as aioredis
 
 from projections.ports import Push
-from ws_edge.ports import Deliver
+from ws_edge.ports import Deliver, SessionEnded
 
 log = logging.getLogger(__name__)
 
 
 def user_channel(prefix: str, user_id: str) -> str:
     return f"{prefix}user:{user_id}"
+
+
+def sessions_channel(prefix: str) -> str:
+    """Where ended sessions are announced to every edge."""
+    return f"{prefix}control:sessions-ended"
 
 
 class RedisFanoutPublisher:
@@ -50,11 +56,12 @@ class RedisFanoutSubscriber:
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._local: dict[str, list[Deliver]] = defaultdict(list)
+        self._session_listeners: list[SessionEnded] = []
 
     async def start(self) -> None:
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        # Something to listen on from the start, so the reader never idles.
-        await self._pubsub.subscribe(f"{self._prefix}edge:noop")
+        # Listening on the control channel from the start: the reader never idles.
+        await self._pubsub.subscribe(sessions_channel(self._prefix))
         self._reader = asyncio.create_task(self._read_forever(), name="fanout-reader")
 
     async def close(self) -> None:
@@ -72,6 +79,12 @@ class RedisFanoutSubscriber:
                 pipe.publish(user_channel(self._prefix, user_id), payload)
             await pipe.execute()
 
+    async def end_session(self, session_id: str) -> None:
+        await self._client.publish(sessions_channel(self._prefix), session_id)
+
+    def on_session_ended(self, listener: SessionEnded) -> None:
+        self._session_listeners.append(listener)
+
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
         if not self._local.get(user_id):
             # Subscribe first: if Redis refuses, nothing local claims the channel.
@@ -87,7 +100,6 @@ class RedisFanoutSubscriber:
         await self._pubsub.unsubscribe(user_channel(self._prefix, user_id))
 
     async def _read_forever(self) -> None:
-        channel_prefix = user_channel(self._prefix, "")
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
@@ -95,11 +107,19 @@ class RedisFanoutSubscriber:
                 log.warning("fan-out subscriber lost Redis: %s", error)
                 await asyncio.sleep(0.5)
                 continue
-            if message is None or message.get("type") != "message":
-                continue
-            channel = message["channel"]
-            channel = channel.decode() if isinstance(channel, bytes) else channel
-            user_id = channel[len(channel_prefix) :]
-            frame = json.loads(message["data"])
-            for deliver in list(self._local.get(user_id, ())):
-                deliver(frame)
+            if message is not None and message.get("type") == "message":
+                self._dispatch(_text(message["channel"]), message["data"])
+
+    def _dispatch(self, channel: str, data: bytes) -> None:
+        if channel == sessions_channel(self._prefix):
+            for listener in list(self._session_listeners):
+                listener(_text(data))
+            return
+        user_id = channel.removeprefix(user_channel(self._prefix, ""))
+        frame = json.loads(data)
+        for deliver in list(self._local.get(user_id, ())):
+            deliver(frame)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -18,19 +18,21 @@ from typing import Protocol
 from confluent_kafka import KafkaException, Producer
 
 from app.settings import Settings
-from commands.ports import LogRecord, LogUnavailable, OutgoingRecord, ProcessorLog
+from commands.ports import LogUnavailable, ProcessorLog
+from domain.records import LogRecord, OutgoingRecord
 from infra.kafka.event_feed import KafkaEventFeed
-from infra.kafka.processor_log import KafkaProcessorLog
-from infra.kafka.publisher import KafkaCommandPublisher
-from infra.kafka.records import client_config, encode_headers, transactional_id
-from infra.kafka.topics import chat_topics, delete_topics, ensure_topics, wait_for_broker
+from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
+from infra.kafka.publisher import KafkaPublisher
+from infra.kafka.records import encode_headers
+from infra.kafka.topics import chat_topics, ensure_topics
 from infra.memory.log import (
-    InMemoryCommandPublisher,
     InMemoryEventFeed,
     InMemoryLog,
     InMemoryProcessorLog,
+    InMemoryPublisher,
 )
 from projections.ports import EventFeed
+from tests.support.kafka import delete_topics, wait_for_broker
 
 PARTITIONS = 3
 DEADLINE = 30.0
@@ -115,7 +117,7 @@ class MemoryHarness:
         )
 
     def publish(self, records: Sequence[OutgoingRecord], topic: str | None = None) -> None:
-        publisher = InMemoryCommandPublisher(self.log, topic or self.settings.commands_topic)
+        publisher = InMemoryPublisher(self.log, topic or self.settings.commands_topic)
 
         async def publish_all() -> None:
             for record in records:
@@ -149,11 +151,14 @@ class _KafkaZombie:
     """A processor that crashed mid-transaction: a producer with the
     partition's transactional id whose events are written, not committed."""
 
-    def __init__(self, settings: Settings, partition: int, events: Sequence[OutgoingRecord]):
-        config = client_config(settings.kafka_bootstrap)
-        config["transactional.id"] = transactional_id(
-            settings.topic_prefix, settings.consumer_group_prefix, partition
-        )
+    def __init__(
+        self,
+        settings: Settings,
+        zombie_id: str,
+        partition: int,
+        events: Sequence[OutgoingRecord],
+    ):
+        config = settings.kafka.client({"transactional.id": zombie_id})
         self._producer = Producer(config)
         self._producer.init_transactions(DEADLINE)
         self._producer.begin_transaction()
@@ -187,14 +192,18 @@ class KafkaHarness:
             consumer_group_prefix=f"g{unique}",
             partitions=PARTITIONS,
         )
-        self._topics = chat_topics(self.settings)
+        self._topics = chat_topics(
+            self.settings.commands_topic, self.settings.events_topic, self.settings.presence_topic
+        )
         self._closers: list[Callable[[], None]] = []
         self._feeds = 0
         wait_for_broker(bootstrap, DEADLINE)
-        ensure_topics(bootstrap, self._topics, PARTITIONS)
+        ensure_topics(self.settings.kafka, self._topics, PARTITIONS)
 
     def publish(self, records: Sequence[OutgoingRecord], topic: str | None = None) -> None:
-        publisher = KafkaCommandPublisher(self.settings, topic)
+        publisher = KafkaPublisher(
+            self.settings.kafka, topic or self.settings.commands_topic, PARTITIONS
+        )
         publisher.start()
 
         async def publish_all() -> None:
@@ -207,19 +216,30 @@ class KafkaHarness:
             publisher.close()
 
     def processor_log(self) -> ProcessorLog:
-        log = KafkaProcessorLog(self.settings)
+        log = self._processor_log()
         self._closers.append(log.close)
         return log
+
+    def _processor_log(self) -> KafkaProcessorLog:
+        group = self.settings.group("processor")
+        return KafkaProcessorLog(
+            self.settings.kafka,
+            self.settings.commands_topic,
+            self.settings.events_topic,
+            group,
+            group,
+        )
 
     def event_feed(self, start_offset: StartOffset) -> EventFeed:
         self._feeds += 1
         group = f"{self.settings.consumer_group_prefix}-projector-{self._feeds}"
-        feed = KafkaEventFeed(self.settings, group, start_offset)
+        feed = KafkaEventFeed(self.settings.kafka, self.settings.events_topic, group, start_offset)
         self._closers.append(feed.close)
         return feed
 
     def zombie(self, partition: int, events: Sequence[OutgoingRecord]) -> Zombie:
-        return _KafkaZombie(self.settings, partition, events)
+        zombie_id = transactional_id(self.settings.group("processor"), partition)
+        return _KafkaZombie(self.settings, zombie_id, partition, events)
 
     def close(self) -> None:
         try:

@@ -23,13 +23,15 @@ from commands.accounts import AccountStore
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
 from infra.memory.accounts import InMemoryAccountStore
-from infra.memory.chat_view import InMemoryChatView, InMemoryQueries
+from infra.memory.chat_view import InMemoryChatView
+from infra.memory.queries import InMemoryQueries
 from infra.postgres.accounts import PostgresAccountStore
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.queries import PostgresQueries
-from infra.postgres.schema import create_schema, drop_schema
+from infra.postgres.schema import create_schema
 from projections.ports import ChatView
 from projections.queries import ConversationQueries
+from tests.support.postgres import drop_schema
 
 T = TypeVar("T")
 E = TypeVar("E")

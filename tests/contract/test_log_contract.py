@@ -1,4 +1,4 @@
-"""One contract for the log ports (CommandPublisher, ProcessorLog,
+"""One contract for the log ports (LogPublisher, ProcessorLog,
 EventFeed), run against the in-memory adapters and against Kafka."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from commands.ports import LogRecord, LogUnavailable, OutgoingRecord
+from commands.ports import LogUnavailable
+from domain.records import LogRecord, OutgoingRecord
 from infra.partitioning import murmur2, partition_for
 from tests.contract.log_fixtures import (
     LogHarness,

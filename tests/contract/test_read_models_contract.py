@@ -14,7 +14,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from domain.conversation import Conversation
-from projections.frames import message_object
+from projections.wire import posted_message as message_object
 from tests.contract.read_model_fixtures import (
     TOPIC,
     Feed,

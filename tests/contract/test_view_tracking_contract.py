@@ -13,7 +13,7 @@ from eventsourcing.persistence import Tracking
 
 from domain.conversation import Conversation
 from infra.postgres.chat_view import PostgresChatView
-from infra.postgres.schema import create_schema, drop_schema
+from infra.postgres.schema import create_schema
 from projections.ports import AlreadyProjected
 from projections.queries import ConversationQueries
 from tests.contract.read_model_fixtures import (
@@ -29,6 +29,7 @@ from tests.contract.read_model_fixtures import (
     seen_by,
     seqs,
 )
+from tests.support.postgres import drop_schema
 
 # -- tracking -----------------------------------------------------------------
 

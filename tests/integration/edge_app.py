@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from starlette.testclient import TestClient
 
-from app.bootstrap import create_app
+from app.edge import create_app
 from app.embedded import embedded_edge
 from app.settings import Settings
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,18 +21,21 @@ from confluent_kafka import KafkaError, Message, Producer
 from eventsourcing.domain import DomainEvent
 from psycopg import sql
 
-from app.rebuild import RebuildError, compare_read_models, rebuild_view
+from app.rebuild import RebuildError, rebuild_view
 from app.settings import Settings
-from commands.ports import LogRecord
 from domain.codec import EventCodec
 from domain.conversation import Conversation
+from domain.records import LogRecord
 from domain.rejection import CommandRejected
-from infra.kafka.topics import delete_topics, ensure_topics
+from infra.kafka.topics import ensure_topics
 from infra.partitioning import partition_for
 from infra.postgres.chat_view import PostgresChatView
-from infra.postgres.schema import create_schema, drop_schema
+from infra.postgres.compare import compare_read_models
+from infra.postgres.schema import create_schema
 from projections.ports import Push
 from projections.projector import Projector, tracking_name
+from tests.support.kafka import delete_topics
+from tests.support.postgres import drop_schema
 
 PARTITIONS = 3
 MESSAGES_IN_STORY = 7
@@ -116,7 +119,7 @@ class Delivered:
         self.records: list[LogRecord] = []
         self.errors: list[KafkaError] = []
 
-    def report(self, headers: dict[str, str]) -> Any:
+    def report(self, headers: Mapping[str, str]) -> Any:
         def on_delivery(error: KafkaError | None, message: Message) -> None:
             if error is not None:
                 self.errors.append(error)
@@ -136,7 +139,7 @@ class Delivered:
 
 
 def produce(
-    bootstrap: str, topic: str, encoded: list[tuple[str, bytes, dict[str, str]]]
+    bootstrap: str, topic: str, encoded: list[tuple[str, bytes, Mapping[str, str]]]
 ) -> Delivered:
     delivered = Delivered()
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
@@ -187,7 +190,7 @@ def produced(unique_name: str, kafka_bootstrap: str, postgres_dsn: str) -> Itera
     )
     topic = settings.events_topic
     schemas = [settings.pg_schema, f"{unique_name}_rebuilt"]
-    ensure_topics(kafka_bootstrap, {topic: {"retention.ms": "-1"}}, PARTITIONS)
+    ensure_topics(settings.kafka, {topic: {"retention.ms": "-1"}}, PARTITIONS)
     try:
         codec = EventCodec()
         encoded = [(e.key, e.value, e.headers) for e in map(codec.encode, realistic_story())]

@@ -23,8 +23,9 @@ from commands.messages import (
 )
 from domain.conversation import direct_conversation_id
 from domain.rejection import CommandRejected
-from infra.memory.chat_view import InMemoryChatView, InMemoryQueries
+from infra.memory.chat_view import InMemoryChatView
 from infra.memory.fanout import InMemoryFanout
+from infra.memory.queries import InMemoryQueries
 from projections.chat_projection import ChatProjection
 
 USERS = ["ann", "ben", "cat", "dan", "eve"]

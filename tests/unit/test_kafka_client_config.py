@@ -11,16 +11,17 @@ from confluent_kafka import KafkaException
 from app.settings import Settings
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.processor_log import KafkaProcessorLog
-from infra.kafka.publisher import KafkaCommandPublisher
+from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.topics import ensure_topics
 
 SETTINGS = Settings(kafka_bootstrap="127.0.0.1:1", kafka_client_config={"no.such.property": "1"})
+KAFKA = SETTINGS.kafka
 
 CLIENTS: dict[str, Callable[[], object]] = {
-    "publisher": lambda: KafkaCommandPublisher(SETTINGS).start(),
-    "processor log": lambda: KafkaProcessorLog(SETTINGS),
-    "event feed": lambda: KafkaEventFeed(SETTINGS, "group", lambda partition: 0),
-    "topic admin": lambda: ensure_topics(SETTINGS),
+    "publisher": lambda: KafkaPublisher(KAFKA, "topic", 1).start(),
+    "processor log": lambda: KafkaProcessorLog(KAFKA, "commands", "events", "group", "txn"),
+    "event feed": lambda: KafkaEventFeed(KAFKA, "events", "group", lambda partition: 0),
+    "topic admin": lambda: ensure_topics(KAFKA, {"topic": {}}, 1),
 }
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.persistence import Tracking
 
-from commands.ports import LogRecord, OutgoingRecord
 from commands.presence import PresenceService, PresenceSettings
 from domain.conversation import Conversation
 from domain.presence import OFFLINE, ONLINE, decode_presence
+from domain.records import LogRecord, OutgoingRecord
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.fanout import InMemoryFanout

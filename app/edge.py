@@ -1,4 +1,5 @@
-"""The one place where adapters are chosen and wired into the app and roles."""
+"""The edge app: its adapters, the services built on them in the lifespan,
+the presence sweeper, and the Starlette app (HTTP API + WebSocket)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,25 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 
 from app.codecs import record_cipher
 from app.settings import Settings
 from commands.accounts import Accounts, AccountStore, Session
-from commands.gateway import CommandGateway, SendClaims
+from commands.gateway import CommandGateway, GatewayLimits, SendClaims
 from commands.limits import Bucket, RateLimiter
-from commands.ports import CommandPublisher
+from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
 from projections.queries import Contacts, ConversationQueries, PresenceReader
-from read_api.app import api_routes, exception_handlers
-from read_api.services import ApiServices
-from ws_edge.connection import SESSION_CLOSED
+from read_api.app import api_routes
+from read_api.errors import exception_handlers
+from read_api.services import ApiServices, ApiState
 from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
 from ws_edge.registry import SocketRegistry
-from ws_edge.services import SocketLimits, SocketServices
+from ws_edge.services import SocketLimits, SocketServices, SocketState
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,13 @@ def utc_now() -> datetime:
 class EdgeAdapters:
     """The ports the edge process needs, open for the app's lifetime."""
 
-    publisher: CommandPublisher
+    commands: LogPublisher
     queries: ConversationQueries
     account_store: AccountStore
     fanout: FanoutSubscriber
     claims: SendClaims
     presence_leases: PresenceLeases
-    presence_publisher: CommandPublisher
+    presence_changes: LogPublisher
     presence_reader: PresenceReader
     contacts: Contacts
     rate_limiter: RateLimiter
@@ -57,12 +57,16 @@ class EdgeAdapters:
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
 
 
+class EdgeState(ApiState, SocketState):
+    """The app's lifespan state: what the routes and the sockets are given."""
+
+
 def edge_services(
     settings: Settings,
     adapters: EdgeAdapters,
     sockets: SocketRegistry,
     clock: Callable[[], datetime] = utc_now,
-) -> dict[str, Any]:
+) -> EdgeState:
     login_rate = settings.login_attempts_per_minute
     accounts = Accounts(
         adapters.account_store,
@@ -71,23 +75,26 @@ def edge_services(
         Bucket(burst=max(1, int(login_rate)), per_second=login_rate / 60),
     )
     gateway = CommandGateway(
-        adapters.publisher,
+        adapters.commands,
         adapters.queries,
+        adapters.account_store,
         adapters.claims,
         MessageIdGenerator(settings.worker_id),
         clock,
         adapters.rate_limiter,
-        Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
+        GatewayLimits(
+            send_bucket=Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
+            max_group_size=settings.max_group_size,
+        ),
         record_cipher(settings),
     )
 
-    async def close_session_sockets(session: Session) -> None:
-        frame = {"type": SESSION_CLOSED, "session_id": session.session_id}
-        await adapters.fanout.broadcast([session.user_id], frame)
+    async def end_session(session: Session) -> None:
+        await adapters.fanout.end_session(session.session_id)
 
     presence = PresenceService(
         adapters.presence_leases,
-        adapters.presence_publisher,
+        adapters.presence_changes,
         clock,
         PresenceSettings(lease_ttl=settings.presence_ttl_seconds),
     )
@@ -96,10 +103,9 @@ def edge_services(
         gateway,
         adapters.queries,
         clock,
-        close_session_sockets,
+        end_session,
         adapters.presence_reader,
         adapters.contacts,
-        max_group_size=settings.max_group_size,
     )
     ws = SocketServices(
         accounts,
@@ -118,7 +124,7 @@ def edge_services(
             send_queue_frames=settings.ws_send_queue_frames,
         ),
     )
-    return {"api": api, "ws": ws}
+    return EdgeState(api=api, ws=ws)
 
 
 async def sweep_presence(presence: PresenceService) -> None:
@@ -136,12 +142,13 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
     sockets = SocketRegistry()
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[EdgeState]:
         async with adapters_factory(settings) as adapters:
-            services = edge_services(settings, adapters, sockets)
-            sweeper = asyncio.create_task(sweep_presence(services["ws"].presence))
+            state = edge_services(settings, adapters, sockets)
+            adapters.fanout.on_session_ended(sockets.session_ended)
+            sweeper = asyncio.create_task(sweep_presence(state["ws"].presence))
             try:
-                yield services
+                yield state
             finally:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,46 @@
+"""The edge on uvicorn: WebSocket settings, and closing the sockets with
+1001 before uvicorn's own shutdown."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import uvicorn
+
+from app.edge import EdgeAdaptersFactory, create_app
+from app.settings import Settings
+from ws_edge.registry import SocketRegistry
+from ws_edge.services import MAX_FRAME_BYTES
+
+
+class EdgeServer(uvicorn.Server):
+    """Closes the app's sockets with 1001 (going away) before uvicorn's own
+    shutdown, which would close them with 1012."""
+
+    def __init__(self, config: uvicorn.Config, sockets: SocketRegistry) -> None:
+        super().__init__(config)
+        self._sockets = sockets
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._sockets.close_all()
+        await super().shutdown(sockets)
+
+
+def serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
+    app = create_app(settings, factory)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_max_size=MAX_FRAME_BYTES,
+        # A socket that stops answering pings is closed (and its user goes
+        # offline) within 40 s; a dead edge's users within the lease, 45 s.
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        lifespan="on",
+        log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
+        access_log=False,
+    )
+    EdgeServer(config, app.state.sockets).run()

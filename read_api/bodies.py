@@ -1,0 +1,137 @@
+"""The HTTP API's request and answer bodies (PROTOCOL.md), declared once:
+decoding validates the requests, the answers are encoded from them, and
+/openapi.json takes every schema from them. The rules on the values
+(handle, password, title, body size) live with the code that enforces them;
+here they only document the schema."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from commands.accounts import HANDLE_PATTERN, MAX_DISPLAY_NAME, MAX_PASSWORD, MIN_PASSWORD
+from domain.rules import MAX_TITLE_LENGTH
+from projections.wire import Conversation, Message
+
+MAX_ADDED_AT_ONCE = 1000
+MAX_SEQ = 2**31 - 1
+
+Seq = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
+Handle = Annotated[str, msgspec.Meta(extra_json_schema={"pattern": HANDLE_PATTERN.pattern})]
+Password = Annotated[
+    str, msgspec.Meta(extra_json_schema={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})
+]
+DisplayName = Annotated[str, msgspec.Meta(extra_json_schema={"maxLength": MAX_DISPLAY_NAME})]
+Title = Annotated[
+    str, msgspec.Meta(extra_json_schema={"minLength": 1, "maxLength": MAX_TITLE_LENGTH})
+]
+
+
+class _Body(msgspec.Struct, kw_only=True):
+    pass
+
+
+# -- requests ------------------------------------------------------------------
+
+
+class Registration(_Body):
+    handle: Handle
+    password: Password
+    display_name: DisplayName | None = None
+
+
+class Login(_Body):
+    handle: str
+    password: str
+
+
+class NewDirect(_Body, tag_field="kind", tag="direct"):
+    peer_id: str
+
+
+class NewGroup(_Body, tag_field="kind", tag="group"):
+    title: Title
+    member_ids: list[str] = msgspec.field(default_factory=list)
+
+
+NewConversation = NewDirect | NewGroup
+
+
+class NewMembers(_Body):
+    user_ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=MAX_ADDED_AT_ONCE)]
+
+
+class Rename(_Body):
+    title: Title
+
+
+class NewMessage(_Body):
+    client_msg_id: str
+    body: str
+
+
+# -- answers -------------------------------------------------------------------
+
+
+class UserCreated(_Body):
+    user_id: str
+
+
+class SessionCreated(_Body):
+    token: str
+    user_id: str
+    session_id: str
+    expires_at: str
+
+
+class UserFound(_Body):
+    user_id: str
+    handle: str
+    display_name: str
+
+
+class ConversationCreated(_Body):
+    conversation_id: str
+
+
+class Accepted(_Body):
+    status: Literal["accepted"] = "accepted"
+
+
+class MessageAccepted(_Body):
+    message_id: str
+
+
+class Inbox(_Body):
+    conversations: list[Conversation]
+
+
+class MessagePage(_Body):
+    messages: list[Message]
+    last_seq: Seq
+
+
+class Watermarks(_Body):
+    user_id: str
+    delivered_seq: Seq
+    read_seq: Seq
+
+
+class Receipts(_Body):
+    members: list[Watermarks]
+
+
+class Presence(_Body):
+    user_id: str
+    status: Literal["online", "offline"]
+    last_seen: str | None
+
+
+class ErrorDetail(_Body):
+    code: str
+    message: str
+
+
+class Error(_Body):
+    error: ErrorDetail
