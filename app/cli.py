@@ -1,100 +1,30 @@
-"""``chatapp <role>``: serve (embedded default), edge, processor, projector, stack."""
+"""``chatapp <command>``: the roles (serve, edge, processor, projector,
+stack) and the operator tools (rebuild, asyncapi)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 
-from app.server import serve_app
+from app import roles
 from app.settings import Settings, SettingsError
-from app.supervise import supervised
 
-log = logging.getLogger("chatapp")
-ROLES = ("serve", "edge", "processor", "projector", "stack", "rebuild")
+Command = Callable[[argparse.Namespace, Settings], int]
 
 
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
+def _role(run: Callable[[Settings], None]) -> Command:
+    def command(args: argparse.Namespace, settings: Settings) -> int:
+        run(settings)
+        return 0
 
-    def handle(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
-    return stop
+    return command
 
 
-def serve(settings: Settings) -> None:
-    if settings.embedded:
-        from app.embedded import NOT_DURABLE_WARNING, embedded_edge
-
-        banner = "!" * 78
-        print(f"{banner}\n{NOT_DURABLE_WARNING}\n{banner}", flush=True)
-        log.warning(NOT_DURABLE_WARNING)
-        serve_app(settings, embedded_edge)
-        return
-    from app.real_stack import real_edge, run_processor, run_projector
-
-    stop = threading.Event()
-    workers = [
-        supervised(run.__name__, run, settings, stop) for run in (run_processor, run_projector)
-    ]
-    for worker in workers:
-        worker.start()
-    try:
-        serve_app(settings, real_edge)
-    finally:
-        stop.set()
-        for worker in workers:
-            worker.join(timeout=10)
-
-
-def edge(settings: Settings) -> None:
-    from app.real_stack import real_edge
-
-    settings.require_services()
-    serve_app(settings, real_edge)
-
-
-def _background_role(
-    run: Callable[[Settings, threading.Event], None],
-) -> Callable[[Settings], None]:
-    def role(settings: Settings) -> None:
-        settings.require_services()
-        run(settings, _stop_on_signals())
-
-    return role
-
-
-def stack(settings: Settings) -> None:
-    """The three roles as separate processes; stops them all on Ctrl-C."""
-    settings.require_services()
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "app.cli", role])
-        for role in ("processor", "projector", "edge")
-    ]
-    stop = _stop_on_signals()
-    try:
-        while not stop.wait(0.5):
-            if any(process.poll() is not None for process in processes):
-                log.error("a role exited; stopping the stack")
-                break
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-
-
-def rebuild(settings: Settings) -> int:
+def rebuild(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuilds the read models from offset 0 into a fresh schema and compares
     them with the live ones; exit status 1 if they differ."""
     from app.rebuild import rebuild_view
@@ -111,29 +41,42 @@ def rebuild(settings: Settings) -> int:
     return 1 if differences else 0
 
 
+def asyncapi(args: argparse.Namespace, settings: Settings) -> int:
+    from app.asyncapi import main
+
+    return main(check=args.check)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="chatapp", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True, metavar="command")
+    for name, run, help_text in (
+        ("serve", roles.serve, "all roles in one process (embedded when nothing is configured)"),
+        ("edge", roles.edge, "HTTP API and WebSocket"),
+        ("processor", roles.processor, "chat.commands -> chat.events"),
+        ("projector", roles.projector, "chat.events -> read models and pushes"),
+        ("stack", roles.stack, "processor, projector and edge as three processes"),
+    ):
+        commands.add_parser(name, help=help_text).set_defaults(run=_role(run))
+    commands.add_parser("rebuild", help=rebuild.__doc__).set_defaults(run=rebuild)
+    docs = commands.add_parser("asyncapi", help="write docs/asyncapi.yaml from the code")
+    docs.add_argument("--check", action="store_true", help="exit 1 if it is out of date")
+    docs.set_defaults(run=asyncapi)
+    return top
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="chatapp", description=__doc__)
-    parser.add_argument("role", choices=ROLES)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("CHAT_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     try:
-        settings = Settings.from_env()
-        if args.role in ("processor", "projector"):
-            from app.real_stack import run_processor, run_projector
-
-            run = run_processor if args.role == "processor" else run_projector
-            _background_role(run)(settings)
-        elif args.role == "rebuild":
-            return rebuild(settings)
-        else:
-            {"serve": serve, "edge": edge, "stack": stack}[args.role](settings)
+        run: Command = args.run
+        return run(args, Settings.from_env())
     except SettingsError as error:
         print(f"chatapp: {error}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -40,10 +40,6 @@ class CommandProcessor:
         self._partitions: dict[int, PartitionState] = {}
         self._committers: ThreadPoolExecutor | None = None
 
-    @property
-    def partitions(self) -> dict[int, PartitionState]:
-        return self._partitions
-
     def run(self, stop: threading.Event, poll_timeout: float = 0.2) -> None:
         with ThreadPoolExecutor(max_workers=8, thread_name_prefix="commit") as committers:
             self._committers = committers

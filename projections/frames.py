@@ -27,33 +27,33 @@ class _Reply(_Frame):
     id: FrameId | UnsetType = UNSET
 
 
-class MessageFrame(Message, tag_field="type", tag="message", kw_only=True):
+class MessagePush(Message, tag_field="type", tag="message", kw_only=True):
     """A message is posted (also to the sender's sockets), or replayed by sync."""
 
 
-class ReceiptFrame(_Frame, tag="receipt", kw_only=True):
+class ReceiptPush(_Frame, tag="receipt", kw_only=True):
     conversation_id: str
     user_id: str
     kind: Literal["delivered", "read"]
     up_to_seq: int
 
 
-class PresenceFrame(_Frame, tag="presence", kw_only=True):
+class PresencePush(_Frame, tag="presence", kw_only=True):
     user_id: str
     status: Literal["online", "offline"]
     last_seen: str | None
 
 
-class TypingFrame(_Frame, tag="typing", kw_only=True):
+class TypingPush(_Frame, tag="typing", kw_only=True):
     conversation_id: str
     user_id: str
 
 
-class ConversationFrame(_Frame, tag="conversation", kw_only=True):
+class ConversationPush(_Frame, tag="conversation", kw_only=True):
     conversation: Conversation
 
 
-class RejectedFrame(_Frame, tag="rejected", kw_only=True):
+class RejectedPush(_Frame, tag="rejected", kw_only=True):
     conversation_id: str
     client_msg_id: str | None
     command: str
@@ -91,12 +91,12 @@ class ErrorFrame(_Reply, tag="error", kw_only=True):
 
 
 SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
-    MessageFrame,
-    ReceiptFrame,
-    PresenceFrame,
-    TypingFrame,
-    ConversationFrame,
-    RejectedFrame,
+    MessagePush,
+    ReceiptPush,
+    PresencePush,
+    TypingPush,
+    ConversationPush,
+    RejectedPush,
     ReadyFrame,
     SentFrame,
     OkFrame,
@@ -122,7 +122,7 @@ def posted_frame(event: ConversationAggregate.MessagePosted) -> Frame:
 
 def receipt_frame(conversation_id: str, user_id: str, kind: str, up_to_seq: int) -> Frame:
     return _built(
-        ReceiptFrame(
+        ReceiptPush(
             conversation_id=conversation_id,
             user_id=user_id,
             kind=msgspec.convert(kind, Literal["delivered", "read"]),
@@ -133,7 +133,7 @@ def receipt_frame(conversation_id: str, user_id: str, kind: str, up_to_seq: int)
 
 def presence_frame(change: PresenceChanged) -> Frame:
     return _built(
-        PresenceFrame(
+        PresencePush(
             user_id=change.user_id,
             status=msgspec.convert(change.status, Literal["online", "offline"]),
             last_seen=change.at if change.status == OFFLINE else None,
@@ -142,7 +142,7 @@ def presence_frame(change: PresenceChanged) -> Frame:
 
 
 def typing_frame(conversation_id: str, user_id: str) -> Frame:
-    return _built(TypingFrame(conversation_id=conversation_id, user_id=user_id))
+    return _built(TypingPush(conversation_id=conversation_id, user_id=user_id))
 
 
 def conversation_frame(conversation: Mapping[str, Any]) -> Frame:
@@ -151,7 +151,7 @@ def conversation_frame(conversation: Mapping[str, Any]) -> Frame:
 
 def rejected_frame(event: CommandRejected) -> Frame:
     return _built(
-        RejectedFrame(
+        RejectedPush(
             conversation_id=str(event.originator_id),
             client_msg_id=event.client_msg_id,
             command=event.command_type,

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.conversation import Conversation
 from domain.presence import PresenceChanged
@@ -25,8 +25,9 @@ class EventFeed(Protocol):
     def close(self) -> None: ...
 
 
-class AlreadyProjected(Exception):
-    """The view holds this tracking position already: nothing was written."""
+class AlreadyProjected(IntegrityError):
+    """The view holds this tracking position already: nothing was written
+    (eventsourcing's TrackingRecorder refuses such a position the same way)."""
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,11 @@ class Conversation(msgspec.Struct, kw_only=True):
     updated_at: str
 
 
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The body of every HTTP error answer: ``{"error": {"code", "message"}}``."""
+    return {"error": {"code": code, "message": message}}
+
+
 def message_status(recipients: int, delivered: int, read: int) -> MessageStatus:
     """ "read" when every recipient read it, else "delivered" when every
     recipient has it, else "sent" (also when there is no recipient)."""

@@ -16,6 +16,7 @@ from commands.accounts import AccountError
 from commands.limits import RateLimited
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
+from projections.wire import error_body
 
 STATUS_BY_CODE = {
     "bad_request": 400,
@@ -43,7 +44,7 @@ class ApiError(Exception):
 
 def error_response(code: str, message: str, status: int) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+    return JSONResponse(error_body(code, message), status, headers=headers)
 
 
 def refused_status(code: str) -> int:

@@ -10,6 +10,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
+from projections.wire import error_body
 from ws_edge import close_codes
 from ws_edge.client_frames import BadFrame, parse_auth
 from ws_edge.connection import SocketConnection
@@ -44,7 +45,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 async def _refuse_handshake(websocket: WebSocket) -> None:
     """HTTP 403 instead of the upgrade (cross-site WebSocket hijacking)."""
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        body = {"error": {"code": "forbidden", "message": "origin not allowed"}}
+        body = error_body("forbidden", "origin not allowed")
         await websocket.send_denial_response(JSONResponse(body, status_code=403))
     else:
         await websocket.close(code=1008)  # before accept: servers answer HTTP 403

@@ -12,8 +12,6 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
-TRACKING_TABLE: Final = "chat_tracking"
-
 CREATE_TRACKING: Final = """
 CREATE TABLE IF NOT EXISTS {s}.chat_tracking (
     application_name text PRIMARY KEY,

@@ -1,0 +1,94 @@
+"""The long-running roles: serve (embedded default or all roles on the real
+services), edge, processor, projector, and stack (each role a process)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+
+from app.server import serve_app
+from app.settings import Settings
+from app.supervise import supervised
+
+log = logging.getLogger("chatapp")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def serve(settings: Settings) -> None:
+    if settings.embedded:
+        from app.embedded import NOT_DURABLE_WARNING, embedded_edge
+
+        banner = "!" * 78
+        print(f"{banner}\n{NOT_DURABLE_WARNING}\n{banner}", flush=True)
+        log.warning(NOT_DURABLE_WARNING)
+        serve_app(settings, embedded_edge)
+        return
+    from app.real_stack import real_edge, run_processor, run_projector
+
+    stop = threading.Event()
+    workers = [
+        supervised(run.__name__, run, settings, stop) for run in (run_processor, run_projector)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        serve_app(settings, real_edge)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+
+
+def edge(settings: Settings) -> None:
+    from app.real_stack import real_edge
+
+    settings.require_services()
+    serve_app(settings, real_edge)
+
+
+def processor(settings: Settings) -> None:
+    from app.real_stack import run_processor
+
+    settings.require_services()
+    run_processor(settings, _stop_on_signals())
+
+
+def projector(settings: Settings) -> None:
+    from app.real_stack import run_projector
+
+    settings.require_services()
+    run_projector(settings, _stop_on_signals())
+
+
+def stack(settings: Settings) -> None:
+    """The three roles as separate processes; stops them all on Ctrl-C."""
+    settings.require_services()
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "app.cli", role])
+        for role in ("processor", "projector", "edge")
+    ]
+    stop = _stop_on_signals()
+    try:
+        while not stop.wait(0.5):
+            if any(process.poll() is not None for process in processes):
+                log.error("a role exited; stopping the stack")
+                break
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
