@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 from app.codecs import event_codec, record_cipher
 from app.edge import EdgeAdapters
 from app.settings import Settings
-from app.supervise import exit_process, supervised
+from app.supervise import exit_process, supervised, watch
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from infra.kafka.event_feed import KafkaEventFeed
-from infra.kafka.processor_log import KafkaProcessorLog
+from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.topics import chat_topics, ensure_topics
 from infra.postgres.accounts import PostgresAccountStore
@@ -93,7 +93,10 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
         settings.group("processor"),
         # Transactional ids are per cluster, not per group: the topic prefix
         # keeps two deployments on one cluster apart.
-        f"{settings.topic_prefix}{settings.group('processor')}",
+        transactional_id(
+            f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
+        ),
+        stop,
     )
     processor = CommandProcessor(
         processor_log,
@@ -101,6 +104,7 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
     )
+    watch(processor.liveness, stop)
     try:
         processor.run(stop)
     finally:
@@ -131,6 +135,7 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
     feed = KafkaEventFeed(
         settings.kafka, settings.presence_topic, settings.group("presence"), projector.start_offset
     )
+    watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:
@@ -151,6 +156,7 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     feed = KafkaEventFeed(
         settings.kafka, settings.events_topic, settings.group("projector"), projector.start_offset
     )
+    watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:

@@ -4,27 +4,15 @@ services), edge, processor, projector, and stack (each role a process)."""
 from __future__ import annotations
 
 import logging
-import signal
 import subprocess
 import sys
 import threading
 
 from app.server import serve_app
 from app.settings import Settings
-from app.supervise import supervised
+from app.supervise import stop_on_signals, supervised
 
 log = logging.getLogger("chatapp")
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-
-    def handle(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
-    return stop
 
 
 def serve(settings: Settings) -> None:
@@ -63,14 +51,14 @@ def processor(settings: Settings) -> None:
     from app.real_stack import run_processor
 
     settings.require_services()
-    run_processor(settings, _stop_on_signals())
+    run_processor(settings, stop_on_signals())
 
 
 def projector(settings: Settings) -> None:
     from app.real_stack import run_projector
 
     settings.require_services()
-    run_projector(settings, _stop_on_signals())
+    run_projector(settings, stop_on_signals())
 
 
 def stack(settings: Settings) -> None:
@@ -80,7 +68,7 @@ def stack(settings: Settings) -> None:
         subprocess.Popen([sys.executable, "-m", "app.cli", role])
         for role in ("processor", "projector", "edge")
     ]
-    stop = _stop_on_signals()
+    stop = stop_on_signals(grace=40.0)  # the roles' own stops come first
     try:
         while not stop.wait(0.5):
             if any(process.poll() is not None for process in processes):

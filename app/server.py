@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import os
 import socket
+from types import FrameType
 
 import uvicorn
 
 from app.edge import EdgeAdaptersFactory, create_app
 from app.settings import Settings
+from app.supervise import exit_after_grace
 from ws_edge.registry import SocketRegistry
 from ws_edge.services import MAX_FRAME_BYTES
+
+EDGE_STOP_GRACE_SECONDS = 10.0
+"""Sockets closed with 1001 and the sends in flight answered, then the edge
+exits, even if the log cannot take its last records."""
 
 
 class EdgeServer(uvicorn.Server):
@@ -21,6 +27,11 @@ class EdgeServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, sockets: SocketRegistry) -> None:
         super().__init__(config)
         self._sockets = sockets
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            exit_after_grace(EDGE_STOP_GRACE_SECONDS)  # a broker that is down must not hold it up
+        super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self._sockets.close_all()

@@ -107,6 +107,7 @@ class Settings:
     session_ttl_seconds: int = _setting("CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600, _int)
     max_group_size: int = _setting("CHAT_MAX_GROUP_SIZE", DEFAULT_MAX_GROUP_SIZE, _int)
     consumer_group_prefix: str = _setting("CHAT_CONSUMER_GROUP_PREFIX", "chat")
+    processor_id: str = _setting("CHAT_PROCESSOR_ID", "")
     kafka_session_timeout_ms: int = _setting("CHAT_KAFKA_SESSION_TIMEOUT_MS", 10_000, _int)
     ws_auth_timeout_seconds: float = _setting(
         "CHAT_WS_AUTH_TIMEOUT_SECONDS", _LIMITS.auth_timeout, _positive

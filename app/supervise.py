@@ -5,11 +5,15 @@ no processor decides)."""
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from commands.liveness import Liveness
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +42,62 @@ def supervised(
             on_failure()
 
     return threading.Thread(target=run, name=name, daemon=True)
+
+
+STOP_GRACE_SECONDS = 5.0
+"""After SIGTERM, a role that has not stopped by then exits anyway: nothing
+it has not committed matters (crash-only), and a broker that is down must
+not hold the stop up."""
+
+WATCH_INTERVAL = 5.0
+
+
+def watch(
+    liveness: Liveness,
+    stop: threading.Event,
+    on_stuck: Callable[[], None] = exit_process,
+    interval: float = WATCH_INTERVAL,
+) -> threading.Thread:
+    """A daemon thread that stops the process (``on_stuck``) once the role
+    has had input waiting without progress for longer than its limit."""
+
+    def run() -> None:
+        while not stop.wait(interval):
+            reason = liveness.stalled()
+            if reason is not None:
+                log.critical("%s; stopping the process for its supervisor", reason)
+                faulthandler.dump_traceback(all_threads=True)  # where it was stuck
+                on_stuck()
+                return
+
+    thread = threading.Thread(target=run, name=f"watch-{liveness.role}", daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_on_signals(grace: float = STOP_GRACE_SECONDS) -> threading.Event:
+    """An event set by SIGTERM or SIGINT; the process exits at the latest
+    ``grace`` seconds after it."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            stop.set()
+            exit_after_grace(grace)
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def exit_after_grace(grace: float = STOP_GRACE_SECONDS) -> None:
+    """Exits the process ``grace`` seconds from now, if it has not by then."""
+    timer = threading.Timer(grace, _exit_now, args=(grace,))
+    timer.daemon = True
+    timer.start()
+
+
+def _exit_now(grace: float) -> None:
+    log.warning("not stopped within %.0f s of the signal: exiting", grace)
+    logging.shutdown()
+    os._exit(0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +28,19 @@ class LogPublisher(Protocol):
         ...
 
 
+class LogStuck(Exception):
+    """The log cannot be used any more (a transaction could not even be
+    ended in time): the role must stop, for its supervisor to restart it."""
+
+
+@dataclass(frozen=True)
+class PartitionCommit:
+    """What one partition's batch of commands decided to."""
+
+    events: Sequence[OutgoingRecord]
+    next_command_offset: int
+
+
 class ProcessorLog(Protocol):
     """Consume-transform-produce on ``chat.commands`` -> ``chat.events``.
 
@@ -49,15 +62,18 @@ class ProcessorLog(Protocol):
         oldest first (partitions may interleave)."""
         ...
 
-    def commit(
-        self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int
-    ) -> None:
-        """Safe to call for different partitions from different threads.
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+        """Atomically, for every partition p in ``commits``: appends its
+        events to event partition p and marks its commands before
+        ``next_command_offset`` consumed. Raises LogUnavailable if it did not
+        commit; those partitions are then rewound to their committed offsets
+        and reported revoked and assigned again. Raises LogStuck if the log
+        cannot be used any more."""
+        ...
 
-        Atomically appends the events and marks the commands before
-        ``next_command_offset`` as consumed. Raises LogUnavailable if the
-        transaction failed; the partition is then rewound to its committed
-        offset and reported revoked and assigned again."""
+    def backlog(self) -> int:
+        """Commands known to be waiting in the assigned partitions, beyond
+        what was polled (a liveness hint; 0 when unknown)."""
         ...
 
     def close(self) -> None: ...

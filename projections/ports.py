@@ -22,6 +22,11 @@ class EventFeed(Protocol):
 
     def poll(self, timeout: float) -> list[LogRecord]: ...
 
+    def backlog(self) -> int:
+        """Records known to be waiting beyond what was polled (a liveness
+        hint; 0 when unknown)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from commands.liveness import Liveness
 from domain.presence import MalformedPresence, decode_presence
 from domain.records import LogRecord
 from projections.frames import presence_frame
@@ -18,6 +19,7 @@ class PresenceProjector:
         self._view = view
         self._contacts = contacts
         self._fanout = fanout
+        self.liveness = Liveness("presence projector")
 
     def start_offset(self, partition: int) -> int:
         return self._view.start_offset(partition)
@@ -28,8 +30,12 @@ class PresenceProjector:
 
     def step(self, feed: EventFeed, poll_timeout: float) -> int:
         records = feed.poll(poll_timeout)
+        if not records:
+            self.liveness.between_batches(feed.backlog())
+            return 0
         for record in records:
             self.project(record)
+        self.liveness.progressed()
         return len(records)
 
     def project(self, record: LogRecord) -> None:

@@ -8,6 +8,7 @@ import threading
 
 from eventsourcing.persistence import Tracking
 
+from commands.liveness import Liveness
 from domain.codec import EventCodec, UnknownEventType
 from domain.records import LogRecord
 from projections.chat_projection import ChatProjection
@@ -52,6 +53,7 @@ class Projector:
         self._topic = topic
         self._pushes = AfterCommit(fanout)
         self._projection = ChatProjection(view, self._pushes)
+        self.liveness = Liveness("projector")
 
     def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
         while not stop.is_set():
@@ -61,6 +63,7 @@ class Projector:
         """One poll's records, in one view transaction; then their pushes."""
         records = feed.poll(poll_timeout)
         if not records:
+            self.liveness.between_batches(feed.backlog())
             return 0
         try:
             with self._view.batch():
@@ -70,6 +73,7 @@ class Projector:
             self._pushes.drop()
             raise
         self._pushes.release()
+        self.liveness.progressed()
         return len(records)
 
     def start_offset(self, partition: int) -> int:

@@ -18,6 +18,8 @@
 #   CHAT_KAFKA_CONTROLLER_PORT  KRaft controller port    (default 9093)
 #   CHAT_KAFKA_START_TIMEOUT    seconds to wait on start (default 60)
 #   CHAT_KAFKA_HEAP             JVM heap flags           (default "-Xms256m -Xmx1g")
+#   CHAT_KAFKA_STATE            data, logs and pid folder (default .state/kafka);
+#                               a second folder and ports run a second broker
 set -euo pipefail
 
 NAME=kafka.sh
@@ -37,7 +39,7 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM
 
 LIBS="$ROOT/.cache/kafka/$KAFKA_VERSION/libs"
 MARKER="$LIBS/.fetched"
-STATE="$ROOT/.state/kafka"
+STATE="${CHAT_KAFKA_STATE:-$ROOT/.state/kafka}"
 DATA="$STATE/data"
 PROPS="$STATE/server.properties"
 PIDFILE="$STATE/broker.pid"

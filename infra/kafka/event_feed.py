@@ -12,7 +12,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from domain.records import LogRecord
 from infra.kafka.config import KafkaConfig
-from infra.kafka.records import consume_records
+from infra.kafka.records import cached_backlog, consume_records
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,9 @@ class KafkaEventFeed:
 
     def poll(self, timeout: float) -> list[LogRecord]:
         return consume_records(self._consumer, timeout)
+
+    def backlog(self) -> int:
+        return cached_backlog(self._consumer, self._consumer.assignment())
 
     def close(self) -> None:
         if not self._closed:

@@ -1,19 +1,31 @@
 """Reads every committed record of some partitions, oldest first per
-partition, up to the end each had when reading started (its last stable
-offset)."""
+partition: up to the end each had when reading started (its last stable
+offset), or, for a processor taking a partition over, until no transaction
+is open on it any more, so that nothing committed after an abandoned
+transaction is missed."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from commands.ports import LogUnavailable
 from domain.records import LogRecord
 from infra.kafka.config import KafkaConfig
 from infra.kafka.records import check_consumer_error, to_log_record
+
+WATERMARK_TIMEOUT = 5.0
 
 
 def read_committed_partitions(
@@ -21,37 +33,51 @@ def read_committed_partitions(
     topic: str,
     partitions: Sequence[int],
     stall_timeout: float = 30.0,
+    until_no_open_transaction: bool = False,
 ) -> Iterator[LogRecord]:
     """Yields the committed records of ``topic[p]`` for each p, with one consumer.
 
-    Ends on each partition's EOF event, not on an offset: transaction markers
-    take offsets too, so the last record is often below the high watermark.
-    Raises LogUnavailable if no progress is made for ``stall_timeout``.
+    Ends a partition on its EOF event, not on an offset (transaction markers
+    take offsets too). With ``until_no_open_transaction``, an EOF below the
+    high watermark (an open transaction holds the last stable offset back)
+    does not end it: reading goes on once that transaction ends (committed,
+    aborted, or timed out). Raises LogUnavailable if no progress is made for
+    ``stall_timeout``.
     """
     if not partitions:
         return
-    config = kafka.client(
+    reader = Consumer(_config(kafka, "read_committed"))
+    watermarks = Consumer(_config(kafka, "read_uncommitted")) if until_no_open_transaction else None
+    try:
+        reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        yield from _until_eof(reader, watermarks, topic, set(partitions), stall_timeout)
+    finally:
+        reader.close()
+        if watermarks is not None:
+            watermarks.close()
+
+
+def _config(kafka: KafkaConfig, isolation: str) -> dict[str, object]:
+    return kafka.client(
         {
             # Never joins the group (assign only) and never commits.
             "group.id": f"reader-{uuid.uuid4().hex}",
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
-            "isolation.level": "read_committed",
+            "isolation.level": isolation,
             "enable.partition.eof": True,
             # An empty fetch answers at once, so EOF is not held back 500 ms.
             "fetch.wait.max.ms": 10,
         }
     )
-    consumer = Consumer(config)
-    try:
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        yield from _until_eof(consumer, set(partitions), stall_timeout)
-    finally:
-        consumer.close()
 
 
 def _until_eof(
-    consumer: Consumer, open_partitions: set[int], stall_timeout: float
+    consumer: Consumer,
+    watermarks: Consumer | None,
+    topic: str,
+    open_partitions: set[int],
+    stall_timeout: float,
 ) -> Iterator[LogRecord]:
     deadline = time.monotonic() + stall_timeout
     while open_partitions:
@@ -64,8 +90,33 @@ def _until_eof(
                 if message.partition() in open_partitions:
                     yield to_log_record(message)
             elif error.code() == KafkaError._PARTITION_EOF:
-                open_partitions.discard(message.partition() or 0)
+                if _complete(message, watermarks, topic):
+                    open_partitions.discard(message.partition() or 0)
             else:
                 check_consumer_error(error)
         if time.monotonic() >= deadline:
             raise LogUnavailable(f"no progress reading partitions for {stall_timeout}s")
+
+
+def _complete(eof: Message, watermarks: Consumer | None, topic: str) -> bool:
+    if watermarks is None:
+        return True
+    return (eof.offset() or 0) >= _high_watermark(watermarks, topic, eof.partition() or 0)
+
+
+def _high_watermark(watermarks: Consumer, topic: str, partition: int) -> int:
+    """The partition's high watermark (past any open transaction), asked of
+    the broker until it answers."""
+    deadline = time.monotonic() + WATERMARK_TIMEOUT * 3
+    while True:
+        try:
+            _, high = watermarks.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=WATERMARK_TIMEOUT
+            )
+            return int(high)
+        except KafkaException as error:  # e.g. no metadata for the topic yet
+            if time.monotonic() >= deadline:
+                message = f"no high watermark for {topic}[{partition}]: {error}"
+                raise LogUnavailable(message) from error
+            with contextlib.suppress(KafkaException):
+                watermarks.list_topics(topic, timeout=WATERMARK_TIMEOUT)

@@ -1,40 +1,46 @@
 """The command processor's ProcessorLog on Kafka: consume ``chat.commands``
-in a consumer group, append to ``chat.events`` in Kafka transactions that
-also carry the consumed command offsets (exactly once, KIP-447 style).
+in a consumer group and append to ``chat.events`` in one Kafka transaction
+per poll that also carries the consumed command offsets of every partition
+it touched (exactly once; KIP-447: one transactional producer per processor
+instance, zombies fenced by the consumer group generation).
 
-One transactional producer per assigned partition, its id derived from the
-partition: creating it (``init_transactions``) on assignment fences every
-earlier owner of that partition and ends its pending transaction before the
-committed command offsets are fetched.
+A partition is only ever in one of two states here: assigned and read, or
+not assigned. After a failed transaction its partitions are rewound (a new
+assignment at the committed offsets) and reported lost and gained, so the
+processor rebuilds them from the log; nothing is ever paused or dropped.
+A newly assigned partition's events are read only once its committed
+offsets are stable, i.e. no earlier owner's transaction is still open.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 
-from confluent_kafka import (
-    OFFSET_BEGINNING,
-    Consumer,
-    KafkaException,
-    Producer,
-    TopicPartition,
-)
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from commands.ports import AssignmentChange, LogUnavailable
-from domain.records import LogRecord, OutgoingRecord
+from commands.ports import AssignmentChange, LogUnavailable, PartitionCommit
+from domain.records import LogRecord
 from infra.kafka.config import KafkaConfig
 from infra.kafka.partition_reader import read_committed_partitions
-from infra.kafka.records import consume_records, kafka_error, produce_blocking
+from infra.kafka.records import cached_backlog, consume_records
+from infra.kafka.transactions import CALL_TIMEOUT, TransactionalProducer, TransactionFailed
 
 log = logging.getLogger(__name__)
 
+RESTORE_STALL_TIMEOUT = 60.0
+"""An abandoned transaction holds a partition back until the coordinator
+aborts it (transaction timeout plus the broker's cleanup interval)."""
 
-def transactional_id(prefix: str, partition: int) -> str:
-    """One transactional id per command partition: whoever owns partition p
-    fences every earlier owner of p, and nobody else."""
-    return f"{prefix}-p{partition}"
+
+def transactional_id(prefix: str, instance: str) -> str:
+    """One transactional id per processor instance. A stable ``instance``
+    (one per processor slot) lets a restarted processor fence its crashed
+    predecessor at once, instead of after the transaction timeout."""
+    return f"{prefix}-{instance or uuid.uuid4().hex}"
 
 
 class KafkaProcessorLog:
@@ -44,24 +50,35 @@ class KafkaProcessorLog:
         commands_topic: str,
         events_topic: str,
         group: str,
-        transactional_prefix: str,
-        transaction_timeout: float = 10.0,
+        transactional_id: str,
+        stop: threading.Event | None = None,
+        max_poll_interval_ms: int = 30 * 60 * 1000,
     ) -> None:
         self._kafka = kafka
-        self._group = group
-        self._transactional_prefix = transactional_prefix
-        self._timeout = transaction_timeout
         self._commands = commands_topic
         self._events = events_topic
-        self._producers: dict[int, Producer] = {}
+        self._stop = stop or threading.Event()
+        self._assigned: set[int] = set()
         self._gained: set[int] = set()
         self._lost: set[int] = set()
-        self._broken: str | None = None
         self._closed = False
-        # Commits of different partitions may run in parallel threads; what
-        # a failed one does to the shared consumer and producers is serial.
-        self._recovering = threading.Lock()
-        self._consumer = Consumer(self._consumer_config())
+        self._producer = TransactionalProducer(kafka, transactional_id, self._stop)
+        self._consumer = Consumer(
+            kafka.client(
+                {
+                    "group.id": group,
+                    "isolation.level": "read_committed",
+                    "enable.auto.commit": False,
+                    "enable.auto.offset.store": False,
+                    "auto.offset.reset": "earliest",
+                    "partition.assignment.strategy": "cooperative-sticky",
+                    "session.timeout.ms": kafka.session_timeout_ms,
+                    # Restoring a partition replays its events between two
+                    # polls: allow for it before the group takes them away.
+                    "max.poll.interval.ms": max_poll_interval_ms,
+                }
+            )
+        )
         self._consumer.subscribe(
             [self._commands],
             on_assign=self._on_assign,
@@ -69,78 +86,30 @@ class KafkaProcessorLog:
             on_lost=self._on_revoke,
         )
 
-    def _consumer_config(self) -> dict[str, object]:
-        return self._kafka.client(
-            {
-                "group.id": self._group,
-                "isolation.level": "read_committed",
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest",
-                "partition.assignment.strategy": "cooperative-sticky",
-                "session.timeout.ms": self._kafka.session_timeout_ms,
-                # Restoring a partition replays its events between two polls
-                # (no snapshots yet): allow it 30 minutes before the group
-                # would take the partitions away.
-                "max.poll.interval.ms": 30 * 60 * 1000,
-            }
-        )
-
-    def _new_producer(self, partition: int) -> Producer:
-        """A fenced-in transactional producer: blocks until every earlier
-        producer with the same id is fenced and its transaction ended."""
-        config = self._kafka.client(
-            {
-                "transactional.id": transactional_id(self._transactional_prefix, partition),
-                "enable.idempotence": True,
-                "acks": "all",
-                "linger.ms": 2,
-                # After a commit the broker answers CONCURRENT_TRANSACTIONS
-                # until its markers are written; librdkafka waits this long
-                # before asking again (100 ms by default: ~95 ms a commit).
-                "retry.backoff.ms": 5,
-            }
-        )
-        producer = Producer(config)
-        producer.init_transactions(self._timeout)
-        return producer
-
-    # -- rebalance callbacks (run inside consumer.consume) ------------------
+    # -- rebalance callbacks (run inside consume, on this thread) -----------
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        """Fences earlier owners first; only then are the committed offsets
-        fetched (by the assignment) and the commands read."""
-        for tp in partitions:
-            try:
-                self._producers[tp.partition] = self._new_producer(tp.partition)
-            except KafkaException as error:
-                # Never read a partition we cannot commit: restart instead.
-                self._broken = f"cannot fence partition {tp.partition}: {error}"
-                log.error("%s", self._broken)
-            self._gained.add(tp.partition)
         consumer.incremental_assign(partitions)
-        log.info("assigned %s", sorted(tp.partition for tp in partitions))
+        gained = {tp.partition for tp in partitions}
+        self._assigned |= gained
+        self._lost -= gained
+        self._gained |= gained
+        log.info("assigned %s", sorted(gained))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        for tp in partitions:
-            self._drop_producer(tp.partition)
-            self._gained.discard(tp.partition)
-            self._lost.add(tp.partition)
+        """No transaction is ever open between polls: nothing to finish."""
         consumer.incremental_unassign(partitions)
-        log.info("revoked %s", sorted(tp.partition for tp in partitions))
-
-    def _drop_producer(self, partition: int) -> None:
-        producer = self._producers.pop(partition, None)
-        if producer is not None:
-            producer.flush(self._timeout)
+        revoked = {tp.partition for tp in partitions}
+        self._assigned -= revoked
+        self._gained -= revoked
+        self._lost |= revoked
+        log.info("revoked %s", sorted(revoked))
 
     # -- ProcessorLog ------------------------------------------------------
 
     def poll(self, timeout: float) -> list[LogRecord]:
-        self._check_usable()
-        records = consume_records(self._consumer, timeout, keep=self._producers.__contains__)
-        self._check_usable()
-        return records
+        records = consume_records(self._consumer, timeout)
+        return [record for record in records if record.partition in self._assigned]
 
     def assignment_changes(self) -> AssignmentChange:
         change = AssignmentChange(
@@ -151,80 +120,42 @@ class KafkaProcessorLog:
         return change
 
     def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
-        return read_committed_partitions(self._kafka, self._events, partitions)
+        """Waits until the partitions' committed offsets are stable (an
+        earlier owner's transaction that carried offsets ended), then reads
+        their events until no transaction is open on them (one that an
+        earlier owner left open before it got to the offsets)."""
+        self._wait_for_stable_offsets(partitions)
+        return read_committed_partitions(
+            self._kafka,
+            self._events,
+            partitions,
+            stall_timeout=RESTORE_STALL_TIMEOUT,
+            until_no_open_transaction=True,
+        )
 
-    def commit(
-        self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int
-    ) -> None:
-        self._check_usable()
-        producer = self._producers.get(partition)
-        if producer is None:
-            raise LogUnavailable(f"partition {partition} is not assigned to this processor")
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+        mine = {p: c for p, c in commits.items() if p in self._assigned}
+        if len(mine) != len(commits):
+            self._handing_back(commits)
+            raise LogUnavailable(f"partitions {sorted(set(commits) - set(mine))} not assigned")
+        events = [(p, record) for p, c in mine.items() for record in c.events]
+        offsets = [
+            TopicPartition(self._commands, p, c.next_command_offset) for p, c in mine.items()
+        ]
         try:
-            producer.begin_transaction()
-            for event in events:
-                produce_blocking(producer, self._events, partition, event)
-            offsets = [TopicPartition(self._commands, partition, next_command_offset)]
-            producer.send_offsets_to_transaction(
-                offsets, self._consumer.consumer_group_metadata(), self._timeout
+            self._producer.commit(
+                self._events, events, offsets, self._consumer.consumer_group_metadata()
             )
-            producer.commit_transaction(self._timeout)
-        except (KafkaException, LogUnavailable) as error:
-            with self._recovering:
-                self._recover(partition, producer, error)
-            raise LogUnavailable(f"commit to partition {partition} failed: {error}") from error
+        except TransactionFailed as error:
+            log.warning("commit of partitions %s failed: %s", sorted(mine), error)
+            self._rewind(sorted(mine))
+            raise LogUnavailable(str(error)) from error
 
-    def _check_usable(self) -> None:
-        if self._broken is not None:
-            raise LogUnavailable(f"processor log unusable, restart it: {self._broken}")
-
-    # -- after a failed commit ---------------------------------------------
-
-    def _recover(self, partition: int, producer: Producer, error: Exception) -> None:
-        """Ends the failed transaction and rewinds the partition to its last
-        committed command; the partition is then reported revoked and
-        gained again, so the processor rebuilds it from the log."""
-        log.warning("commit to partition %d failed: %s", partition, error)
-        inner = kafka_error(error) if isinstance(error, KafkaException) else None
-        if inner is not None and inner.fatal():
-            self._fence(partition, str(inner))
-            return
-        try:
-            if not self._abort(partition, producer):
-                # Without KIP-890 a producer whose commit or abort timed out
-                # is unusable; a new one also settles the pending transaction.
-                self._producers.pop(partition, None)
-                self._producers[partition] = self._new_producer(partition)
-            self._rewind(partition)
-        except KafkaException as recovery_error:
-            self._broken = f"recovery of partition {partition} failed: {recovery_error}"
-            log.error("%s", self._broken)
-            return
-        self._lost.add(partition)
-        self._gained.add(partition)
-
-    def _abort(self, partition: int, producer: Producer) -> bool:
-        try:
-            producer.abort_transaction(self._timeout)
-        except KafkaException as abort_error:
-            log.warning("abort on partition %d failed: %s", partition, abort_error)
-            return False
-        return True
-
-    def _fence(self, partition: int, reason: str) -> None:
-        """Another processor owns the partition: re-creating the producer
-        would fence it in turn. Stop reading and committing it."""
-        log.error("partition %d fenced: %s", partition, reason)
-        self._producers.pop(partition, None)
-        self._consumer.pause([TopicPartition(self._commands, partition)])
-        self._gained.discard(partition)
-        self._lost.add(partition)
-
-    def _rewind(self, partition: int) -> None:
-        tp = TopicPartition(self._commands, partition)
-        committed = self._consumer.committed([tp], timeout=self._timeout)[0].offset
-        target = committed if committed >= 0 else OFFSET_BEGINNING
-        self._consumer.seek(TopicPartition(self._commands, partition, target))
+    def backlog(self) -> int:
+        """From what librdkafka knows already (no request): the high
+        watermarks of its last fetches minus the positions."""
+        tps = [TopicPartition(self._commands, p) for p in sorted(self._assigned)]
+        return cached_backlog(self._consumer, tps)
 
     def close(self) -> None:
         """Leaves the group; uncommitted work is simply not committed."""
@@ -232,5 +163,33 @@ class KafkaProcessorLog:
             return
         self._closed = True
         self._consumer.close()
-        for partition in list(self._producers):
-            self._drop_producer(partition)
+        self._producer.close()
+
+    # -- after a failed transaction ------------------------------------------
+
+    def _handing_back(self, commits: Mapping[int, PartitionCommit]) -> None:
+        """Partitions revoked while their batch was decided: their state is
+        stale, and whoever owns them now decides their commands."""
+        self._lost |= set(commits) - self._assigned
+
+    def _rewind(self, partitions: list[int]) -> None:
+        """Reads the partitions again from their committed offsets (which
+        librdkafka fetches itself, stable, on assignment), and reports them
+        lost and gained so their state is rebuilt from the log."""
+        tps = [TopicPartition(self._commands, p) for p in partitions]
+        self._consumer.incremental_unassign(tps)
+        self._consumer.incremental_assign(tps)
+        self._lost |= set(partitions)
+        self._gained |= set(partitions)
+
+    def _wait_for_stable_offsets(self, partitions: Sequence[int]) -> None:
+        tps = [TopicPartition(self._commands, p) for p in partitions]
+        while True:
+            try:
+                self._consumer.committed(tps, timeout=CALL_TIMEOUT)
+                return
+            except KafkaException as error:
+                if self._stop.is_set():
+                    raise LogUnavailable("stopped") from error
+                log.info("committed offsets of %s not yet stable: %s", list(partitions), error)
+                time.sleep(0.1)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from commands.ports import LogUnavailable
 from domain.records import LogRecord, OutgoingRecord
@@ -124,3 +124,14 @@ def kafka_error(exception: KafkaException) -> KafkaError | None:
     """The KafkaError inside a KafkaException, if there is one."""
     first = exception.args[0] if exception.args else None
     return first if isinstance(first, KafkaError) else None
+
+
+def cached_backlog(consumer: Consumer, partitions: list[TopicPartition]) -> int:
+    """Records waiting beyond the positions, from what librdkafka knows
+    already (the high watermarks of its last fetches; no request)."""
+    waiting = 0
+    for position in consumer.position(partitions):
+        _, high = consumer.get_watermark_offsets(position, cached=True)
+        if position.offset >= 0 and high >= 0:
+            waiting += max(0, high - position.offset)
+    return waiting

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from commands.ports import AssignmentChange, LogUnavailable
+from commands.ports import AssignmentChange, LogUnavailable, PartitionCommit
 from domain.records import LogRecord, OutgoingRecord
 from infra.partitioning import partition_for
 
@@ -112,24 +112,28 @@ class InMemoryLog:
         group: str,
         member: object,
         *,
-        partition: int,
-        events: tuple[str, Sequence[OutgoingRecord]],
-        offset: tuple[str, int],
+        events_topic: str,
+        offsets_topic: str,
+        commits: Mapping[int, PartitionCommit],
     ) -> None:
-        """Atomically appends ``events`` = (topic, records) to ``partition``
-        of that topic and sets the group's committed ``offset`` = (topic,
-        next offset) of the same partition. Only the group's owner may."""
-        events_topic, records = events
-        offset_topic, next_offset = offset
-        for record in records:
-            _check_size(record)
+        """Atomically, for every partition p in ``commits``: appends its events
+        to p of ``events_topic`` and sets the group's committed offset of p of
+        ``offsets_topic``. Only the group's owner may."""
+        for commit in commits.values():
+            for record in commit.events:
+                _check_size(record)
         with self._changed:
             if self._owners.get(group) is not member:
                 raise LogUnavailable(f"fenced: group {group} has a newer member")
-            for record in records:
-                self._append(events_topic, partition, record)
-            self._offsets[(group, offset_topic, partition)] = next_offset
+            for partition, commit in commits.items():
+                for record in commit.events:
+                    self._append(events_topic, partition, record)
+                self._offsets[(group, offsets_topic, partition)] = commit.next_command_offset
             self._changed.notify_all()
+
+    def end(self, topic: str, partition: int) -> int:
+        with self._changed:
+            return len(self._topic(topic)[partition])
 
 
 class InMemoryPublisher:
@@ -160,7 +164,6 @@ class InMemoryProcessorLog:
         events_topic: str = "chat.events",
         group: str = PROCESSOR_GROUP,
     ) -> None:
-        self._failures = threading.Lock()
         self._log = log
         self._commands = commands_topic
         self._events = events_topic
@@ -197,28 +200,32 @@ class InMemoryProcessorLog:
         for partition in partitions:
             yield from self._log.records(self._events, partition)
 
-    def commit(
-        self, partition: int, events: Sequence[OutgoingRecord], next_command_offset: int
-    ) -> None:
-        """On failure, the partition is rewound to its committed offset and
-        reported revoked and assigned again (rebuild it from the log)."""
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+        """On failure, the partitions are rewound to their committed offsets
+        and reported revoked and assigned again (rebuild them from the log)."""
         try:
             self._log.commit(
                 self._group,
                 self,
-                partition=partition,
-                events=(self._events, events),
-                offset=(self._commands, next_command_offset),
+                events_topic=self._events,
+                offsets_topic=self._commands,
+                commits=commits,
             )
         except LogUnavailable:
-            with self._failures:  # commits of several partitions may fail at once
-                if self._log.owns(self._group, self):
+            if self._log.owns(self._group, self):
+                for partition in commits:
                     self._positions[partition] = self._log.committed(
                         self._group, self._commands, partition
                     )
-                    change = AssignmentChange((partition,), (partition,))
-                    self._change = _merge(self._change, change)
+                change = AssignmentChange(tuple(commits), tuple(commits))
+                self._change = _merge(self._change, change)
             raise
+
+    def backlog(self) -> int:
+        return sum(
+            self._log.end(self._commands, partition) - position
+            for partition, position in self._positions.items()
+        )
 
     def close(self) -> None:
         self._log.leave(self._group, self)
@@ -247,6 +254,12 @@ class InMemoryEventFeed:
         for record in records:
             self._positions[record.partition] = record.offset + 1
         return records
+
+    def backlog(self) -> int:
+        return sum(
+            self._log.end(self._topic, partition) - position
+            for partition, position in (self._positions or {}).items()
+        )
 
     def close(self) -> None:
         self._positions = None

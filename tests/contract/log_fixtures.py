@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 from app.settings import Settings
-from commands.ports import LogUnavailable, ProcessorLog
+from commands.ports import LogUnavailable, PartitionCommit, ProcessorLog
 from domain.records import LogRecord, OutgoingRecord
 from infra.kafka.event_feed import KafkaEventFeed
-from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
+from infra.kafka.processor_log import KafkaProcessorLog
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.records import encode_headers
 from infra.kafka.topics import chat_topics, ensure_topics
@@ -101,7 +101,7 @@ class _MemoryZombie:
 
     def try_commit(self) -> bool:
         try:
-            self._log.commit(self._partition, self._events, 0)
+            self._log.commit({self._partition: PartitionCommit(self._events, 0)})
         except LogUnavailable:
             return False
         return True
@@ -148,18 +148,34 @@ class MemoryHarness:
 
 
 class _KafkaZombie:
-    """A processor that crashed mid-transaction: a producer with the
-    partition's transactional id whose events are written, not committed."""
+    """An earlier member of the processor group that crashed, or was paused
+    past its session, in the middle of a commit: it wrote events for the
+    partition in a transaction it never ended, and holds the group metadata
+    of a generation that has passed (it left; the group moved on)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        zombie_id: str,
-        partition: int,
-        events: Sequence[OutgoingRecord],
-    ):
-        config = settings.kafka.client({"transactional.id": zombie_id})
-        self._producer = Producer(config)
+    def __init__(self, settings: Settings, partition: int, events: Sequence[OutgoingRecord]):
+        self._tp = TopicPartition(settings.commands_topic, partition, 0)
+        consumer = Consumer(
+            settings.kafka.client(
+                {
+                    "group.id": settings.group("processor"),
+                    "isolation.level": "read_committed",
+                    "partition.assignment.strategy": "cooperative-sticky",
+                }
+            )
+        )
+        consumer.subscribe([settings.commands_topic])
+        deadline = time.monotonic() + DEADLINE
+        while not consumer.assignment() and time.monotonic() < deadline:
+            consumer.poll(0.1)
+        assert consumer.assignment(), "the zombie never joined the group"
+        self._metadata = consumer.consumer_group_metadata()
+        consumer.close()
+        self._producer = Producer(
+            settings.kafka.client(
+                {"transactional.id": f"zombie-{uuid.uuid4().hex}", "transaction.timeout.ms": 3000}
+            )
+        )
         self._producer.init_transactions(DEADLINE)
         self._producer.begin_transaction()
         for event in events:
@@ -174,6 +190,7 @@ class _KafkaZombie:
 
     def try_commit(self) -> bool:
         try:
+            self._producer.send_offsets_to_transaction([self._tp], self._metadata, DEADLINE)
             self._producer.commit_transaction(DEADLINE)
         except KafkaException:
             return False
@@ -238,8 +255,7 @@ class KafkaHarness:
         return feed
 
     def zombie(self, partition: int, events: Sequence[OutgoingRecord]) -> Zombie:
-        zombie_id = transactional_id(self.settings.group("processor"), partition)
-        return _KafkaZombie(self.settings, zombie_id, partition, events)
+        return _KafkaZombie(self.settings, partition, events)
 
     def close(self) -> None:
         try:

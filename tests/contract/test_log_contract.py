@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from commands.ports import LogUnavailable
+from commands.ports import LogUnavailable, PartitionCommit
 from domain.records import LogRecord, OutgoingRecord
 from infra.partitioning import murmur2, partition_for
 from tests.contract.log_fixtures import (
@@ -85,7 +85,7 @@ def test_commit_makes_the_events_visible_to_committed_events(harness: LogHarness
     [polled] = poll_until(log, lambda records: len(records) >= 1)
     events = [command(key, "posted", type="MessagePosted"), command(key, "read", type="Read")]
 
-    log.commit(polled.partition, events, polled.offset + 1)
+    log.commit({polled.partition: PartitionCommit(events, polled.offset + 1)})
 
     stored = list(log.committed_events([polled.partition]))
     assert [(r.key, r.value, dict(r.headers)) for r in stored] == [
@@ -101,7 +101,7 @@ def test_a_failed_commit_raises_log_unavailable_and_appends_nothing(
     wait_for_all_partitions(log, harness.partitions)
 
     with pytest.raises(LogUnavailable):
-        log.commit(0, [command(key, "fine"), command(key, TOO_LARGE)], 0)
+        log.commit({0: PartitionCommit([command(key, "fine"), command(key, TOO_LARGE)], 0)})
 
     assert list(log.committed_events([0])) == []
 
@@ -115,7 +115,7 @@ def test_after_a_failed_commit_the_partition_is_handed_back_and_its_commands_pol
     polled = poll_until(log, lambda records: len(records) >= 2)
     log.assignment_changes()
     with pytest.raises(LogUnavailable):
-        log.commit(2, [command(key, TOO_LARGE)], polled[-1].offset + 1)
+        log.commit({2: PartitionCommit([command(key, TOO_LARGE)], polled[-1].offset + 1)})
 
     change = log.assignment_changes()
     again = poll_until(log, lambda records: len(records) >= 2)
@@ -124,11 +124,23 @@ def test_after_a_failed_commit_the_partition_is_handed_back_and_its_commands_pol
     assert values(again) == [b"one", b"two"]
 
 
+def test_one_commit_appends_the_events_of_every_partition_in_it(harness: LogHarness) -> None:
+    log = harness.processor_log()
+    wait_for_all_partitions(log, harness.partitions)
+    commits = {
+        p: PartitionCommit([command(key_in(p, harness.partitions), f"e{p}")], 0)
+        for p in range(harness.partitions)
+    }
+    log.commit(commits)
+    for partition in range(harness.partitions):
+        assert values(list(log.committed_events([partition]))) == [f"e{partition}".encode()]
+
+
 def test_committed_events_reach_an_event_feed_in_their_partition(harness: LogHarness) -> None:
     key = key_in(2, harness.partitions)
     log = harness.processor_log()
     wait_for_all_partitions(log, harness.partitions)
-    log.commit(2, [command(key, "e1"), command(key, "e2")], 0)
+    log.commit({2: PartitionCommit([command(key, "e1"), command(key, "e2")], 0)})
     feed = harness.event_feed(lambda partition: 0)
 
     records = poll_until(feed, lambda records: len(records) >= 2)
@@ -144,7 +156,7 @@ def test_a_restarted_processor_log_resumes_after_the_committed_offset(
     harness.publish([command(key, "one"), command(key, "two"), command(key, "three")])
     first = harness.processor_log()
     polled = poll_until(first, lambda records: len(records) >= 3)
-    first.commit(0, [command(key, "done")], polled[1].offset + 1)
+    first.commit({0: PartitionCommit([command(key, "done")], polled[1].offset + 1)})
     first.close()
     harness.publish([command(key, "after restart")])
 
@@ -175,7 +187,7 @@ def test_events_a_crashed_owner_never_committed_are_never_visible(harness: LogHa
     log = harness.processor_log()
     wait_for_all_partitions(log, harness.partitions)
 
-    log.commit(1, [command(key, "real")], 0)
+    log.commit({1: PartitionCommit([command(key, "real")], 0)})
 
     assert values(list(log.committed_events([1]))) == [b"real"]
     feed = harness.event_feed(lambda partition: 0)
@@ -191,7 +203,7 @@ def test_a_previous_owner_cannot_commit_once_a_new_instance_owns_the_partition(
     wait_for_all_partitions(log, harness.partitions)
 
     assert zombie.try_commit() is False
-    log.commit(2, [command(key, "current")], 0)
+    log.commit({2: PartitionCommit([command(key, "current")], 0)})
     assert values(list(log.committed_events([2]))) == [b"current"]
 
 
@@ -200,7 +212,9 @@ def test_an_event_feed_starts_each_partition_at_its_start_offset(harness: LogHar
     wait_for_all_partitions(log, harness.partitions)
     for partition in range(harness.partitions):
         key = key_in(partition, harness.partitions)
-        log.commit(partition, [command(key, f"p{partition}e{n}") for n in range(3)], 0)
+        log.commit(
+            {partition: PartitionCommit([command(key, f"p{partition}e{n}") for n in range(3)], 0)}
+        )
     stored = {p: list(log.committed_events([p])) for p in range(harness.partitions)}
     starts = {p: stored[p][p].offset for p in stored}  # partition p skips p events
     expected = sorted(r.value for p in stored for r in stored[p] if r.offset >= starts[p])

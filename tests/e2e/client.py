@@ -121,7 +121,9 @@ class Socket:
     def message_with_seq(self, seq: int) -> Frame:
         return self.wait_for(lambda f: f["type"] == "message" and f["seq"] == seq)
 
-    def send_message(self, conversation_id: str, client_msg_id: str, body: str) -> Frame:
+    def send_message(
+        self, conversation_id: str, client_msg_id: str, body: str, timeout: float = 30.0
+    ) -> Frame:
         self.send_frame(
             {
                 "type": "send",
@@ -132,7 +134,7 @@ class Socket:
             }
         )
         return self.wait_for(
-            lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error")
+            lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error"), timeout
         )
 
     def close(self) -> None:

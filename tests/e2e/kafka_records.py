@@ -35,3 +35,21 @@ def raw_values(bootstrap: str, topic: str) -> list[bytes]:
             values.append(message.value() or b"")
     consumer.close()
     return values
+
+
+def group_lag(bootstrap: str, group: str, topic: str) -> dict[int, tuple[int, int]]:
+    """Per partition of ``topic``: (the group's committed offset, the end offset)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10)
+        partitions = [TopicPartition(topic, p) for p in metadata.topics[topic].partitions]
+        committed = consumer.committed(partitions, timeout=10)
+        lag = {}
+        for tp in committed:
+            _, high = consumer.get_watermark_offsets(tp, timeout=10)
+            lag[tp.partition] = (tp.offset, high)
+        return lag
+    finally:
+        consumer.close()

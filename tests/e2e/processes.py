@@ -83,6 +83,20 @@ class Stack:
             time.sleep(0.1)
         raise TimeoutError("the edge did not start")
 
+    def pause(self, name: str) -> None:
+        self.processes[name].send_signal(signal.SIGSTOP)
+
+    def resume(self, name: str) -> None:
+        self.processes[name].send_signal(signal.SIGCONT)
+
+    def exited(self) -> dict[str, int]:
+        """The processes that ended, with their exit status."""
+        return {
+            name: code
+            for name, process in self.processes.items()
+            if (code := process.poll()) is not None
+        }
+
     def kill(self, role: str) -> None:
         process = self.processes.pop(role)
         process.send_signal(signal.SIGKILL)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
+from commands.liveness import Liveness
 from commands.messages import SendMessage, StartDirect, encode_command
+from commands.ports import LogUnavailable
 from commands.processor import CommandProcessor
 from domain.codec import EventCodec
 from domain.conversation import direct_conversation_id
@@ -85,3 +88,24 @@ def test_a_restarted_processor_resumes_after_the_committed_commands() -> None:
 def _value_and_headers(log: InMemoryLog, index: int) -> tuple[bytes, dict[str, str]]:
     record = log.records(EVENTS, partition_for(CHAT, PARTITIONS))[index]
     return record.value, dict(record.headers)
+
+
+class RefusingLog(InMemoryLog):
+    """A log on which no transaction ever commits (a broker that refuses)."""
+
+    def commit(self, group: str, member: object, **commit: Any) -> None:
+        raise LogUnavailable("refused")
+
+
+def test_a_processor_whose_commits_keep_failing_is_reported_stalled() -> None:
+    log = RefusingLog({COMMANDS: PARTITIONS, EVENTS: PARTITIONS})
+    publish(log, StartDirect(CHAT, "ann", "bob", AT))
+    clock = [0.0]
+    liveness = Liveness("processor", stall_limit=60, clock=lambda: clock[0])
+    processor = CommandProcessor(
+        InMemoryProcessorLog(log, COMMANDS, EVENTS), CODEC, liveness=liveness
+    )
+    processor.step(0.01)
+    clock[0] = 61
+    processor.step(0.01)
+    assert liveness.stalled() is not None

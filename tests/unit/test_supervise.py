@@ -1,6 +1,7 @@
 import threading
 
-from app.supervise import supervised
+from app.supervise import supervised, watch
+from commands.liveness import Liveness
 
 
 def test_a_failing_role_thread_calls_the_failure_handler() -> None:
@@ -21,3 +22,11 @@ def test_a_role_that_returns_normally_is_not_a_failure() -> None:
     thread.start()
     thread.join(5)
     assert not failed.is_set()
+
+
+def test_the_watchdog_stops_a_role_that_stalled() -> None:
+    stuck = threading.Event()
+    liveness = Liveness("processor", stall_limit=0)
+    liveness.waiting()
+    watch(liveness, threading.Event(), on_stuck=stuck.set, interval=0.01)
+    assert stuck.wait(5)

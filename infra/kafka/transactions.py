@@ -1,0 +1,195 @@
+"""One transactional producer per processor instance (KIP-447), driven as
+the librdkafka transactions documentation says: every call has a timeout;
+a retriable error retries the same call; an abortable one aborts the
+transaction; a fatal one (fenced, or a producer left in a state it cannot
+leave) replaces the producer.
+
+Each producer has one thread of its own that makes every call on it, so no
+two calls ever act on one producer at once, and the processor waits for
+each call at most ``CALL_BOUND`` seconds: librdkafka does not always keep
+its own timeouts (``send_offsets_to_transaction`` can block for as long as
+the group coordinator is unreachable, librdkafka issues #5456 and #5511).
+A producer whose call overran is abandoned to its thread and replaced; the
+new one's ``init_transactions`` fences it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as CallTimedOut
+from typing import Any, TypeVar
+
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
+
+from commands.ports import LogStuck
+from domain.records import OutgoingRecord
+from infra.kafka.config import KafkaConfig
+from infra.kafka.records import kafka_error, produce_blocking
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CALL_TIMEOUT = 5.0
+"""Seconds each librdkafka transactional call is given."""
+CALL_BOUND = 15.0
+"""Seconds the processor waits for any call before it gives the producer up."""
+TRANSACTION_TIMEOUT_MS = 10_000
+"""After this, the coordinator aborts a transaction its producer left open
+(a processor killed mid-commit): its partitions are stable again."""
+
+
+class TransactionFailed(Exception):
+    """The transaction did not commit and was aborted (nothing of it is
+    visible): the caller rewinds the partitions it held."""
+
+
+class ProducerReplaced(TransactionFailed):
+    """The transaction did not commit and the producer had to be replaced."""
+
+
+class _Overran(Exception):
+    """A call did not return within CALL_BOUND."""
+
+
+class _DrivenProducer:
+    """A producer and the one thread that makes every call on it."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="txn-producer")
+        self.producer: Producer = self._worker.submit(Producer, config).result()
+
+    def call(self, work: Callable[[Producer], T]) -> T:
+        future: Future[T] = self._worker.submit(work, self.producer)
+        try:
+            return future.result(CALL_BOUND)
+        except CallTimedOut:
+            raise _Overran() from None
+
+    def abandon(self) -> None:
+        """Leaves a wedged call to finish (or not) on its own thread."""
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+class TransactionalProducer:
+    def __init__(
+        self,
+        kafka: KafkaConfig,
+        transactional_id: str,
+        stop: threading.Event,
+        deadline: float = 60.0,
+    ) -> None:
+        self._config = kafka.client(
+            {
+                "transactional.id": transactional_id,
+                "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 2,
+                # After a commit the broker answers CONCURRENT_TRANSACTIONS
+                # until its markers are written; librdkafka waits this long
+                # before asking again (100 ms by default: ~95 ms a commit).
+                "retry.backoff.ms": 5,
+            }
+        )
+        self._stop = stop
+        self._deadline = deadline
+        self._driven = self._new_producer()
+
+    def commit(
+        self,
+        topic: str,
+        events: Sequence[tuple[int, OutgoingRecord]],
+        offsets: list[TopicPartition],
+        group_metadata: Any,
+    ) -> None:
+        """Appends ``events`` (partition, record) and commits ``offsets`` for
+        the consumer group, atomically. Raises TransactionFailed (aborted,
+        the producer still usable), ProducerReplaced, or LogStuck when not
+        even that could be done in time (the caller must not go on)."""
+
+        def produce_all(producer: Producer) -> None:
+            producer.begin_transaction()
+            for partition, record in events:
+                produce_blocking(producer, topic, partition, record)
+
+        try:
+            self._driven.call(produce_all)
+            self._retrying(
+                "send_offsets_to_transaction",
+                lambda p: p.send_offsets_to_transaction(offsets, group_metadata, CALL_TIMEOUT),
+            )
+            self._retrying("commit_transaction", lambda p: p.commit_transaction(CALL_TIMEOUT))
+        except (KafkaException, LogStuck, _Overran) as error:
+            self._end_failed_transaction(error)
+
+    def close(self) -> None:
+        with contextlib.suppress(_Overran):
+            self._driven.call(lambda p: p.flush(0))
+        self._driven.abandon()
+
+    # -- failures ----------------------------------------------------------
+
+    def _end_failed_transaction(self, error: Exception) -> None:
+        inner = kafka_error(error) if isinstance(error, KafkaException) else None
+        if inner is not None and not inner.fatal():
+            try:
+                self._retrying("abort_transaction", lambda p: p.abort_transaction(CALL_TIMEOUT))
+            except (KafkaException, LogStuck, _Overran) as abort_error:
+                log.warning("abort failed (%s): replacing the producer", abort_error)
+            else:
+                raise TransactionFailed(f"transaction aborted: {error}") from error
+        log.warning("replacing the transactional producer after: %s", _describe(error))
+        self._driven.abandon()
+        self._driven = self._new_producer()
+        raise ProducerReplaced(f"producer replaced after: {_describe(error)}") from error
+
+    def _new_producer(self) -> _DrivenProducer:
+        """A producer whose ``init_transactions`` fenced any earlier one with
+        the same id and ended its open transaction."""
+        deadline = time.monotonic() + self._deadline
+        while True:
+            driven = _DrivenProducer(self._config)
+            try:
+                self._retrying(
+                    "init_transactions", lambda p: p.init_transactions(CALL_TIMEOUT), driven
+                )
+                return driven
+            except _Overran:
+                driven.abandon()
+                if self._stop.is_set() or time.monotonic() >= deadline:
+                    raise LogStuck("init_transactions did not return in time") from None
+
+    def _retrying(
+        self, name: str, call: Callable[[Producer], T], driven: _DrivenProducer | None = None
+    ) -> T:
+        """``call`` on the producer, again while it fails with a retriable
+        error, until the deadline or a stop."""
+        target = driven or self._driven
+        deadline = time.monotonic() + self._deadline
+        while True:
+            try:
+                return target.call(call)
+            except KafkaException as error:
+                inner = kafka_error(error)
+                if inner is None or not _retriable(inner):
+                    raise
+                if self._stop.is_set() or time.monotonic() >= deadline:
+                    raise LogStuck(f"{name} did not succeed in time: {error}") from error
+                log.info("%s: %s; retrying", name, inner)
+
+
+def _retriable(error: KafkaError) -> bool:
+    return bool(error.retriable()) or error.code() == KafkaError._TIMED_OUT
+
+
+def _describe(error: Exception) -> str:
+    return (
+        f"a call that did not return within {CALL_BOUND:.0f} s"
+        if isinstance(error, _Overran)
+        else str(error)
+    )
