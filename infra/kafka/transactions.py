@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 CALL_TIMEOUT = 5.0
 """Seconds each librdkafka transactional call is given."""
-CALL_BOUND = 15.0
+CALL_BOUND = 10.0
 """Seconds the processor waits for any call before it gives the producer up."""
 TRANSACTION_TIMEOUT_MS = 10_000
 """After this, the coordinator aborts a transaction its producer left open
@@ -55,6 +55,9 @@ class ProducerReplaced(TransactionFailed):
 class _Overran(Exception):
     """A call did not return within CALL_BOUND."""
 
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} did not return within {CALL_BOUND:.0f} s")
+
 
 class _DrivenProducer:
     """A producer and the one thread that makes every call on it."""
@@ -63,12 +66,12 @@ class _DrivenProducer:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="txn-producer")
         self.producer: Producer = self._worker.submit(Producer, config).result()
 
-    def call(self, work: Callable[[Producer], T]) -> T:
+    def call(self, name: str, work: Callable[[Producer], T]) -> T:
         future: Future[T] = self._worker.submit(work, self.producer)
         try:
             return future.result(CALL_BOUND)
         except CallTimedOut:
-            raise _Overran() from None
+            raise _Overran(name) from None
 
     def abandon(self) -> None:
         """Leaves a wedged call to finish (or not) on its own thread."""
@@ -118,7 +121,7 @@ class TransactionalProducer:
                 produce_blocking(producer, topic, partition, record)
 
         try:
-            self._driven.call(produce_all)
+            self._driven.call("begin_transaction and produce", produce_all)
             self._retrying(
                 "send_offsets_to_transaction",
                 lambda p: p.send_offsets_to_transaction(offsets, group_metadata, CALL_TIMEOUT),
@@ -129,7 +132,7 @@ class TransactionalProducer:
 
     def close(self) -> None:
         with contextlib.suppress(_Overran):
-            self._driven.call(lambda p: p.flush(0))
+            self._driven.call("flush", lambda p: p.flush(0))
         self._driven.abandon()
 
     # -- failures ----------------------------------------------------------
@@ -143,10 +146,10 @@ class TransactionalProducer:
                 log.warning("abort failed (%s): replacing the producer", abort_error)
             else:
                 raise TransactionFailed(f"transaction aborted: {error}") from error
-        log.warning("replacing the transactional producer after: %s", _describe(error))
+        log.warning("replacing the transactional producer after: %s", error)
         self._driven.abandon()
         self._driven = self._new_producer()
-        raise ProducerReplaced(f"producer replaced after: {_describe(error)}") from error
+        raise ProducerReplaced(f"producer replaced after: {error}") from error
 
     def _new_producer(self) -> _DrivenProducer:
         """A producer whose ``init_transactions`` fenced any earlier one with
@@ -173,7 +176,7 @@ class TransactionalProducer:
         deadline = time.monotonic() + self._deadline
         while True:
             try:
-                return target.call(call)
+                return target.call(name, call)
             except KafkaException as error:
                 inner = kafka_error(error)
                 if inner is None or not _retriable(inner):
@@ -185,11 +188,3 @@ class TransactionalProducer:
 
 def _retriable(error: KafkaError) -> bool:
     return bool(error.retriable()) or error.code() == KafkaError._TIMED_OUT
-
-
-def _describe(error: Exception) -> str:
-    return (
-        f"a call that did not return within {CALL_BOUND:.0f} s"
-        if isinstance(error, _Overran)
-        else str(error)
-    )
