@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -13,6 +14,7 @@ from domain.conversation import Conversation
 from domain.presence import PresenceChanged
 from domain.records import LogRecord
 from domain.rejection import CommandRejected
+from projections.frames import encode_frame
 
 
 class EventFeed(Protocol):
@@ -41,6 +43,11 @@ class Push:
 
     user_ids: tuple[str, ...]
     frame: Mapping[str, Any]
+
+    @cached_property
+    def text(self) -> str:
+        """The frame encoded, once for all its users and sockets."""
+        return encode_frame(self.frame)
 
 
 class ChatView(Protocol):

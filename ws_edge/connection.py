@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -15,7 +14,7 @@ import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
-from projections.frames import error_frame, ready_frame
+from projections.frames import encode_frame, error_frame, ready_frame
 from ws_edge import close_codes
 from ws_edge.client_frames import BadFrame, parse_frame
 from ws_edge.handlers import FrameHandlers
@@ -41,9 +40,7 @@ class SocketConnection:
         self._session_alive = session_alive
         self._headroom = asyncio.Event()
         self._half = max(1, services.limits.send_queue_frames // 2)
-        self._outbox: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue(
-            maxsize=services.limits.send_queue_frames
-        )
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=services.limits.send_queue_frames)
         self._close_code: int | None = None
         self._closing = asyncio.Event()
         self._handlers = FrameHandlers(services, session, self.reply)
@@ -53,10 +50,11 @@ class SocketConnection:
     def session_id(self) -> str:
         return self._session.session_id
 
-    def push(self, frame: Mapping[str, Any]) -> None:
-        """Queues a frame for this socket; a socket that cannot keep up is closed."""
+    def push(self, text: str) -> None:
+        """Queues an encoded frame for this socket; a socket that cannot keep
+        up is closed."""
         try:
-            self._outbox.put_nowait(frame)
+            self._outbox.put_nowait(text)
         except asyncio.QueueFull:
             log.info("closing a socket that does not read its frames")
             self._close(close_codes.TOO_SLOW)
@@ -68,7 +66,7 @@ class SocketConnection:
         while self._outbox.qsize() >= self._half:
             self._headroom.clear()
             await self._headroom.wait()
-        self._outbox.put_nowait(frame)
+        self._outbox.put_nowait(encode_frame(frame))
 
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
@@ -76,7 +74,9 @@ class SocketConnection:
         if await self._services.presence.sockets_of(user_id) >= self._services.limits.max_sockets:
             await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
-        await self._websocket.send_json(ready_frame(user_id, self._session.session_id))
+        await self._websocket.send_text(
+            encode_frame(ready_frame(user_id, self._session.session_id))
+        )
         self._services.sockets.add(self)
         try:
             await self._services.fanout.subscribe(user_id, self.push)
@@ -145,10 +145,10 @@ class SocketConnection:
 
     async def _write_loop(self) -> None:
         while True:
-            frame = await self._outbox.get()
+            text = await self._outbox.get()
             if self._outbox.qsize() < self._half:
                 self._headroom.set()
-            await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
+            await self._websocket.send_text(text)
 
     async def _read_loop(self) -> None:
         limit = self._services.limits.max_frame_bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -46,7 +47,8 @@ PAIRS = {"memory": memory_pair, "redis": redis_pair}
 
 
 async def receive(queue: asyncio.Queue[Any], timeout: float = 5.0) -> Any:
-    return await asyncio.wait_for(queue.get(), timeout)
+    """The next frame delivered (deliveries are encoded JSON text)."""
+    return json.loads(await asyncio.wait_for(queue.get(), timeout))
 
 
 async def publish_until_received(publisher: Fanout, push: Push, queue: asyncio.Queue[Any]) -> Any:
@@ -54,7 +56,7 @@ async def publish_until_received(publisher: Fanout, push: Push, queue: asyncio.Q
     for _ in range(50):
         await asyncio.to_thread(publisher.publish, push)
         try:
-            return await asyncio.wait_for(queue.get(), 0.1)
+            return json.loads(await asyncio.wait_for(queue.get(), 0.1))
         except TimeoutError:
             continue
     raise TimeoutError("never received")
