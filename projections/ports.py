@@ -57,6 +57,11 @@ class ChatView(Protocol):
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
+    def forget(self, application_name: str) -> None:
+        """The partition of this tracking name was assigned (again): forget
+        whatever was cached of it (another projector may have written it)."""
+        ...
+
     def batch(self) -> AbstractContextManager[None]:
         """Groups the writes of the block in one transaction, committed when
         it ends (adapters without transactions may apply each at once). A
@@ -126,9 +131,14 @@ class ChatView(Protocol):
 
 
 class Fanout(Protocol):
-    """Publishes a frame to each user's channel; best effort."""
+    """Publishes frames to users' channels; best effort."""
 
     def publish(self, push: Push) -> None: ...
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        """Every push of a batch, in order, in one round trip where the
+        engine allows it."""
+        ...
 
 
 class PresenceView(Protocol):

@@ -28,6 +28,10 @@ class InMemoryFanout:
         for loop, deliver in targets:
             loop.call_soon_threadsafe(deliver, push.text)
 
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        for push in pushes:
+            self.publish(push)
+
     async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
         self.publish(Push(tuple(user_ids), frame))
 

@@ -39,10 +39,13 @@ class RedisFanoutPublisher:
         self._prefix = prefix
 
     def publish(self, push: Push) -> None:
-        payload = push.text
+        self.publish_all([push])
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
         pipe = self._client.pipeline(transaction=False)
-        for user_id in push.user_ids:
-            pipe.publish(user_channel(self._prefix, user_id), payload)
+        for push in pushes:
+            for user_id in push.user_ids:
+                pipe.publish(user_channel(self._prefix, user_id), push.text)
         try:
             pipe.execute()
         except redis.RedisError as error:  # push is best effort; clients sync
