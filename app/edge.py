@@ -17,7 +17,8 @@ from starlette.applications import Starlette
 from app.codecs import record_cipher
 from app.settings import Settings
 from commands.accounts import Accounts, AccountStore, Session
-from commands.gateway import CommandGateway, GatewayLimits, SendClaims
+from commands.admission import SendAdmission
+from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
@@ -46,7 +47,7 @@ class EdgeAdapters:
     queries: ConversationQueries
     account_store: AccountStore
     fanout: FanoutSubscriber
-    claims: SendClaims
+    admission: SendAdmission
     presence_leases: PresenceLeases
     presence_changes: LogPublisher
     presence_reader: PresenceReader
@@ -78,10 +79,9 @@ def edge_services(
         adapters.commands,
         adapters.queries,
         adapters.account_store,
-        adapters.claims,
+        adapters.admission,
         MessageIdGenerator(settings.worker_id),
         clock,
-        adapters.rate_limiter,
         GatewayLimits(
             send_bucket=Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
             max_group_size=settings.max_group_size,
