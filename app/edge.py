@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
 from app.settings import Settings
@@ -27,6 +29,7 @@ from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
 from read_api.services import ApiServices, ApiState
+from ws_edge.endpoint import SOCKET_PATH, websocket_endpoint
 from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
 from ws_edge.registry import SocketRegistry
@@ -137,6 +140,19 @@ async def sweep_presence(presence: PresenceService) -> None:
             log.warning("presence sweep failed: %s", error)
 
 
+class EdgeApplication(Starlette):
+    """The Starlette app, but sockets of ``/v1/ws`` go straight to their
+    endpoint: the middleware and router layers would each keep a suspended
+    frame for the socket's whole life (a few KiB per idle socket)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == SOCKET_PATH:
+            scope["app"] = self
+            await websocket_endpoint(WebSocket(scope, receive, send))
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Starlette:
     """The edge app; ``app.state.sockets`` lets the server close sockets on shutdown."""
     sockets = SocketRegistry()
@@ -154,7 +170,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
 
-    app = Starlette(
+    app = EdgeApplication(
         routes=[*api_routes(), *ws_routes],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,

@@ -10,7 +10,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -95,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         "repo": str(args.repo),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    with tempfile.TemporaryDirectory() as logs:
-        stack = Stack(stack_env(), Path(logs), repo=args.repo)
+    logs = args.out.parent / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    if True:
+        stack = Stack(stack_env(), logs, repo=args.repo)
         stack.start_all()
         try:
             for name in args.scenarios.split(","):
