@@ -96,9 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     logs = args.out.parent / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    if True:
+    if True:  # the stack's logs stay beside the results
         stack = Stack(stack_env(), logs, repo=args.repo)
         stack.start_all()
+        pids = {role: process.pid for role, process in stack.processes.items()}
+        (args.out.parent / "pids.json").write_text(json.dumps(pids))
         try:
             for name in args.scenarios.split(","):
                 if name not in table:

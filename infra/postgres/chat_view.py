@@ -254,9 +254,15 @@ class PostgresChatView(TrackingRecorder):
     @contextmanager
     def batch(self) -> Iterator[None]:
         """One transaction for every write until the block ends (then they are
-        committed together); an error rolls all of them back."""
+        committed together); an error rolls all of them back.
+
+        The commit does not wait for its WAL flush (``synchronous_commit =
+        off``): rows and positions commit together or not at all either way,
+        and what a server crash could lose of the last few commits is read
+        again from the log (the positions say from where)."""
         try:
             with self._transaction() as curs:
+                curs.execute("SET LOCAL synchronous_commit = off")
                 self._batch = ViewBatch(curs, self._statements)
                 yield
                 self._batch.finish()
