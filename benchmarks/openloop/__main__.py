@@ -96,23 +96,23 @@ def main(argv: list[str] | None = None) -> int:
     }
     logs = args.out.parent / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    if True:  # the stack's logs stay beside the results
-        stack = Stack(stack_env(), logs, repo=args.repo)
-        stack.start_all()
-        pids = {role: process.pid for role, process in stack.processes.items()}
-        (args.out.parent / "pids.json").write_text(json.dumps(pids))
-        try:
-            for name in args.scenarios.split(","):
-                if name not in table:
-                    continue
-                overrides = dict(table[name])
-                if args.rates and name == "direct":
-                    overrides["rates"] = [float(rate) for rate in args.rates.split(",")]
-                scenario = overrides.pop("scenario", name)
-                results[name] = run_scenario(stack, scenario, overrides, args)
-                print(json.dumps({name: results[name]}, indent=1), flush=True)
-        finally:
-            stack.stop_all()
+    # The stack's logs stay beside the results.
+    stack = Stack(stack_env(), logs, repo=args.repo)
+    stack.start_all()
+    pids = {role: process.pid for role, process in stack.processes.items()}
+    (args.out.parent / "pids.json").write_text(json.dumps(pids))
+    try:
+        for name in args.scenarios.split(","):
+            if name not in table:
+                continue
+            overrides = dict(table[name])
+            if args.rates and name == "direct":
+                overrides["rates"] = [float(rate) for rate in args.rates.split(",")]
+            scenario = overrides.pop("scenario", name)
+            results[name] = run_scenario(stack, scenario, overrides, args)
+            print(json.dumps({name: results[name]}, indent=1), flush=True)
+    finally:
+        stack.stop_all()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(f"results in {args.out}")
