@@ -14,7 +14,8 @@ function modal(titleText, build) {
   const close = () => dialog.close();
   dialog.addEventListener('close', () => {
     dialog.remove();
-    if (opener?.isConnected) opener.focus();
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && opener?.isConnected) opener.focus();
   });
   dialog.append(el('h2', { id: titleId, text: titleText }), ...build(close, dialog));
   document.body.append(dialog);

@@ -20,14 +20,14 @@ export function renderShell(root, client, { handle, onLogout }) {
   const notice = el('div', { class: 'notice', role: 'alert', hidden: true }, noticeText,
     el('button', { type: 'button', class: 'small', text: 'Dismiss', onclick: () => client.store.setNotice(null) }));
   const inboxPane = el('nav', { class: 'inbox-pane', 'aria-label': 'Conversations' });
-  const conversationPane = el('main', { class: 'conversation-pane' });
+  const conversationPane = el('div', { class: 'conversation-pane' });
   const app = el('div', { class: 'app', dataset: { view: 'inbox' } },
     el('header', { class: 'topbar' },
       el('h1', { text: 'Chat' }),
       el('span', { class: 'me', text: `Signed in as ${handle}` }),
       el('button', { type: 'button', class: 'on-accent', text: 'Log out', onclick: onLogout })),
     connection, notice,
-    el('div', { class: 'panes' }, inboxPane, conversationPane));
+    el('main', { class: 'panes' }, inboxPane, conversationPane));
 
   const openConversation = (id) => {
     app.dataset.view = 'conversation';
