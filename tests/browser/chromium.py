@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, Playwright, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,8 +22,8 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 30_000
 """What a browser step may take on a shared 2-core machine before it fails."""
 
-DESKTOP = {"width": 1100, "height": 720}
-PHONE = {"width": 390, "height": 800}
+DESKTOP: ViewportSize = {"width": 1100, "height": 720}
+PHONE: ViewportSize = {"width": 390, "height": 800}
 
 
 def launch(playwright: Playwright) -> Browser:

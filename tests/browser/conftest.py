@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from tests.browser.chromium import DESKTOP, TIMEOUT_MS, launch, screenshot_dir
+from tests.browser.chromium import DESKTOP, PHONE, TIMEOUT_MS, launch, screenshot_dir
 from tests.browser.person import Person
 from tests.e2e.conftest import _drop_namespace
 from tests.e2e.processes import REPO, Stack
@@ -66,12 +66,18 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def people(browser: Browser, web_stack: Stack) -> Iterator[People]:
-    """``people("ann")``: a person with their own browser context, page open
-    at /; every page must end the test without a script error."""
+    """``people("ann")``: a person with their own browser context (a phone's
+    with ``phone=True``), page open at /; every page must end the test
+    without a script error or a refusal by the page's policy."""
     made: list[Person] = []
 
-    def person(prefix: str, viewport: dict[str, int] = DESKTOP, **options: object) -> Person:
-        context = browser.new_context(viewport=viewport, base_url=web_stack.base_url, **options)  # type: ignore[arg-type]
+    def person(prefix: str, phone: bool = False) -> Person:
+        context = browser.new_context(
+            viewport=PHONE if phone else DESKTOP,
+            is_mobile=phone,
+            has_touch=phone,
+            base_url=web_stack.base_url,
+        )
         context.set_default_timeout(TIMEOUT_MS)
         made.append(Person(context, web_stack.base_url, prefix))
         return made[-1]

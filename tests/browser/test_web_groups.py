@@ -25,9 +25,7 @@ def test_a_group_of_three_chats_and_shows_read_by_how_many(people: People) -> No
     expect(ann.tick("who is in?")).to_have_attribute("data-state", "delivered")
 
     ben.open_conversation("Trip")
-    expect(ann.tick("who is in?")).to_have_attribute(
-        "title", "Read by 1 of 2, delivered to 2 of 2"
-    )
+    expect(ann.tick("who is in?")).to_have_attribute("title", "Read by 1 of 2, delivered to 2 of 2")
     assert detail_of_tick(ann, "who is in?") == "Read by 1 of 2"
 
     cat.open_conversation("Trip")
@@ -80,6 +78,8 @@ def test_a_handle_nobody_has_is_explained_in_the_new_chat_dialog(people: People)
     ann.page.get_by_role("button", name="New chat").click()
     ann.page.get_by_label("Their handle").fill("nobody_has_this")
     ann.page.get_by_role("button", name="Start chat").click()
-    expect(ann.page.get_by_role("alert")).to_have_text("No one has the handle \u201cnobody_has_this\u201d.")
+    expect(ann.page.get_by_role("alert")).to_have_text(
+        "No one has the handle \u201cnobody_has_this\u201d."
+    )
     ann.page.keyboard.press("Escape")
     expect(ann.page.get_by_role("dialog")).to_have_count(0)

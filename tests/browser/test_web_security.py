@@ -36,7 +36,9 @@ def test_the_policy_refuses_inline_scripts_and_html_strings_in_the_page(people: 
     ann.refusals_expected = True
     refused = ann.page.evaluate(
         """() => {
-            const attempt = (run) => { try { run(); return 'allowed'; } catch (e) { return e.name; } };
+            const attempt = (run) => {
+                try { run(); return 'allowed'; } catch (e) { return e.name; }
+            };
             const typed = attempt(() => {
                 document.createElement('script').textContent = 'window.inline = 1';
             });
@@ -47,7 +49,12 @@ def test_the_policy_refuses_inline_scripts_and_html_strings_in_the_page(people: 
             return { typed, inserted, html, ran: window.inline ?? null };
         }"""
     )
-    assert refused == {"typed": "TypeError", "inserted": "allowed", "html": "TypeError", "ran": None}
+    assert refused == {
+        "typed": "TypeError",
+        "inserted": "allowed",
+        "html": "TypeError",
+        "ran": None,
+    }
 
 
 def test_the_token_stays_in_the_tab_never_in_local_storage_or_a_cookie(people: People) -> None:

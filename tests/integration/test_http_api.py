@@ -76,7 +76,11 @@ def test_a_contact_reads_a_users_handle_and_display_name_by_id(client: TestClien
     alice, bob = register(client), register(client)
     direct_conversation(client, alice, bob)
     answer = client.get(f"/v1/users/{bob.user_id}", headers=alice.auth)
-    assert answer.json() == {"user_id": bob.user_id, "handle": bob.handle, "display_name": bob.handle}
+    assert answer.json() == {
+        "user_id": bob.user_id,
+        "handle": bob.handle,
+        "display_name": bob.handle,
+    }
 
 
 def test_a_user_reads_its_own_profile_by_id(client: TestClient) -> None:

@@ -7,10 +7,10 @@
 import { ReceiptReports } from './reports.js';
 import { ChatSocket, Disconnected, FrameError, socketUrl } from './socket.js';
 import { ChatStore } from './store.js';
+import { TypingReporter } from './typing.js';
 
 const PAGE = 50;
 const MAX_SYNC_CURSORS = 1000;
-const TYPING_EVERY_MS = 2500;
 
 export function newClientId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -27,7 +27,7 @@ export class ChatClient extends EventTarget {
     this.outbox = new Map(); // "conversation|client_msg_id" -> send frame
     this.inflight = new Set();
     this.reports = new ReceiptReports(this.socket);
-    this.typingSent = new Map();
+    this.typingReporter = new TypingReporter(this.socket);
     this.fetching = new Map(); // what is being loaded -> its promise
     this.clock = null;
     this.inboxStale = false;
@@ -47,6 +47,7 @@ export class ChatClient extends EventTarget {
   stop() {
     clearInterval(this.clock);
     this.reports.stop();
+    this.typingReporter.stop();
     this.socket.stop();
   }
 
@@ -228,6 +229,7 @@ export class ChatClient extends EventTarget {
   // -- sending ------------------------------------------------------------------
   send(conversationId, body) {
     const clientMsgId = newClientId();
+    this.typingReporter.messageSent(conversationId);
     this.store.addPending({
       conversation_id: conversationId,
       client_msg_id: clientMsgId,
@@ -264,10 +266,8 @@ export class ChatClient extends EventTarget {
     }
   }
 
-  typing(conversationId, now = Date.now()) {
-    if (now - (this.typingSent.get(conversationId) ?? 0) < TYPING_EVERY_MS) return;
-    this.typingSent.set(conversationId, now);
-    this.socket.send({ type: 'typing', conversation_id: conversationId });
+  typing(conversationId) {
+    this.typingReporter.typing(conversationId);
   }
 
   // -- receipts -----------------------------------------------------------------

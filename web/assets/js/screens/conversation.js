@@ -13,7 +13,9 @@ export class ConversationView {
     this.messages = new MessageList(client);
     this.title = el('h2', { id: 'conversation-title', class: 'conversation-title' });
     this.subtitle = el('p', { class: 'conversation-status' });
-    this.settings = el('button', { type: 'button', text: 'Group settings', onclick: () => onGroupSettings(this.id) });
+    this.settings = el('button', {
+      type: 'button', text: 'Settings', 'aria-label': 'Group settings', onclick: () => onGroupSettings(this.id),
+    });
     this.typingLine = el('p', { class: 'typing', 'aria-live': 'polite' });
     this.input = el('textarea', { id: 'composer-input', rows: '1', placeholder: 'Write a message', autocomplete: 'off' });
     const form = el('form', { class: 'composer' },
