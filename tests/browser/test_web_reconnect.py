@@ -26,13 +26,18 @@ def test_a_page_cut_off_from_the_network_shows_every_message_in_order_once_back(
     for body in missed:
         expect(ann.tick(body)).to_have_attribute("data-state", "sent")
     assert ben.bodies() == ["before the cut"]
+    ben.send("written while away")
+    expect(ben.tick("written while away")).to_have_attribute("data-state", "pending")
 
     ben.context.set_offline(False)
     ben.expect_connected()
     expect(ben.connection_line).to_have_text("")
     expect(ben.message(missed[-1])).to_be_visible()
-    assert ben.bodies() == ["before the cut", *missed]
+    expect(ann.message("written while away")).to_be_visible()
+    assert ben.bodies() == ["before the cut", *missed, "written while away"]
+    assert ann.bodies() == ben.bodies()
     expect(ann.tick(missed[-1])).to_have_attribute("data-state", "read")
+    expect(ben.tick("written while away")).to_have_attribute("data-state", "read")
 
 
 def test_pages_reconnect_after_the_edge_restarts_and_miss_nothing(
