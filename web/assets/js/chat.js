@@ -11,6 +11,7 @@ import { TypingReporter } from './typing.js';
 
 const PAGE = 50;
 const MAX_SYNC_CURSORS = 1000;
+const PRESENCE_OF_MEMBERS = 50; // asked when a group opens; pushes tell the rest
 
 export function newClientId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -121,7 +122,8 @@ export class ChatClient extends EventTarget {
   /** The latest page of a conversation, its watermarks and its members' presence. */
   async open(conversationId) {
     const conversation = this.store.conversations.get(conversationId);
-    for (const userId of conversation?.member_ids ?? []) this.loadPresence(userId);
+    const members = conversation?.member_ids ?? [];
+    for (const userId of members.slice(0, PRESENCE_OF_MEMBERS)) this.loadPresence(userId);
     const receipts = this.store.watermarks.has(conversationId) ? null : this.loadReceipts(conversationId);
     if (!this.store.history.has(conversationId)) {
       const page = await this.api.messages(conversationId, { limit: PAGE });

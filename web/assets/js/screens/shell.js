@@ -58,7 +58,8 @@ export function renderShell(root, client, { handle, onLogout }) {
   });
   client.store.addEventListener('change', (event) => {
     const { what, conversationId } = event.detail;
-    if (what === 'left' && conversationId === conversation.id) {
+    const gone = conversation.id && !client.store.conversations.has(conversation.id);
+    if (gone && (what === 'inbox' || (what === 'left' && conversationId === conversation.id))) {
       conversation.close('You are no longer in that conversation.');
       app.dataset.view = 'inbox';
     }
