@@ -11,13 +11,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
 from app.settings import Settings
+from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
 from commands.gateway import CommandGateway, GatewayLimits
@@ -170,8 +173,10 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
 
+    web_dir = Path(settings.web_dir) if settings.web_dir else BUNDLED_WEB_DIR
     app = EdgeApplication(
-        routes=[*api_routes(), *ws_routes],
+        routes=[*api_routes(), *ws_routes, *web_routes(web_dir)],
+        middleware=[Middleware(SecurityHeaders)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

@@ -104,6 +104,8 @@ class Settings:
     port: int = _setting("CHAT_PORT", 8000, _int)
     worker_id: int = _setting("CHAT_WORKER_ID", _default_worker_id, _int)
     allowed_origins: tuple[str, ...] = _setting("CHAT_ALLOWED_ORIGINS", tuple, _list)
+    # The web client's folder (index.html, assets/); empty: web/ of this checkout.
+    web_dir: str = _setting("CHAT_WEB_DIR", "")
     session_ttl_seconds: int = _setting("CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600, _int)
     max_group_size: int = _setting("CHAT_MAX_GROUP_SIZE", DEFAULT_MAX_GROUP_SIZE, _int)
     consumer_group_prefix: str = _setting("CHAT_CONSUMER_GROUP_PREFIX", "chat")

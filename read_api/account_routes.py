@@ -14,6 +14,7 @@ from read_api.requests import (
     bearer_token,
     body_of,
     client_address,
+    path_id,
     services,
     session_of,
 )
@@ -65,6 +66,23 @@ async def find_user(request: Request) -> Response:
     return answer(UserFound, found)
 
 
+async def user_profile(request: Request) -> Response:
+    """A user's handle and display name, for oneself and one's contacts
+    (anyone who shares a conversation); 404 for anyone else, as presence."""
+    session = await session_of(request)
+    user_id = path_id(request, "user_id")
+    api = services(request)
+    if user_id != session.user_id and not await api.contacts.shares_conversation(
+        session.user_id, user_id
+    ):
+        raise ApiError("not_found", "no such user")
+    user = await api.accounts.user(user_id)
+    if user is None:
+        raise ApiError("not_found", "no such user")
+    found = UserFound(user_id=user.user_id, handle=user.handle, display_name=user.display_name)
+    return answer(UserFound, found)
+
+
 operations = [
     Operation(
         "POST",
@@ -84,6 +102,14 @@ operations = [
         {200: UserFound},
         (404,),
         query=(Query("handle", str, required=True),),
+    ),
+    Operation(
+        "GET",
+        "/v1/users/{user_id}",
+        user_profile,
+        "A user's handle and display name (oneself and contacts only, else 404)",
+        {200: UserFound},
+        (404,),
     ),
     Operation(
         "POST",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse
 from starlette.routing import WebSocketRoute
@@ -17,14 +18,33 @@ from ws_edge.connection import SocketConnection
 from ws_edge.services import SocketServices
 
 
-def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
-    """No Origin (a non-browser client) is allowed; a browser's must be listed."""
-    return origin is None or origin in allowed
+def origin_allowed(origin: str | None, allowed: tuple[str, ...], host: str | None = None) -> bool:
+    """No Origin (a non-browser client) is allowed; a browser's must be the
+    page's own (the origin of the ``Host`` the socket was asked of: the page
+    this edge serves) or listed."""
+    return origin is None or origin in allowed or same_origin(origin, host)
+
+
+def same_origin(origin: str, host: str | None) -> bool:
+    """``http(s)://<host>`` where ``<host>`` is the request's ``Host`` header
+    (a browser sets it to the host it connects to; a page on another site
+    cannot change it). The scheme may be either: behind a TLS-terminating
+    proxy the page is ``https`` while the edge sees plain ``ws``."""
+    if not host:
+        return False
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.path or parts.query or parts.fragment:
+        return False
+    return parts.netloc.lower() == host.strip().lower()
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
     services: SocketServices = websocket.state.ws
-    if not origin_allowed(websocket.headers.get("origin"), services.allowed_origins):
+    headers = websocket.headers
+    if not origin_allowed(headers.get("origin"), services.allowed_origins, headers.get("host")):
         await _refuse_handshake(websocket)
         return
     await websocket.accept()

@@ -45,6 +45,9 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/v1/users/{user_id}/presence"): lambda c, u, cid, other: c.get(
         f"/v1/users/{other}/presence", headers=u.auth
     ),
+    ("GET", "/v1/users/{user_id}"): lambda c, u, cid, other: c.get(
+        f"/v1/users/{other}", headers=u.auth
+    ),
 }
 
 FRAMES: dict[str, dict[str, Any]] = {

@@ -72,6 +72,31 @@ def test_a_user_is_found_by_handle(client: TestClient) -> None:
     assert answer.json()["user_id"] == other.user_id
 
 
+def test_a_contact_reads_a_users_handle_and_display_name_by_id(client: TestClient) -> None:
+    alice, bob = register(client), register(client)
+    direct_conversation(client, alice, bob)
+    answer = client.get(f"/v1/users/{bob.user_id}", headers=alice.auth)
+    assert answer.json() == {
+        "user_id": bob.user_id,
+        "handle": bob.handle,
+        "display_name": bob.handle,
+    }
+
+
+def test_a_user_reads_its_own_profile_by_id(client: TestClient) -> None:
+    alice = register(client)
+    answer = client.get(f"/v1/users/{alice.user_id}", headers=alice.auth)
+    assert answer.json()["handle"] == alice.handle
+
+
+def test_a_strangers_profile_is_404_like_an_unknown_user(client: TestClient) -> None:
+    alice, eve = register(client), register(client)
+    stranger = client.get(f"/v1/users/{eve.user_id}", headers=alice.auth)
+    unknown = client.get("/v1/users/nobody", headers=alice.auth)
+    assert stranger.status_code == unknown.status_code == 404
+    assert stranger.json() == unknown.json()
+
+
 def test_a_direct_conversation_with_an_unknown_user_gets_404(client: TestClient) -> None:
     user = register(client)
     answer = client.post(

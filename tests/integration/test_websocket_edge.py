@@ -72,6 +72,27 @@ def test_an_allowed_origin_is_accepted(client: TestClient) -> None:
         assert socket.receive_json()["type"] == "ready"
 
 
+def test_the_pages_own_origin_is_accepted_without_being_listed(client: TestClient) -> None:
+    user = register(client)
+    headers = {**user.auth, "Origin": "http://testserver"}  # the Host TestClient sends
+    with client.websocket_connect("/v1/ws", headers=headers) as socket:
+        assert socket.receive_json()["type"] == "ready"
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://testserver:8080", "http://testserver.evil.example", "null", "file://"]
+)
+def test_an_origin_that_only_resembles_the_pages_own_is_refused(
+    client: TestClient, origin: str
+) -> None:
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("/v1/ws", headers={"Origin": origin}),
+    ):
+        pass
+    assert refused.value.status_code == 403
+
+
 def ready_socket(client: TestClient, user: Account) -> Any:
     socket = client.websocket_connect("/v1/ws", headers=user.auth)
     opened = socket.__enter__()

@@ -1,0 +1,163 @@
+// The messages of one conversation: oldest at the top, paged in as the
+// person scrolls up; the ticks of their own messages (in a group "Read by 3
+// of 4" on hover, focus or tap); and which messages of others they saw.
+
+import { el, hiddenText, placeInOrder, setText } from '../dom.js';
+import { clockTime } from '../format.js';
+import { messageTick, tickLabel, tickSymbol } from '../receipts.js';
+
+const LOAD_OLDER_WITHIN_PX = 150;
+const AT_BOTTOM_WITHIN_PX = 60;
+
+export class MessageList {
+  constructor(client) {
+    this.client = client;
+    this.id = null;
+    this.items = new Map();
+    this.visible = new Set();
+    this.loadingOlder = false;
+    this.status = el('p', { class: 'history-status' });
+    this.list = el('ol', { class: 'message-list' });
+    this.scroller = el('div', { class: 'messages', role: 'log', 'aria-label': 'Messages', tabindex: '0' },
+      this.status, this.list);
+    this.scroller.addEventListener('scroll', () => this.maybeLoadOlder());
+    this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), { root: this.scroller, threshold: [0, 0.5, 1] });
+    document.addEventListener('visibilitychange', () => this.reportSeen());
+  }
+
+  show(conversationId) {
+    this.id = conversationId;
+    this.items.clear();
+    this.visible.clear();
+    this.observer.disconnect();
+    this.list.replaceChildren();
+    this.stickToBottom = true;
+  }
+
+  render() {
+    if (!this.id) return;
+    const { store } = this.client;
+    const conversation = store.conversations.get(this.id);
+    if (!conversation) return;
+    const wasAtBottom = this.stickToBottom || this.atBottom();
+    const anchor = this.list.firstElementChild;
+    const anchorTop = anchor ? anchor.offsetTop : 0;
+    const timeline = store.timeline(this.id);
+    const keys = new Set();
+    const nodes = timeline.map((message) => {
+      const key = `${message.sender_id}|${message.client_msg_id}`;
+      keys.add(key);
+      return this.item(key, message, conversation);
+    });
+    for (const [key, item] of this.items) {
+      if (!keys.has(key)) {
+        this.observer.unobserve(item.li);
+        this.items.delete(key);
+      }
+    }
+    placeInOrder(this.list, nodes);
+    if (wasAtBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+    else if (anchor?.isConnected) this.scroller.scrollTop += anchor.offsetTop - anchorTop;
+    this.stickToBottom = false;
+    const history = store.history.get(this.id);
+    setText(this.status, !history ? 'Loading\u2026' : history.complete ? 'Start of the conversation' : 'Scroll up for earlier messages');
+    this.maybeLoadOlder();
+  }
+
+  item(key, message, conversation) {
+    let item = this.items.get(key);
+    const mine = message.sender_id === this.client.me;
+    if (!item) {
+      item = this.newItem(message, conversation, mine);
+      this.items.set(key, item);
+    }
+    if (message.seq) item.li.dataset.seq = String(message.seq);
+    if (item.sender) setText(item.sender, this.client.name(message.sender_id));
+    if (mine) this.updateTick(item, message, conversation);
+    else if (message.seq && !item.observed) {
+      item.observed = true;
+      this.observer.observe(item.li);
+    }
+    return item.li;
+  }
+
+  newItem(message, conversation, mine) {
+    const group = conversation.kind === 'group';
+    const item = { body: el('p', { class: 'body', text: message.body }) };
+    if (group && !mine) item.sender = el('span', { class: 'sender' });
+    const time = el('time', { datetime: message.sent_at, text: clockTime(message.sent_at) });
+    const meta = el('span', { class: 'meta' }, time);
+    if (mine) {
+      item.tickSymbol = el('span', { 'aria-hidden': 'true' });
+      item.tickText = hiddenText('');
+      item.detail = el('span', { class: 'receipt-detail' });
+      if (group) {
+        item.tick = el('button', { type: 'button', class: 'tick', 'aria-expanded': 'false' }, item.tickSymbol, item.tickText);
+        item.tick.addEventListener('click', () => {
+          const open = item.tick.getAttribute('aria-expanded') !== 'true';
+          item.tick.setAttribute('aria-expanded', String(open));
+        });
+      } else {
+        item.tick = el('span', { class: 'tick' }, item.tickSymbol, item.tickText);
+      }
+      meta.append(' ', item.tick, item.detail);
+    }
+    const who = mine ? hiddenText('You said: ') : null;
+    item.li = el('li', { class: `message ${mine ? 'mine' : 'theirs'}` },
+      el('div', { class: 'bubble' }, who, item.sender ?? null, item.body, meta));
+    return item;
+  }
+
+  updateTick(item, message, conversation) {
+    const { store, me } = this.client;
+    const marks = store.watermarks.get(conversation.conversation_id) ?? null;
+    const tick = messageTick(message, conversation.member_ids, marks, me);
+    const group = conversation.kind === 'group';
+    const label = tickLabel(tick, group);
+    item.tick.dataset.state = tick.state;
+    item.tick.title = label;
+    setText(item.tickSymbol, tickSymbol(tick));
+    setText(item.tickText, label);
+    setText(item.detail, group && tick.recipients ? `Read by ${tick.read} of ${tick.recipients}` : '');
+    item.li.classList.toggle('failed', tick.state === 'failed');
+  }
+
+  atBottom() {
+    const { scrollTop, scrollHeight, clientHeight } = this.scroller;
+    return scrollHeight - scrollTop - clientHeight < AT_BOTTOM_WITHIN_PX;
+  }
+
+  async maybeLoadOlder() {
+    const history = this.id ? this.client.store.history.get(this.id) : null;
+    if (!history || history.complete || this.loadingOlder) return;
+    const { scrollTop, scrollHeight, clientHeight } = this.scroller;
+    if (scrollTop > LOAD_OLDER_WITHIN_PX && scrollHeight > clientHeight) return;
+    this.loadingOlder = true;
+    setText(this.status, 'Loading earlier messages\u2026');
+    this.scroller.setAttribute('aria-busy', 'true');
+    try {
+      await this.client.loadOlder(this.id);
+    } catch {
+      setText(this.status, 'Earlier messages could not be loaded.');
+    } finally {
+      this.loadingOlder = false;
+      this.scroller.removeAttribute('aria-busy');
+    }
+  }
+
+  onIntersect(entries) {
+    const rootHeight = this.scroller.clientHeight;
+    for (const entry of entries) {
+      const seq = Number(entry.target.dataset.seq);
+      const seen = entry.intersectionRatio >= 0.5 || entry.intersectionRect.height >= rootHeight / 2;
+      if (entry.isIntersecting && seen) this.visible.add(seq);
+      else this.visible.delete(seq);
+    }
+    this.reportSeen();
+  }
+
+  reportSeen() {
+    if (!this.id || !this.visible.size || !this.scroller.isConnected) return;
+    this.client.seen(this.id, Math.max(...this.visible));
+  }
+}
