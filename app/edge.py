@@ -17,11 +17,13 @@ from starlette.applications import Starlette
 from app.codecs import record_cipher
 from app.settings import Settings
 from commands.accounts import Accounts, AccountStore, Session
+from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits, SendClaims
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
+from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
@@ -52,6 +54,9 @@ class EdgeAdapters:
     presence_reader: PresenceReader
     contacts: Contacts
     rate_limiter: RateLimiter
+    devices: DeviceStore
+    decisions: DecisionLog
+    push: PushOptions
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -106,6 +111,8 @@ def edge_services(
         end_session,
         adapters.presence_reader,
         adapters.contacts,
+        Devices(adapters.devices, adapters.push),
+        adapters.decisions,
     )
     ws = SocketServices(
         accounts,
