@@ -88,6 +88,8 @@ class PushDelivery:
         self._leased: dict[Key, Delivery] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
+        self.rounds = 0
+        """Claims made so far (tests wait on it)."""
 
     def wake(self) -> None:
         """New deliveries may be due (any thread)."""
@@ -124,6 +126,7 @@ class PushDelivery:
         self._wakeup.clear()
 
     async def _dispatch(self) -> int:
+        self.rounds += 1
         now = self._clock()
         excluded = [
             lane.destination
