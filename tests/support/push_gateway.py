@@ -59,6 +59,8 @@ class LoopbackGateway:
         self.rejected: set[str] = set()
         self.failures_left = 0
         self.failure_status = 503
+        self.arrived = 0
+        """Valid requests that arrived, answered or still held."""
         self.released = threading.Event()
         self.released.set()
         self._lock = threading.Lock()
@@ -106,6 +108,8 @@ class LoopbackGateway:
             with self._lock:
                 self.problems += problems
             return 400, {"errcode": "M_BAD_JSON", "error": "; ".join(problems)}
+        with self._lock:
+            self.arrived += 1
         self.released.wait(120)
         with self._lock:
             self.requests.append(body)
