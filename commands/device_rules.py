@@ -32,12 +32,6 @@ class InvalidDevice(DomainError):
     code = "bad_request"
 
 
-class PushUnavailable(DomainError):
-    """The server is not configured for this kind of device (answered 503)."""
-
-    code = "unavailable"
-
-
 def device_id(user_id: str, kind: str, address: str) -> str:
     """The same registration by the same user always gets the same id."""
     return str(uuid.uuid5(_DEVICE_NAMESPACE, f"{user_id}|{kind}|{address}"))

@@ -12,7 +12,6 @@ from commands.device_rules import (
     GATEWAY,
     WEBPUSH,
     InvalidDevice,
-    PushUnavailable,
     check_endpoint,
     check_gateway_device,
     check_webpush_keys,
@@ -81,7 +80,7 @@ class Devices:
         check_endpoint(endpoint, self.options.allow_loopback)
         check_webpush_keys(p256dh, auth)
         if self.options.vapid_public_key is None:
-            raise PushUnavailable("Web Push is not configured on this server")
+            raise InvalidDevice("this server does not do Web Push (no VAPID key is configured)")
         device = Device(
             device_id(user_id, WEBPUSH, endpoint),
             user_id,
@@ -97,7 +96,7 @@ class Devices:
     async def register_gateway(self, user_id: str, app_id: str, pushkey: str, now: datetime) -> str:
         check_gateway_device(app_id, pushkey)
         if not self.options.gateway:
-            raise PushUnavailable("no push gateway is configured on this server")
+            raise InvalidDevice("this server has no push gateway for phones (none is configured)")
         address = gateway_address(app_id, pushkey)
         device = Device(
             device_id(user_id, GATEWAY, address),

@@ -10,7 +10,6 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from commands.device_rules import PushUnavailable
 from commands.devices import Device
 from read_api.bodies import (
     Decisions,
@@ -75,7 +74,7 @@ async def vapid_public_key(request: Request) -> Response:
     await session_of(request)
     key = services(request).devices.options.vapid_public_key
     if key is None:
-        raise PushUnavailable("Web Push is not configured on this server")
+        raise ApiError("not_found", "this server does not do Web Push (no VAPID key)")
     return answer(VapidKey, VapidKey(key=key))
 
 
@@ -115,7 +114,6 @@ operations = [
         register_device,
         "Register a browser (Web Push subscription) or a phone (push gateway pushkey)",
         {201: DeviceCreated},
-        (503,),
         body=NewDevice,
     ),
     Operation("GET", "/v1/devices", list_devices, "The caller's devices", {200: DeviceList}),
@@ -133,7 +131,7 @@ operations = [
         vapid_public_key,
         "The applicationServerKey for PushManager.subscribe()",
         {200: VapidKey},
-        (503,),
+        (404,),
     ),
     Operation(
         "PUT",

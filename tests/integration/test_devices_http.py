@@ -124,7 +124,7 @@ def test_gateway_devices_need_a_configured_gateway(loopback_client: TestClient) 
     ann = register(loopback_client)
     body = {"kind": "gateway", "app_id": "org.example.chat", "pushkey": "tok"}
     answer = register_device(loopback_client, ann, body)
-    assert (answer.status_code, answer.json()["error"]["code"]) == (503, "unavailable")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (422, "bad_request")
 
 
 def test_the_vapid_key_is_an_uncompressed_p256_point(client: TestClient) -> None:
