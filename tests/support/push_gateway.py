@@ -60,6 +60,8 @@ class LoopbackGateway:
         self.failures_left = 0
         self.failure_status = 503
         self.arrived = 0
+        self.arrival_times: dict[str, float] = {}
+        """First arrival (monotonic seconds) of each event_id: for the benchmark."""
         """Valid requests that arrived, answered or still held."""
         self.released = threading.Event()
         self.released.set()
@@ -113,6 +115,9 @@ class LoopbackGateway:
         self.released.wait(120)
         with self._lock:
             self.requests.append(body)
+            self.arrival_times.setdefault(
+                body["notification"].get("event_id", ""), time.monotonic()
+            )
             if self.failures_left > 0:
                 self.failures_left -= 1
                 return self.failure_status, {"errcode": "M_UNKNOWN"}
