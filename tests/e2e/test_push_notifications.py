@@ -14,7 +14,7 @@ from infra.push.vapid import VapidKeys, generate_vapid_keys
 from tests.e2e.client import User, unique_handle
 from tests.e2e.processes import Stack
 from tests.support.push_gateway import LoopbackGateway
-from tests.support.webpush_service import LoopbackPushService
+from tests.support.webpush_service import BlackHole, LoopbackPushService, new_subscription
 
 Decision = dict[str, Any]
 
@@ -230,3 +230,20 @@ def test_a_notifier_killed_mid_burst_loses_no_push_and_sends_none_twice(
     assert sent <= delivered
     assert delivered <= set(outcomes)  # every push is one of the messages, once after dedup
     assert len(gateway.delivered()) == len(delivered)
+
+
+def test_a_push_service_that_never_answers_holds_up_no_one_else(
+    notifying: Stack, gateway: LoopbackGateway
+) -> None:
+    with BlackHole().running() as dead:
+        ann, ben, conversation = pair(notifying)
+        cat = User(notifying.base_url, unique_handle("cat"))
+        to_cat = ann.start_direct(cat)
+        stuck = new_subscription(f"{dead.origin}/push/ben").as_json()
+        assert ben.http.post("/v1/devices", json={"kind": "webpush", **stuck}).status_code == 201
+        waiting = send(ann, conversation, "into the void")
+        wait_until(lambda: dead.held >= 1)
+        phone(cat)
+        message_id = send(ann, to_cat, "meanwhile")
+        assert final_decision(cat, message_id)["decision"] == "sent"
+        assert [d["decision"] for d in decisions(ben) if d["message_id"] == waiting] == ["pending"]

@@ -110,3 +110,49 @@ def test_a_member_without_devices_is_skipped_with_no_device(client: TestClient) 
         "no_device",
         None,
     )
+
+
+def test_the_body_is_pushed_only_when_the_server_is_configured_to() -> None:
+    with (
+        LoopbackGateway().running() as gateway,
+        edge_client(push_gateway_url=gateway.url, push_include_body=True) as client,
+    ):
+        ann, ben = register(client), register(client)
+        conversation = direct_conversation(client, ann, ben)
+        phone(client, ben, "with-body")
+        message_id = send(client, ann, conversation, "the secret plans")
+        gateway.wait_for(lambda g: any(n["event_id"] == message_id for n in g.notifications()))
+    (note,) = gateway.notifications()
+    assert note["content"] == {"msgtype": "m.text", "body": "the secret plans"}
+
+
+def test_group_members_added_later_are_notified_and_removed_ones_no_longer(
+    client: TestClient, gateway: LoopbackGateway
+) -> None:
+    ann, ben, cat = register(client), register(client), register(client)
+    created = client.post(
+        "/v1/conversations",
+        json={"kind": "group", "title": "Team", "member_ids": [ben.user_id]},
+        headers=ann.auth,
+    )
+    group = created.json()["conversation_id"]
+    wait_until(
+        lambda: client.get(f"/v1/conversations/{group}", headers=ben.auth).status_code == 200
+    )
+    phone(client, ben, f"key-{ben.user_id}")
+    phone(client, cat, f"key-{cat.user_id}")
+    client.post(
+        f"/v1/conversations/{group}/members", json={"user_ids": [cat.user_id]}, headers=ann.auth
+    )
+    client.delete(f"/v1/conversations/{group}/members/{ben.user_id}", headers=ann.auth)
+    wait_until(
+        lambda: client.get(f"/v1/conversations/{group}", headers=cat.auth).status_code == 200
+    )
+    wait_until(
+        lambda: client.get(f"/v1/conversations/{group}", headers=ben.auth).status_code == 404
+    )
+    message_id = send(client, ann, group, "welcome cat")
+    gateway.wait_for(lambda g: any(n["event_id"] == message_id for n in g.notifications()))
+    (note,) = [n for n in gateway.notifications() if n["event_id"] == message_id]
+    assert (note["room_name"], note["devices"][0]["pushkey"]) == ("Team", f"key-{cat.user_id}")
+    assert decisions_for(client, ben, message_id) == []

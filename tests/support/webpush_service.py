@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import threading
 import time
 import uuid
@@ -51,6 +52,11 @@ class Subscription:
             "endpoint": self.endpoint,
             "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)},
         }
+
+
+def new_subscription(endpoint: str) -> Subscription:
+    """Fresh keys, as a browser makes them for each subscription."""
+    return Subscription(endpoint, ec.generate_private_key(ec.SECP256R1()), os.urandom(16))
 
 
 @dataclass
@@ -101,9 +107,7 @@ class LoopbackPushService:
 
     def subscribe(self) -> Subscription:
         path = f"/push/{uuid.uuid4().hex}"
-        subscription = Subscription(
-            self.origin + path, ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
-        )
+        subscription = new_subscription(self.origin + path)
         self._subscriptions[path] = subscription
         return subscription
 
@@ -157,3 +161,44 @@ class LoopbackPushService:
         finally:
             self._server.shutdown()
             self._server.server_close()
+
+
+class BlackHole:
+    """A push service that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._held: list[Any] = []
+        self._stop = threading.Event()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def _accept(self) -> None:
+        self._listener.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._held.append(connection)
+
+    @contextmanager
+    def running(self) -> Iterator[BlackHole]:
+        thread = threading.Thread(target=self._accept, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join(5)
+            for connection in self._held:
+                connection.close()
+            self._listener.close()

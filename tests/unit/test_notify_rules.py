@@ -17,7 +17,12 @@ def device(user_id: str, name: str, endpoint: str | None = None) -> Device:
     return Device(name, user_id, "webpush" if endpoint else "gateway", name, T0, endpoint=endpoint)
 
 
-def outcomes(recipients: list[Recipient], online: frozenset[str] = frozenset(), now: datetime = T0):  # type: ignore[no-untyped-def]
+Outcome = tuple[str, str | None, str, str | None]
+
+
+def outcomes(
+    recipients: list[Recipient], online: frozenset[str] = frozenset(), now: datetime = T0
+) -> list[Outcome]:
     decided = decide(NOTICE, recipients, online, now, MAX_AGE)
     return [
         (d.user_id, d.device.device_id if d.device else None, d.decision, d.reason) for d in decided
