@@ -247,3 +247,18 @@ def test_a_push_service_that_never_answers_holds_up_no_one_else(
         message_id = send(ann, to_cat, "meanwhile")
         assert final_decision(cat, message_id)["decision"] == "sent"
         assert [d["decision"] for d in decisions(ben) if d["message_id"] == waiting] == ["pending"]
+
+
+def test_a_web_push_endpoint_that_is_gone_removes_the_device(
+    notifying: Stack, webpush: LoopbackPushService
+) -> None:
+    ann, ben, conversation = pair(notifying)
+    browser = webpush.subscribe()
+    registered = ben.http.post("/v1/devices", json={"kind": "webpush", **browser.as_json()})
+    webpush.gone.add(browser.endpoint.removeprefix(webpush.origin))
+    decision = final_decision(ben, send(ann, conversation, "knock knock"))
+    assert (decision["decision"], decision["device_id"]) == (
+        "rejected",
+        registered.json()["device_id"],
+    )
+    assert ben.http.get("/v1/devices").json() == {"devices": []}
