@@ -52,6 +52,7 @@ def notify_policy(settings: Settings) -> NotifyPolicy:
     return NotifyPolicy(
         max_age=timedelta(seconds=settings.push_max_age_seconds),
         include_body=settings.push_include_body,
+        keep_for=timedelta(seconds=settings.push_retention_seconds),
     )
 
 

@@ -38,6 +38,8 @@ class NotifyPolicy:
     """A message older than this when projected is not notified (``expired``):
     a notifier catching up after an outage does not buzz with old news."""
     include_body: bool = False
+    keep_for: timedelta = timedelta(days=7)
+    """Messages older than this (the decisions' retention) leave no decision."""
 
 
 class NotifierProjection(Projection[Any]):
@@ -103,7 +105,9 @@ class NotifierProjection(Projection[Any]):
         title, recipients = self.notifier_view.recipients(notice.conversation_id, notice.sender_id)
         online = self.online.online([r.user_id for r in recipients]) if recipients else frozenset()
         now = self.clock()
-        decisions = decide(notice, recipients, online, now, self.policy.max_age)
+        decisions = decide(
+            notice, recipients, online, now, self.policy.max_age, self.policy.keep_for
+        )
         destinations = {
             d.device.device_id: destination(d.device) for d in decisions if d.device is not None
         }

@@ -30,10 +30,16 @@ def decide(
     online: frozenset[str],
     now: datetime,
     max_age: timedelta,
+    keep_for: timedelta | None = None,
 ) -> list[Decision]:
     """One decision per recipient device (one without a device for a
     recipient who has none or is skipped before devices matter). The
-    sender is never a recipient, so no decision is ever taken for it."""
+    sender is never a recipient, so no decision is ever taken for it.
+    A message older than ``keep_for`` (the decisions' retention) gets none
+    at all: a notifier started on a long log does not write a row per
+    recipient device for the whole history, only to prune it."""
+    if keep_for is not None and now - notice.sent_at > keep_for:
+        return []
     decisions: list[Decision] = []
     expired = now - notice.sent_at > max_age
     for recipient in recipients:

@@ -67,3 +67,9 @@ def test_each_web_push_service_is_its_own_destination_and_phones_share_the_gatew
         "https://push.example.org:8443"
     )
     assert destination(device("b", "phone")) == "gateway"
+
+
+def test_a_message_older_than_the_retention_leaves_no_decision_at_all() -> None:
+    ancient = T0 + timedelta(days=8)
+    recipients = [Recipient("ben", False, (device("ben", "p"),))]
+    assert decide(NOTICE, recipients, frozenset(), ancient, MAX_AGE, timedelta(days=7)) == []
