@@ -43,6 +43,4 @@ clean-state:
 	rm -rf .state
 
 bench: install services
-	$(PY) -m benchmarks.throughput --pairs 20 --messages 100
-	$(PY) -m benchmarks.throughput --pairs 5 --messages 100
-	$(PY) -m benchmarks.throughput --pairs 20 --messages 100 --embedded
+	$(PY) -m benchmarks.openloop

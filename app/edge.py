@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
 from app.settings import Settings
 from commands.accounts import Accounts, AccountStore, Session
+from commands.admission import SendAdmission
 from commands.devices import Devices, DeviceStore, PushOptions
-from commands.gateway import CommandGateway, GatewayLimits, SendClaims
+from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
@@ -28,6 +31,7 @@ from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
 from read_api.services import ApiServices, ApiState
+from ws_edge.endpoint import SOCKET_PATH, websocket_endpoint
 from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
 from ws_edge.registry import SocketRegistry
@@ -48,7 +52,7 @@ class EdgeAdapters:
     queries: ConversationQueries
     account_store: AccountStore
     fanout: FanoutSubscriber
-    claims: SendClaims
+    admission: SendAdmission
     presence_leases: PresenceLeases
     presence_changes: LogPublisher
     presence_reader: PresenceReader
@@ -83,10 +87,9 @@ def edge_services(
         adapters.commands,
         adapters.queries,
         adapters.account_store,
-        adapters.claims,
+        adapters.admission,
         MessageIdGenerator(settings.worker_id),
         clock,
-        adapters.rate_limiter,
         GatewayLimits(
             send_bucket=Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
             max_group_size=settings.max_group_size,
@@ -144,6 +147,19 @@ async def sweep_presence(presence: PresenceService) -> None:
             log.warning("presence sweep failed: %s", error)
 
 
+class EdgeApplication(Starlette):
+    """The Starlette app, but sockets of ``/v1/ws`` go straight to their
+    endpoint: the middleware and router layers would each keep a suspended
+    frame for the socket's whole life (a few KiB per idle socket)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == SOCKET_PATH:
+            scope["app"] = self
+            await websocket_endpoint(WebSocket(scope, receive, send))
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Starlette:
     """The edge app; ``app.state.sockets`` lets the server close sockets on shutdown."""
     sockets = SocketRegistry()
@@ -161,7 +177,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
 
-    app = Starlette(
+    app = EdgeApplication(
         routes=[*api_routes(), *ws_routes],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,

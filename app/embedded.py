@@ -21,8 +21,8 @@ from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from infra.memory.accounts import InMemoryAccountStore
+from infra.memory.admission import InMemorySendAdmission
 from infra.memory.chat_view import InMemoryChatView
-from infra.memory.claims import InMemorySendClaims
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.fanout import InMemoryFanout
 from infra.memory.limits import InMemoryRateLimiter
@@ -106,7 +106,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             queries=InMemoryQueries(view),
             account_store=InMemoryAccountStore(),
             fanout=fanout,
-            claims=InMemorySendClaims(),
+            admission=InMemorySendAdmission(),
             presence_leases=InMemoryPresenceLeases(),
             presence_changes=InMemoryPublisher(log, settings.presence_topic),
             presence_reader=presence_view,

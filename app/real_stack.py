@@ -35,7 +35,7 @@ from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
 from infra.postgres.unread import PostgresUnreadCounter
-from infra.redis.claims import RedisSendClaims
+from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
@@ -84,7 +84,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             queries=queries,
             account_store=accounts,
             fanout=fanout,
-            claims=RedisSendClaims(redis_client, settings.redis_prefix),
+            admission=RedisSendAdmission(redis_client, settings.redis_prefix),
             presence_leases=RedisPresenceLeases(redis_client, settings.redis_prefix),
             presence_changes=presence,
             presence_reader=RedisPresenceReader(redis_client, settings.redis_prefix),

@@ -34,6 +34,10 @@ class _NoFanout:
     def publish(self, push: Push) -> None:
         return None
 
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        for push in pushes:
+            self.publish(push)
+
 
 def rebuild_view(settings: Settings, target_schema: str) -> int:
     """Projects every committed record of ``settings.events_topic``, from

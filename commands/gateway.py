@@ -14,7 +14,8 @@ from typing import Protocol
 from eventsourcing.persistence import Cipher
 
 from commands.accounts import User
-from commands.limits import Bucket, RateLimiter, require_token
+from commands.admission import SendAdmission
+from commands.limits import Bucket, RateLimited
 from commands.messages import (
     AddMembers,
     Command,
@@ -63,14 +64,6 @@ class UserDirectory(Protocol):
     async def user_by_id(self, user_id: str) -> User | None: ...
 
 
-class SendClaims(Protocol):
-    """First claim of (conversation, sender, client_msg_id) wins its message id."""
-
-    async def claim(self, key: str, message_id: int) -> int:
-        """Returns the message id that owns the key (this one if it was free)."""
-        ...
-
-
 @dataclass(frozen=True)
 class GatewayLimits:
     send_bucket: Bucket
@@ -83,20 +76,18 @@ class CommandGateway:
         publisher: LogPublisher,
         membership: Membership,
         users: UserDirectory,
-        claims: SendClaims,
+        admission: SendAdmission,
         ids: MessageIdGenerator,
         clock: Callable[[], datetime],
-        limiter: RateLimiter,
         limits: GatewayLimits,
         cipher: Cipher | None = None,
     ) -> None:
         self._publisher = publisher
         self._membership = membership
         self._users = users
-        self._claims = claims
+        self._admission = admission
         self._ids = ids
         self._clock = clock
-        self._limiter = limiter
         self._limits = limits
         self._cipher = cipher
 
@@ -146,12 +137,16 @@ class CommandGateway:
     async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
         """Returns the message id; the same one for a resend."""
         at = self._clock()
-        await require_token(self._limiter, f"send:{user_id}", self._limits.send_bucket, at)
+        fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
+        claim = f"{conversation_id}|{client_msg_id}"
+        admitted = await self._admission.admit(
+            user_id, claim, fresh_id, self._limits.send_bucket, at
+        )
+        if admitted.retry_after > 0:
+            raise RateLimited(admitted.retry_after)
         validate_message(client_msg_id, body)
         await self._require_member(conversation_id, user_id)
-        fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
-        claim_key = f"{conversation_id}|{user_id}|{client_msg_id}"
-        message_id = await self._claims.claim(claim_key, fresh_id)
+        message_id = admitted.message_id
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
         command = SendMessage(

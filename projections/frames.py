@@ -106,6 +106,14 @@ SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
 )
 
 
+_ENCODE = msgspec.json.Encoder()
+
+
+def encode_frame(frame: Mapping[str, Any]) -> str:
+    """A frame as the JSON text a socket sends (encoded once, sent to many)."""
+    return _ENCODE.encode(frame).decode()
+
+
 def _built(frame: msgspec.Struct) -> Frame:
     built: Frame = msgspec.to_builtins(frame)
     return built

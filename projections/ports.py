@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -13,6 +14,7 @@ from domain.conversation import Conversation
 from domain.presence import PresenceChanged
 from domain.records import LogRecord
 from domain.rejection import CommandRejected
+from projections.frames import encode_frame
 
 
 class EventFeed(Protocol):
@@ -42,6 +44,11 @@ class Push:
     user_ids: tuple[str, ...]
     frame: Mapping[str, Any]
 
+    @cached_property
+    def text(self) -> str:
+        """The frame encoded, once for all its users and sockets."""
+        return encode_frame(self.frame)
+
 
 class ChatView(Protocol):
     """The read models of DESIGN.md §5, written with their tracking position
@@ -49,6 +56,11 @@ class ChatView(Protocol):
     it has seen."""
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def forget(self, application_name: str) -> None:
+        """The partition of this tracking name was assigned (again): forget
+        whatever was cached of it (another projector may have written it)."""
+        ...
 
     def batch(self) -> AbstractContextManager[None]:
         """Groups the writes of the block in one transaction, committed when
@@ -119,9 +131,14 @@ class ChatView(Protocol):
 
 
 class Fanout(Protocol):
-    """Publishes a frame to each user's channel; best effort."""
+    """Publishes frames to users' channels; best effort."""
 
     def publish(self, push: Push) -> None: ...
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        """Every push of a batch, in order, in one round trip where the
+        engine allows it."""
+        ...
 
 
 class PresenceView(Protocol):

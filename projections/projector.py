@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Sequence
 
 from eventsourcing.persistence import Tracking
 
@@ -31,10 +32,13 @@ class AfterCommit:
     def publish(self, push: Push) -> None:
         self._held.append(push)
 
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        self._held.extend(pushes)
+
     def release(self) -> None:
         held, self._held = self._held, []
-        for push in held:
-            self._fanout.publish(push)
+        if held:
+            self._fanout.publish_all(held)
 
     def drop(self) -> None:
         self._held = []
@@ -78,7 +82,9 @@ class Projector:
 
     def start_offset(self, partition: int) -> int:
         """Where the feed starts a newly assigned partition."""
-        done = self._view.max_tracking_id(tracking_name(self._topic, partition))
+        name = tracking_name(self._topic, partition)
+        self._view.forget(name)
+        done = self._view.max_tracking_id(name)
         return 0 if done is None else done + 1
 
     def _project(self, record: LogRecord) -> None:

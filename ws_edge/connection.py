@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
-from projections.frames import error_frame, ready_frame
+from projections.frames import encode_frame, error_frame, ready_frame
 from ws_edge import close_codes
 from ws_edge.client_frames import BadFrame, parse_frame
 from ws_edge.handlers import FrameHandlers
@@ -28,6 +26,9 @@ SESSION_CHECK_TIMEOUT = 5.0
 
 
 class SocketConnection:
+    """Two tasks per socket (this one reads, one writes) and timers for the
+    heartbeat and the session's expiry: little memory per idle socket."""
+
     def __init__(
         self,
         websocket: WebSocket,
@@ -39,36 +40,52 @@ class SocketConnection:
         self._services = services
         self._session = session
         self._session_alive = session_alive
-        self._headroom = asyncio.Event()
-        self._half = max(1, services.limits.send_queue_frames // 2)
-        self._outbox: asyncio.Queue[Mapping[str, Any]] = asyncio.Queue(
-            maxsize=services.limits.send_queue_frames
-        )
+        self._limit = services.limits.send_queue_frames
+        self._half = max(1, self._limit // 2)
+        self._outbox: deque[str] | list[str] = []  # a deque once anything waits
+        self._writer: asyncio.Task[None] | None = None
+        self._headroom: asyncio.Future[None] | None = None
         self._close_code: int | None = None
-        self._closing = asyncio.Event()
         self._handlers = FrameHandlers(services, session, self.reply)
         self._lease_id = f"{services.edge_id}:{uuid.uuid4().hex}"
+        self._reader: asyncio.Task[Any] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._expires_at = 0.0
+        self._beats = 0
+        self._beating: asyncio.Task[None] | None = None
 
     @property
     def session_id(self) -> str:
         return self._session.session_id
 
-    def push(self, frame: Mapping[str, Any]) -> None:
-        """Queues a frame for this socket; a socket that cannot keep up is closed."""
-        try:
-            self._outbox.put_nowait(frame)
-        except asyncio.QueueFull:
+    def push(self, text: str) -> None:
+        """Queues an encoded frame for this socket; a socket that cannot keep
+        up is closed."""
+        if len(self._outbox) >= self._limit:
             log.info("closing a socket that does not read its frames")
             self._close(close_codes.TOO_SLOW)
+            return
+        self._queue(text)
 
     async def reply(self, frame: Mapping[str, Any]) -> None:
         """Queues an answer to the client's own frame. It waits while the queue
         is half full, so a long sync is paced by the client's reading and
         leaves room for pushes (which close the socket only when it is full)."""
-        while self._outbox.qsize() >= self._half:
-            self._headroom.clear()
-            await self._headroom.wait()
-        self._outbox.put_nowait(frame)
+        while len(self._outbox) >= self._half:
+            if self._headroom is None:
+                self._headroom = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._headroom)
+        self._queue(encode_frame(frame))
+
+    def _queue(self, text: str) -> None:
+        """Queues a frame; a writer task runs only while frames wait (an idle
+        socket has none)."""
+        if isinstance(self._outbox, list):
+            self._outbox = deque(self._outbox)
+        self._outbox.append(text)
+        if self._writer is None and self._reader is not None:
+            self._writer = asyncio.create_task(self._write_all())
+            self._writer.add_done_callback(self._writer_ended)
 
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
@@ -76,8 +93,10 @@ class SocketConnection:
         if await self._services.presence.sockets_of(user_id) >= self._services.limits.max_sockets:
             await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
-        await self._websocket.send_json(ready_frame(user_id, self._session.session_id))
+        ready = ready_frame(user_id, self._session.session_id)
+        await self._websocket.send_text(encode_frame(ready))
         self._services.sockets.add(self)
+        self._reader = asyncio.current_task()
         try:
             await self._services.fanout.subscribe(user_id, self.push)
             # A logout between authentication and subscribing was not heard.
@@ -85,39 +104,66 @@ class SocketConnection:
                 self._close(close_codes.UNAUTHORIZED)
                 return
             await self._services.presence.connected(user_id, self._lease_id)
-            async with anyio.create_task_group() as tasks:
-                loops = (self._read_loop, self._write_loop, self._closing.wait, self._beat)
-                for loop in (*loops, self._expire):
-                    tasks.start_soon(self._until_done, loop, tasks.cancel_scope)
+            self._start_timers()
+            await self._read_loop()
+        except asyncio.CancelledError:
+            if self._close_code is None:
+                raise  # cancelled from outside (the server stopping)
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
         finally:
-            self._services.sockets.remove(self)
-            with anyio.CancelScope(shield=True):
-                await self._services.fanout.unsubscribe(user_id, self.push)
-                with contextlib.suppress(Exception):  # the sweeper is the fallback
-                    await self._services.presence.disconnected(user_id, self._lease_id)
-                if self._close_code is not None:
-                    with contextlib.suppress(Exception):
-                        await self._websocket.close(self._close_code)
+            await self._end(user_id)
 
-    async def _expire(self) -> None:
-        """A socket lives no longer than its session: closed with 4401 at expiry."""
-        left = self._session.expires_at - self._services.clock()
-        await asyncio.sleep(max(0.0, left.total_seconds()))
-        self._close(close_codes.UNAUTHORIZED)
+    async def _end(self, user_id: str) -> None:
+        self._reader = None  # nothing may cancel the clean-up, nor start a writer
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
+        if self._beating is not None:
+            self._beating.cancel()
+        self._services.sockets.remove(self)
+        await self._services.fanout.unsubscribe(user_id, self.push)
+        with contextlib.suppress(Exception):  # the sweeper is the fallback
+            await self._services.presence.disconnected(user_id, self._lease_id)
+        if self._close_code is not None:
+            with contextlib.suppress(Exception):
+                await self._websocket.close(self._close_code)
+
+    def _start_timers(self) -> None:
+        """One timer per socket: the next beat, or the session's expiry (a
+        socket lives no longer than its session: 4401 then)."""
+        loop = asyncio.get_running_loop()
+        left = (self._session.expires_at - self._services.clock()).total_seconds()
+        self._expires_at = loop.time() + max(0.0, left)
+        self._schedule_beat()
+
+    def _schedule_beat(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self._services.presence.settings.heartbeat_interval
+        due = min(loop.time() + interval, self._expires_at)
+        self._timer = loop.call_at(due, self._on_timer)
+
+    def _on_timer(self) -> None:
+        if asyncio.get_running_loop().time() >= self._expires_at:
+            self._close(close_codes.UNAUTHORIZED)
+        else:
+            self._beating = asyncio.create_task(self._beat())
 
     async def _beat(self) -> None:
-        """Renews this socket's presence lease while it is open, and every
-        SESSION_CHECK_BEATS beats re-checks its session (a logout this edge
-        did not hear of)."""
+        """Renews this socket's presence lease, and every SESSION_CHECK_BEATS
+        beats re-checks its session (a logout this edge did not hear of)."""
+        self._beats += 1
         presence = self._services.presence
-        for beat in itertools.count(1):
-            await asyncio.sleep(presence.settings.heartbeat_interval)
-            try:
-                await presence.heartbeat(self._session.user_id, self._lease_id)
-            except Exception as error:  # a missed beat is retried; the lease outlives it
-                log.warning("presence heartbeat failed: %s", type(error).__name__)
-            if beat % SESSION_CHECK_BEATS == 0 and not await self._still_alive():
-                self._close(close_codes.UNAUTHORIZED)
+        try:
+            await presence.heartbeat(self._session.user_id, self._lease_id)
+        except Exception as error:  # a missed beat is retried; the lease outlives it
+            log.warning("presence heartbeat failed: %s", type(error).__name__)
+        if self._beats % SESSION_CHECK_BEATS == 0 and not await self._still_alive():
+            self._close(close_codes.UNAUTHORIZED)
+            return
+        self._schedule_beat()
 
     async def _still_alive(self) -> bool:
         """The session check, given up (as alive) if the store is slow or down."""
@@ -127,28 +173,38 @@ class SocketConnection:
             log.warning("session check failed: %s", type(error).__name__)
             return True
 
-    @staticmethod
-    async def _until_done(work: Callable[[], Awaitable[object]], scope: anyio.CancelScope) -> None:
-        """Runs one of the socket's loops; when any ends, they all end."""
-        try:
-            await work()
-        finally:
-            scope.cancel()
-
     def request_close(self, code: int) -> None:
         self._close(code)
 
     def _close(self, code: int) -> None:
         if self._close_code is None:
             self._close_code = code
-        self._closing.set()
+        self._stop_reading()
 
-    async def _write_loop(self) -> None:
-        while True:
-            frame = await self._outbox.get()
-            if self._outbox.qsize() < self._half:
-                self._headroom.set()
-            await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
+    def _writer_ended(self, writer: asyncio.Task[None]) -> None:
+        """A writer that failed (the client went away mid-write) stops the reading."""
+        self._writer = None
+        if not writer.cancelled() and writer.exception() is not None:
+            self._stop_reading()
+        elif self._outbox and self._reader is not None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_all())
+            self._writer.add_done_callback(self._writer_ended)
+
+    def _stop_reading(self) -> None:
+        reader = self._reader
+        if reader is not None and reader is not asyncio.current_task() and not reader.done():
+            reader.cancel()
+
+    async def _write_all(self) -> None:
+        """Sends what is queued, then ends."""
+        outbox = self._outbox
+        assert isinstance(outbox, deque)
+        while outbox:
+            text = outbox.popleft()
+            if self._headroom is not None and len(outbox) < self._half:
+                self._headroom.set_result(None)
+                self._headroom = None
+            await self._websocket.send_text(text)
 
     async def _read_loop(self) -> None:
         limit = self._services.limits.max_frame_bytes

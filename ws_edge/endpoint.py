@@ -91,4 +91,5 @@ async def _close(websocket: WebSocket, code: int) -> None:
         await websocket.close(code)
 
 
-routes = [WebSocketRoute("/v1/ws", websocket_endpoint)]
+SOCKET_PATH = "/v1/ws"
+routes = [WebSocketRoute(SOCKET_PATH, websocket_endpoint)]

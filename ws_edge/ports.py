@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-Deliver = Callable[[Mapping[str, Any]], None]
+Deliver = Callable[[str], None]
+"""Takes one frame, already encoded as JSON text."""
 SessionEnded = Callable[[str], None]
 
 

@@ -56,6 +56,9 @@ class InMemoryChatView(TrackingRecorder):
         with self.lock:
             return self._tracking.max_tracking_id(application_name)
 
+    def forget(self, application_name: str) -> None:
+        """Nothing is cached: the state in memory is the view itself."""
+
     # -- ChatView ---------------------------------------------------------
 
     def conversation_started(

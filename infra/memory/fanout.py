@@ -23,11 +23,14 @@ class InMemoryFanout:
         self._session_listeners: list[tuple[asyncio.AbstractEventLoop, SessionEnded]] = []
 
     def publish(self, push: Push) -> None:
-        frame = dict(push.frame)
         with self._lock:
             targets = [pair for user in push.user_ids for pair in self._subscribers.get(user, ())]
         for loop, deliver in targets:
-            loop.call_soon_threadsafe(deliver, frame)
+            loop.call_soon_threadsafe(deliver, push.text)
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        for push in pushes:
+            self.publish(push)
 
     async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
         self.publish(Push(tuple(user_ids), frame))

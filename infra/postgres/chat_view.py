@@ -1,8 +1,10 @@
 """The chat read models in PostgreSQL, written with their tracking position.
 
 Each method runs one transaction, or joins the projector's batch (one
-transaction per poll): the tracking row first (infra.postgres.tracking
-refuses a position that is not newer), then the view rows
+transaction per poll, infra.postgres.view_batch): the position first (a
+position that is not newer is refused and writes nothing), then the view
+rows; messages and watermark moves are grouped into one statement each per
+batch, and the audience of a message comes from the member cache
 (receipts: infra.postgres.receipts). A refused position raises AlreadyProjected
 and writes nothing, so a redelivered record never writes twice.
 """
@@ -16,7 +18,7 @@ from typing import Any, LiteralString, TypeVar
 
 import psycopg
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow, dict_row
@@ -25,6 +27,7 @@ from psycopg_pool import ConnectionPool
 from domain.conversation import Conversation
 from domain.membership_rules import ADMIN, MEMBER
 from domain.rejection import CommandRejected
+from infra.postgres.member_cache import MemberCache
 from infra.postgres.membership import (
     ADD_MEMBERS,
     REMOVE_MEMBER,
@@ -32,9 +35,8 @@ from infra.postgres.membership import (
     per_member_objects,
     per_member_query,
 )
-from infra.postgres.receipts import MOVE_WATERMARKS
 from infra.postgres.tracking import TrackingStatements
-from projections.ports import AlreadyProjected
+from infra.postgres.view_batch import BatchStatements, PostedRow, ViewBatch
 from projections.wire import conversation_object
 
 T = TypeVar("T")
@@ -53,20 +55,8 @@ FROM unnest(%(user_ids)s::text[], %(roles)s::text[]) AS m (user_id, role)
 ON CONFLICT (conversation_id, user_id) DO NOTHING
 """
 
-_POST = """
-WITH posted AS (
-    INSERT INTO {s}.messages
-        (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at)
-    VALUES (%(conversation_id)s, %(seq)s, %(message_id)s, %(sender_id)s, %(body)s,
-            %(client_msg_id)s, %(sent_at)s)
-    ON CONFLICT (conversation_id, seq) DO NOTHING
-), advanced AS (
-    UPDATE {s}.conversations
-    SET last_seq = %(seq)s, updated_at = greatest(updated_at, %(sent_at)s)
-    WHERE conversation_id = %(conversation_id)s AND last_seq < %(seq)s
-)
-SELECT user_id FROM {s}.members
-WHERE conversation_id = %(conversation_id)s
+_MEMBERS = """
+SELECT user_id FROM {s}.members WHERE conversation_id = %(conversation_id)s
 ORDER BY user_id COLLATE "C"
 """
 
@@ -83,16 +73,18 @@ class PostgresChatView(TrackingRecorder):
     """ChatView on the tables of infra.postgres.schema, tracking in ``chat_tracking``."""
 
     def __init__(self, pool: ConnectionPool, schema: str) -> None:
+        self.schema = schema
         self._pool = pool
         self._tracking = TrackingStatements(schema)
+        self._statements = BatchStatements(schema)
         self._start = _in_schema(_START, schema)
-        self._post = _in_schema(_POST, schema)
+        self._members_of = _in_schema(_MEMBERS, schema)
         self._add_members = _in_schema(ADD_MEMBERS, schema)
         self._remove_member = _in_schema(REMOVE_MEMBER, schema)
         self._rename = _in_schema(RENAME, schema)
         self._per_member = per_member_query(schema)
-        self._move_watermarks = _in_schema(MOVE_WATERMARKS, schema)
-        self._batch: Cursor[DictRow] | None = None
+        self._batch: ViewBatch | None = None
+        self._members = MemberCache(self._load_members)
 
     @classmethod
     def from_dsn(cls, dsn: str, schema: str) -> PostgresChatView:
@@ -106,12 +98,15 @@ class PostgresChatView(TrackingRecorder):
     # -- TrackingRecorder -------------------------------------------------
 
     def insert_tracking(self, tracking: Tracking) -> None:
-        self._write(tracking, lambda curs: None)
+        self._write(tracking, lambda batch: None)
 
     @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
     def max_tracking_id(self, application_name: str) -> int | None:
         with self._transaction() as curs:
             return self._tracking.max_id(curs, application_name)
+
+    def forget(self, application_name: str) -> None:
+        self._members.forget(application_name)
 
     # -- ChatView ---------------------------------------------------------
 
@@ -119,8 +114,9 @@ class PostgresChatView(TrackingRecorder):
         self, event: Conversation.Started, tracking: Tracking
     ) -> Mapping[str, Any]:
         members = sorted(event.members.items())
+        conversation_id = str(event.originator_id)
         params = {
-            "conversation_id": str(event.originator_id),
+            "conversation_id": conversation_id,
             "kind": event.kind,
             "title": event.title,
             "started_by": event.started_by,
@@ -128,28 +124,34 @@ class PostgresChatView(TrackingRecorder):
             "user_ids": [user_id for user_id, _ in members],
             "roles": [role for _, role in members],
         }
-        self._write(tracking, lambda curs: curs.execute(self._start, params))
+
+        def start(batch: ViewBatch) -> None:
+            batch.flush()
+            batch.curs.execute(self._start, params)
+            self._members.invalidate(tracking.application_name, conversation_id)
+
+        self._write(tracking, start)
         return _started_object(event, members)
 
     def message_posted(
         self, event: Conversation.MessagePosted, tracking: Tracking
     ) -> Sequence[str]:
-        params = {
-            "conversation_id": str(event.originator_id),
-            "seq": event.seq,
-            "message_id": event.message_id,
-            "sender_id": event.sender,
-            "body": event.body,
-            "client_msg_id": event.client_msg_id,
-            "sent_at": event_time(event.sent_at),
-        }
+        conversation_id = str(event.originator_id)
+        row = PostedRow(
+            conversation_id,
+            event.seq,
+            event.message_id,
+            event.sender,
+            event.body,
+            event.client_msg_id,
+            event_time(event.sent_at),
+        )
 
-        def post(curs: Cursor[DictRow]) -> list[str]:
-            curs.execute(self._post, params)
-            return [row["user_id"] for row in curs.fetchall()]
+        def post(batch: ViewBatch) -> list[str]:
+            batch.post(row)
+            return self._members.members(tracking.application_name, conversation_id)
 
-        member_ids: list[str] = self._write(tracking, post)
-        return member_ids
+        return self._write(tracking, post)
 
     def members_added(self, event: Conversation.MembersAdded, tracking: Tracking) -> PerMember:
         params = {
@@ -194,7 +196,7 @@ class PostgresChatView(TrackingRecorder):
         self.skip(tracking)
 
     def skip(self, tracking: Tracking) -> None:
-        self._write(tracking, lambda curs: None)
+        self._write(tracking, lambda batch: None)
 
     def _change(
         self,
@@ -203,15 +205,17 @@ class PostgresChatView(TrackingRecorder):
         params: dict[str, Any],
         gone: str | None = None,
     ) -> PerMember:
-        """One membership or title change, then every member's object (one query)."""
+        """One membership or title change, then every member's object (one
+        query, after the grouped writes before it)."""
 
-        def change(curs: Cursor[DictRow]) -> PerMember:
-            curs.execute(statement, params)
-            curs.execute(self._per_member, params)
-            return per_member_objects(curs.fetchall(), gone)
+        def change(batch: ViewBatch) -> PerMember:
+            batch.flush()
+            batch.curs.execute(statement, params)
+            batch.curs.execute(self._per_member, params)
+            self._members.invalidate(tracking.application_name, params["conversation_id"])
+            return per_member_objects(batch.curs.fetchall(), gone)
 
-        per_member: PerMember = self._write(tracking, change)
-        return per_member
+        return self._write(tracking, change)
 
     def _receipt(
         self,
@@ -220,21 +224,21 @@ class PostgresChatView(TrackingRecorder):
         delivered_seq: int,
         read_seq: int,
     ) -> list[str]:
-        """Lifts a member's watermarks; returns every member (the reporter's
-        other devices too), or nothing for an unknown conversation or user."""
-        params = {
-            "conversation_id": str(event.originator_id),
-            "user_id": event.user_id,
-            "delivered_seq": delivered_seq,
-            "read_seq": read_seq,
-        }
+        """Lifts a member's watermarks (never lowers them); returns every
+        member (the reporter's other devices too), or nothing for an unknown
+        conversation or user."""
+        conversation_id = str(event.originator_id)
 
-        def move(curs: Cursor[DictRow]) -> list[str]:
-            curs.execute(self._move_watermarks, params)
-            return [row["user_id"] for row in curs.fetchall()]
+        def move(batch: ViewBatch) -> list[str]:
+            members = self._members.members(tracking.application_name, conversation_id)
+            if event.user_id not in members:
+                return []
+            batch.move_watermarks(conversation_id, event.user_id, delivered_seq, read_seq)
+            return members
 
-        audience: list[str] = self._write(tracking, move)
-        return audience
+        return self._write(tracking, move)
+
+    # -- transactions -------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor[DictRow]]:
@@ -251,35 +255,35 @@ class PostgresChatView(TrackingRecorder):
     def batch(self) -> Iterator[None]:
         """One transaction for every write until the block ends (then they are
         committed together); an error rolls all of them back."""
-        with self._transaction() as curs:
-            self._batch = curs
-            try:
+        try:
+            with self._transaction() as curs:
+                self._batch = ViewBatch(curs, self._statements)
                 yield
-            finally:
-                self._batch = None
+                self._batch.finish()
+        except BaseException:
+            self._members.forget()  # it may hold what was rolled back
+            raise
+        finally:
+            self._batch = None
 
-    def _write(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
+    def _write(self, tracking: Tracking, write: Callable[[ViewBatch], T]) -> T:
         if self._batch is not None:
-            return self._write_with(self._batch, tracking, write)
+            self._batch.take(tracking)
+            return write(self._batch)
         written: T = self._write_alone(tracking, write)
         return written
 
     @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
-    def _write_alone(self, tracking: Tracking, write: Callable[[Cursor[DictRow]], T]) -> T:
-        with self._transaction() as curs:
-            # AlreadyProjected is raised inside the block, so it rolls back.
-            return self._write_with(curs, tracking, write)
+    def _write_alone(self, tracking: Tracking, write: Callable[[ViewBatch], T]) -> T:
+        with self.batch():
+            assert self._batch is not None
+            self._batch.take(tracking)  # AlreadyProjected rolls the transaction back
+            return write(self._batch)
 
-    def _write_with(
-        self, curs: Cursor[DictRow], tracking: Tracking, write: Callable[[Cursor[DictRow]], T]
-    ) -> T:
-        """The tracking row first: a refused position writes nothing (the
-        refusal is an empty RETURNING, not an SQL error, so a batch goes on)."""
-        try:
-            self._tracking.advance(curs, tracking)
-        except IntegrityError as error:
-            raise AlreadyProjected(str(error)) from error
-        return write(curs)
+    def _load_members(self, conversation_id: str) -> list[str]:
+        assert self._batch is not None, "members are read inside a write"
+        self._batch.curs.execute(self._members_of, {"conversation_id": conversation_id})
+        return [row["user_id"] for row in self._batch.curs.fetchall()]
 
 
 def _in_schema(text: LiteralString, schema: str) -> sql.Composed:

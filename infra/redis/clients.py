@@ -5,10 +5,18 @@ from __future__ import annotations
 import redis
 import redis.asyncio as aioredis
 
+EDGE_CONNECTIONS = 64
+"""Connections the edge opens at most; a call waits for a free one."""
+WAIT_FOR_CONNECTION = 5.0
+
 
 def async_client(url: str) -> aioredis.Redis:
-    """Connects lazily; ``await client.aclose()`` at shutdown."""
-    return aioredis.from_url(url)
+    """Connects lazily; ``await client.aclose()`` at shutdown. Calls beyond
+    EDGE_CONNECTIONS at once wait (up to WAIT_FOR_CONNECTION s) instead of failing."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=EDGE_CONNECTIONS, timeout=WAIT_FOR_CONNECTION
+    )
+    return aioredis.Redis(connection_pool=pool)
 
 
 def sync_client(url: str) -> redis.Redis:

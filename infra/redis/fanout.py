@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
+from projections.frames import encode_frame
 from projections.ports import Push
 from ws_edge.ports import Deliver, SessionEnded
 
@@ -39,10 +39,13 @@ class RedisFanoutPublisher:
         self._prefix = prefix
 
     def publish(self, push: Push) -> None:
-        payload = json.dumps(push.frame, separators=(",", ":"))
+        self.publish_all([push])
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
         pipe = self._client.pipeline(transaction=False)
-        for user_id in push.user_ids:
-            pipe.publish(user_channel(self._prefix, user_id), payload)
+        for push in pushes:
+            for user_id in push.user_ids:
+                pipe.publish(user_channel(self._prefix, user_id), push.text)
         try:
             pipe.execute()
         except redis.RedisError as error:  # push is best effort; clients sync
@@ -73,7 +76,7 @@ class RedisFanoutSubscriber:
             await self._pubsub.aclose()
 
     async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
-        payload = json.dumps(frame, separators=(",", ":"))
+        payload = encode_frame(frame)
         async with self._client.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
                 pipe.publish(user_channel(self._prefix, user_id), payload)
@@ -116,9 +119,9 @@ class RedisFanoutSubscriber:
                 listener(_text(data))
             return
         user_id = channel.removeprefix(user_channel(self._prefix, ""))
-        frame = json.loads(data)
+        text = _text(data)
         for deliver in list(self._local.get(user_id, ())):
-            deliver(frame)
+            deliver(text)
 
 
 def _text(value: bytes | str) -> str:

@@ -82,6 +82,15 @@ class Backend:
         self._open(queries.open, queries.close)
         return ReadModels(pg_view, queries, self.runner)
 
+    def second_view(self, models: ReadModels) -> ChatView:
+        """Another view on the same read models (another projector's)."""
+        if self.kind == "memory":
+            return models.view  # one state in memory: the same view
+        assert isinstance(models.view, PostgresChatView)
+        other = PostgresChatView.from_dsn(self._dsn, models.view.schema)
+        self._cleanups.append(other.close)
+        return other
+
     def account_store(self) -> AccountStore:
         if self.kind == "memory":
             return InMemoryAccountStore()
@@ -248,6 +257,20 @@ class Feed:
     ) -> Conversation.MessagesRead:
         assert conversation.mark_read(user_id, up_to_seq, at(minutes))
         return self._project_last(conversation, Conversation.MessagesRead)
+
+    def deliver_pending(
+        self, conversation: Conversation, user_id: str, up_to_seq: int
+    ) -> Conversation.MessagesDelivered:
+        """The next delivered receipt's event, not projected."""
+        assert conversation.mark_delivered(user_id, up_to_seq, at(4))
+        return pending(conversation, Conversation.MessagesDelivered)
+
+    def read_pending(
+        self, conversation: Conversation, user_id: str, up_to_seq: int
+    ) -> Conversation.MessagesRead:
+        """The next read receipt's event, not projected."""
+        assert conversation.mark_read(user_id, up_to_seq, at(4))
+        return pending(conversation, Conversation.MessagesRead)
 
     def skip(self) -> Tracking:
         tracking = self.next_position()

@@ -1,9 +1,10 @@
-"""Fan-out and send claims: the in-memory and Redis adapters behave alike."""
+"""Fan-out: the in-memory and Redis adapters behave alike."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,10 +12,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from commands.gateway import SendClaims
-from infra.memory.claims import InMemorySendClaims
 from infra.memory.fanout import InMemoryFanout
-from infra.redis.claims import RedisSendClaims
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from projections.ports import Fanout, Push
 from ws_edge.ports import FanoutSubscriber
@@ -46,7 +44,8 @@ PAIRS = {"memory": memory_pair, "redis": redis_pair}
 
 
 async def receive(queue: asyncio.Queue[Any], timeout: float = 5.0) -> Any:
-    return await asyncio.wait_for(queue.get(), timeout)
+    """The next frame delivered (deliveries are encoded JSON text)."""
+    return json.loads(await asyncio.wait_for(queue.get(), timeout))
 
 
 async def publish_until_received(publisher: Fanout, push: Push, queue: asyncio.Queue[Any]) -> Any:
@@ -54,7 +53,7 @@ async def publish_until_received(publisher: Fanout, push: Push, queue: asyncio.Q
     for _ in range(50):
         await asyncio.to_thread(publisher.publish, push)
         try:
-            return await asyncio.wait_for(queue.get(), 0.1)
+            return json.loads(await asyncio.wait_for(queue.get(), 0.1))
         except TimeoutError:
             continue
     raise TimeoutError("never received")
@@ -116,24 +115,3 @@ def test_an_unsubscribed_socket_gets_nothing_more(
             assert gone.empty()
 
     asyncio.run(scenario())
-
-
-CLAIMS: dict[str, Callable[[str, str], Any]] = {
-    "memory": lambda url, prefix: InMemorySendClaims(),
-    "redis": lambda url, prefix: RedisSendClaims(aioredis.from_url(url), prefix),
-}
-
-
-@pytest.mark.parametrize("kind", CLAIMS)
-def test_the_first_claim_of_a_client_message_id_wins(
-    kind: str, redis_url: str, unique_name: str
-) -> None:
-    claims: SendClaims = CLAIMS[kind](redis_url, f"{unique_name}:")
-
-    async def scenario() -> tuple[int, int, int]:
-        first = await claims.claim("conv|alice|c1", 100)
-        again = await claims.claim("conv|alice|c1", 200)
-        other = await claims.claim("conv|alice|c2", 300)
-        return first, again, other
-
-    assert asyncio.run(scenario()) == (100, 100, 300)

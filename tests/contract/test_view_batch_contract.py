@@ -7,12 +7,15 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.persistence import Tracking
 
+from domain.conversation import Conversation
 from projections.ports import AlreadyProjected
 from tests.contract.read_model_fixtures import (
     Backend,
     Feed,
     ReadModels,
+    at,
     open_backend,
+    pending,
     project,
     seqs,
 )
@@ -69,3 +72,49 @@ def test_positions_recorded_in_a_batch_are_where_a_restart_begins(
             project(models.view, feed.message(chat, "ann", minutes), feed.next_position())
     last: Tracking = feed.next_position()
     assert models.view.max_tracking_id(last.application_name) == last.notification_id - 1
+
+
+def test_a_change_after_messages_in_one_batch_sees_them(models: ReadModels, feed: Feed) -> None:
+    team = feed.group("ann", ["bob"])
+    first, second = feed.message(team, "ann", minutes=1), feed.message(team, "ann", minutes=2)
+    team.add_members("ann", ["cat"], at(3), max_members=100)
+    added = pending(team, Conversation.MembersAdded)
+    with models.view.batch():
+        project(models.view, first, feed.next_position())
+        project(models.view, second, feed.next_position())
+        per_member = project(models.view, added, feed.next_position())
+    assert per_member["bob"]["unread_count"] == 2
+    assert per_member["bob"]["last_message"]["seq"] == 2
+    assert per_member["cat"]["unread_count"] == 0
+
+
+def test_receipts_in_one_batch_end_at_the_highest_watermarks(
+    models: ReadModels, feed: Feed
+) -> None:
+    chat = feed.direct("ann", "bob")
+    for minutes in (1, 2, 3):
+        feed.post(chat, "ann", minutes)
+    delivered = feed.deliver_pending(chat, "bob", 3)
+    read = feed.read_pending(chat, "bob", 2)
+    with models.view.batch():
+        project(models.view, delivered, feed.next_position())
+        project(models.view, read, feed.next_position())
+    receipts = models.ask(lambda q: q.receipts(str(chat.id)))
+    assert {"user_id": "bob", "delivered_seq": 3, "read_seq": 2} in receipts
+
+
+def test_a_message_after_another_view_changed_the_members_reaches_who_is_in_now(
+    backend: Backend, models: ReadModels, feed: Feed
+) -> None:
+    team = feed.group("ann", ["bob", "cat"])
+    assert sorted(project(models.view, feed.message(team, "ann"), feed.next_position())) == [
+        "ann",
+        "bob",
+        "cat",
+    ]
+    other = backend.second_view(models)
+    team.remove_member("ann", "cat", at(2))
+    project(other, pending(team, Conversation.MemberRemoved), feed.next_position())
+    models.view.forget(feed.application_name)  # the partition came back to this view
+    audience = project(models.view, feed.message(team, "ann", minutes=3), feed.next_position())
+    assert sorted(audience) == ["ann", "bob"]

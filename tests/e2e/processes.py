@@ -27,7 +27,8 @@ def free_port() -> int:
 class Stack:
     """Edge, processor and projector processes sharing topics, schema and keys."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, repo: Path = REPO) -> None:
+        self.repo = repo
         self.port = free_port()
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_")}
         self.env = {**inherited, **env, "CHAT_PORT": str(self.port), "CHAT_LOG_LEVEL": "INFO"}
@@ -51,7 +52,7 @@ class Stack:
         env = {**self.env, "CHAT_PORT": str(port or self.port)}
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "app.cli", role],
-            cwd=REPO,
+            cwd=self.repo,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

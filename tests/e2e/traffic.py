@@ -34,6 +34,7 @@ class Counts:
     acked: int = 0
     resent: int = 0
     reconnects: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,13 +72,19 @@ class Sender:
                 frame = self._socket.send_message(
                     self.conversation_id, client_msg_id, f"body of {client_msg_id}", SEND_TIMEOUT
                 )
-            except (WebSocketException, TimeoutError, OSError):
+            except (WebSocketException, TimeoutError, OSError) as error:
+                self._count(type(error).__name__)
                 self._close()
                 continue
+            if frame["type"] != "sent":
+                self._count(str(frame.get("code", frame["type"])))
             if frame["type"] == "sent":
                 self.acks.append(Ack(self.conversation_id, client_msg_id, frame["message_id"]))
                 self.counts.acked += 1
                 return
+
+    def _count(self, refusal: str) -> None:
+        self.counts.refusals[refusal] = self.counts.refusals.get(refusal, 0) + 1
 
     def _close(self) -> None:
         if self._socket is not None:
@@ -103,15 +110,17 @@ class Traffic:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout)
-            assert not thread.is_alive(), "a sender never got its last message acknowledged"
+            assert not thread.is_alive(), f"a sender never got its last ack: {self.counts}"
         return [ack for sender in self.senders for ack in sender.acks]
 
     @property
     def counts(self) -> Counts:
         total = Counts()
         for sender in self.senders:
-            for name in vars(total):
+            for name in ("sent", "acked", "resent", "reconnects"):
                 setattr(total, name, getattr(total, name) + getattr(sender.counts, name))
+            for refusal, count in sender.counts.refusals.items():
+                total.refusals[refusal] = total.refusals.get(refusal, 0) + count
         return total
 
 

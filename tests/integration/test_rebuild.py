@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -167,6 +167,9 @@ class ListFeed:
         records, self._records = self._records, []
         return records
 
+    def backlog(self) -> int:
+        return len(self._records)
+
     def close(self) -> None:
         return None
 
@@ -177,6 +180,10 @@ class Pushes:
 
     def publish(self, push: Push) -> None:
         self.pushed.append(push)
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        for push in pushes:
+            self.publish(push)
 
 
 @pytest.fixture

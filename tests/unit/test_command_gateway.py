@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -20,9 +20,8 @@ from domain.conversation import Conversation
 from domain.errors import InvalidCommand, MessageTooLarge, NotAllowed, NotAMember, UserNotFound
 from domain.ids import MessageIdGenerator
 from infra.memory.accounts import InMemoryAccountStore
+from infra.memory.admission import InMemorySendAdmission
 from infra.memory.chat_view import InMemoryChatView
-from infra.memory.claims import InMemorySendClaims
-from infra.memory.limits import InMemoryRateLimiter
 from infra.memory.log import InMemoryLog, InMemoryPublisher
 from infra.memory.queries import InMemoryQueries
 from projections.chat_projection import ChatProjection
@@ -36,6 +35,10 @@ T = TypeVar("T")
 class NoPushes:
     def publish(self, push: Push) -> None:
         return None
+
+    def publish_all(self, pushes: Sequence[Push]) -> None:
+        for push in pushes:
+            self.publish(push)
 
 
 class World:
@@ -51,10 +54,9 @@ class World:
             InMemoryPublisher(self.log, COMMANDS),
             InMemoryQueries(self.view),
             self.accounts,
-            InMemorySendClaims(),
+            InMemorySendAdmission(),
             MessageIdGenerator(7),
             lambda: AT,
-            InMemoryRateLimiter(),
             GatewayLimits(Bucket(send_burst, 1.0), max_group_size),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from eventsourcing.persistence import Tracking
@@ -104,6 +105,10 @@ def test_one_presence_change_costs_one_push_per_contact_not_per_conversation() -
     class CountingFanout:
         def publish(self, push: Push) -> None:
             published.append(push)
+
+        def publish_all(self, pushes: Sequence[Push]) -> None:
+            for push in pushes:
+                self.publish(push)
 
     projector = PresenceProjector(InMemoryPresenceView(), InMemoryContacts(view), CountingFanout())
     log = Recorder()

@@ -1,0 +1,80 @@
+"""Send admission (a token and a claim in one step): the in-memory and the
+Redis adapters behave alike."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio as aioredis
+
+from commands.admission import Admission, SendAdmission
+from commands.limits import Bucket
+from infra.memory.admission import InMemorySendAdmission
+from infra.redis.admission import RedisSendAdmission
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+ROOMY = Bucket(burst=100, per_second=1.0)
+
+ADMISSIONS: dict[str, Callable[[str, str], SendAdmission]] = {
+    "memory": lambda url, prefix: InMemorySendAdmission(),
+    "redis": lambda url, prefix: RedisSendAdmission(aioredis.from_url(url), prefix),
+}
+
+
+def admit_all(
+    admission: SendAdmission, calls: list[tuple[str, str, int, Bucket, datetime]]
+) -> list[Admission]:
+    async def scenario() -> list[Admission]:
+        return [await admission.admit(*call) for call in calls]
+
+    return asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("kind", ADMISSIONS)
+def test_the_first_claim_of_a_client_message_id_wins(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    admission = ADMISSIONS[kind](redis_url, f"{unique_name}:")
+    answers = admit_all(
+        admission,
+        [
+            ("alice", "conv|c1", 100, ROOMY, NOW),
+            ("alice", "conv|c1", 200, ROOMY, NOW),
+            ("alice", "conv|c2", 300, ROOMY, NOW),
+        ],
+    )
+    assert [a.message_id for a in answers] == [100, 100, 300]
+    assert {a.retry_after for a in answers} == {0.0}
+
+
+@pytest.mark.parametrize("kind", ADMISSIONS)
+def test_claims_of_different_senders_do_not_meet(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    admission = ADMISSIONS[kind](redis_url, f"{unique_name}:")
+    answers = admit_all(
+        admission, [("alice", "conv|c1", 100, ROOMY, NOW), ("bob", "conv|c1", 200, ROOMY, NOW)]
+    )
+    assert [a.message_id for a in answers] == [100, 200]
+
+
+@pytest.mark.parametrize("kind", ADMISSIONS)
+def test_an_empty_bucket_refuses_with_the_wait_and_claims_nothing(
+    kind: str, redis_url: str, unique_name: str
+) -> None:
+    admission = ADMISSIONS[kind](redis_url, f"{unique_name}:")
+    tight = Bucket(burst=1, per_second=2.0)
+    first, refused, later = admit_all(
+        admission,
+        [
+            ("alice", "conv|c1", 100, tight, NOW),
+            ("alice", "conv|c2", 200, tight, NOW),
+            ("alice", "conv|c2", 300, tight, NOW + timedelta(seconds=1)),
+        ],
+    )
+    assert first.retry_after == 0.0
+    assert refused.retry_after == pytest.approx(0.5)
+    assert later == Admission(0.0, 300)  # the refused send claimed nothing
