@@ -1,5 +1,5 @@
 """``chatapp <command>``: the roles (serve, edge, processor, projector,
-stack) and the operator tools (rebuild, asyncapi)."""
+notifier, stack) and the operator tools (rebuild, asyncapi, vapid-keys)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ def asyncapi(args: argparse.Namespace, settings: Settings) -> int:
     return main(check=args.check)
 
 
+def vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints a new VAPID key pair for Web Push (RFC 8292)."""
+    from infra.push.vapid import generate_vapid_keys
+
+    keys = generate_vapid_keys()
+    print(f"CHAT_VAPID_PRIVATE_KEY={keys.private_key}")
+    print(f"# public key (GET /v1/push/vapid-public-key serves it): {keys.public_key}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="chatapp", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True, metavar="command")
@@ -55,10 +65,12 @@ def parser() -> argparse.ArgumentParser:
         ("edge", roles.edge, "HTTP API and WebSocket"),
         ("processor", roles.processor, "chat.commands -> chat.events"),
         ("projector", roles.projector, "chat.events -> read models and pushes"),
-        ("stack", roles.stack, "processor, projector and edge as three processes"),
+        ("notifier", roles.notifier, "chat.events -> push notifications for offline users"),
+        ("stack", roles.stack, "processor, projector, notifier and edge as four processes"),
     ):
         commands.add_parser(name, help=help_text).set_defaults(run=_role(run))
     commands.add_parser("rebuild", help=rebuild.__doc__).set_defaults(run=rebuild)
+    commands.add_parser("vapid-keys", help=vapid_keys.__doc__).set_defaults(run=vapid_keys)
     docs = commands.add_parser("asyncapi", help="write docs/asyncapi.yaml from the code")
     docs.add_argument("--check", action="store_true", help="exit 1 if it is out of date")
     docs.set_defaults(run=asyncapi)

@@ -23,11 +23,13 @@ from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
+from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
+from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
@@ -59,6 +61,9 @@ class EdgeAdapters:
     presence_reader: PresenceReader
     contacts: Contacts
     rate_limiter: RateLimiter
+    devices: DeviceStore
+    decisions: DecisionLog
+    push: PushOptions
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -112,6 +117,8 @@ def edge_services(
         end_session,
         adapters.presence_reader,
         adapters.contacts,
+        Devices(adapters.devices, adapters.push),
+        adapters.decisions,
     )
     ws = SocketServices(
         accounts,

@@ -7,7 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher
-from app.edge import EdgeAdapters
+from app.edge import EdgeAdapters, utc_now
+from app.notifier import (
+    delivery_settings,
+    notifier_threads,
+    notify_policy,
+    push_options,
+    push_transports,
+    vapid_keys,
+)
 from app.settings import Settings
 from app.supervise import supervised
 from commands.decider import DeciderSettings
@@ -24,10 +32,14 @@ from infra.memory.log import (
     InMemoryProcessorLog,
     InMemoryPublisher,
 )
+from infra.memory.notifications import InMemoryNotifications
+from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
+from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
+from projections.push_delivery import PushDelivery
 
 NOT_DURABLE_WARNING = (
     "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
@@ -59,11 +71,32 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     presence_view = InMemoryPresenceView()
     presence_projector = PresenceProjector(presence_view, contacts, fanout)
     presence_feed = InMemoryEventFeed(log, settings.presence_topic, presence_projector.start_offset)
+    notifications = InMemoryNotifications()
+    keys = vapid_keys(settings, ephemeral=True)
+    transports = push_transports(settings, keys)
+    delivery = PushDelivery(
+        notifications,
+        transports,
+        InMemoryUnreadCounter(view),
+        delivery_settings(settings),
+        utc_now,
+    )
+    notifier = Notifier(
+        notifications,
+        InMemoryOnlineStatus(presence_view),
+        codec,
+        settings.events_topic,
+        notify_policy(settings),
+        utc_now,
+        delivery.wake,
+    )
+    notifier_feed = InMemoryEventFeed(log, settings.events_topic, notifier.start_offset)
     stop = threading.Event()
     threads = [
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
+        *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
     for thread in threads:
         thread.start()
@@ -79,6 +112,9 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             presence_reader=presence_view,
             contacts=contacts,
             rate_limiter=InMemoryRateLimiter(),
+            devices=notifications,
+            decisions=notifications,
+            push=push_options(settings, keys),
         )
     finally:
         stop.set()

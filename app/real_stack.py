@@ -9,7 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher
-from app.edge import EdgeAdapters
+from app.edge import EdgeAdapters, utc_now
+from app.notifier import (
+    delivery_settings,
+    notify_policy,
+    push_options,
+    push_transports,
+    run_delivery,
+    vapid_keys,
+)
 from app.settings import Settings
 from app.supervise import exit_process, supervised, watch
 from commands.decider import DeciderSettings
@@ -21,15 +29,22 @@ from infra.kafka.topics import chat_topics, ensure_topics
 from infra.postgres.accounts import PostgresAccountStore
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
+from infra.postgres.delivery_queue import PostgresDeliveryQueue
+from infra.postgres.devices import PostgresDeviceStore
+from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
+from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
+from projections.push_delivery import PushDelivery
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +72,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
     # One pool for the edge's PostgreSQL reads: queries, accounts, contacts.
     accounts = PostgresAccountStore("", settings.pg_schema, pool=queries.pool)
+    devices = PostgresDeviceStore("", settings.pg_schema, pool=queries.pool)
     redis_client = async_client(settings.redis_url)
     fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
     try:
@@ -74,6 +90,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             presence_reader=RedisPresenceReader(redis_client, settings.redis_prefix),
             contacts=PostgresContacts(queries.pool, settings.pg_schema),
             rate_limiter=RedisRateLimiter(redis_client, settings.redis_prefix),
+            devices=devices,
+            decisions=devices,
+            push=push_options(settings, vapid_keys(settings)),
         )
     finally:
         await fanout.close()
@@ -162,4 +181,40 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     finally:
         feed.close()
         view.close()
+        redis_client.close()
+
+
+def run_notifier(settings: Settings, stop: threading.Event) -> None:
+    """chat.events -> decisions and pending pushes (PostgreSQL) -> push services."""
+    prepare_infrastructure(settings)
+    keys = vapid_keys(settings)
+    transports = push_transports(settings, keys)
+    queue = PostgresDeliveryQueue.from_dsn(settings.postgres_dsn, settings.pg_schema)
+    unread = PostgresUnreadCounter.from_dsn(settings.postgres_dsn, settings.pg_schema)
+    view = PostgresNotifierView.from_dsn(settings.postgres_dsn, settings.pg_schema)
+    redis_client = sync_client(settings.redis_url)
+    delivery = PushDelivery(queue, transports, unread, delivery_settings(settings), utc_now)
+    notifier = Notifier(
+        view,
+        RedisOnlineStatus(redis_client, settings.redis_prefix),
+        event_codec(settings),
+        settings.events_topic,
+        notify_policy(settings),
+        utc_now,
+        delivery.wake,
+    )
+    feed = KafkaEventFeed(
+        settings.kafka, settings.events_topic, settings.group("notifier"), notifier.start_offset
+    )
+    sender = supervised("push delivery", run_delivery, delivery, transports, stop)
+    sender.start()
+    watch(notifier.liveness, stop)
+    try:
+        notifier.run(feed, stop)
+    finally:
+        stop.set()
+        sender.join(timeout=10)
+        feed.close()
+        for closable in (view, queue, unread):
+            closable.close()
         redis_client.close()

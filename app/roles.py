@@ -1,5 +1,6 @@
 """The long-running roles: serve (embedded default or all roles on the real
-services), edge, processor, projector, and stack (each role a process)."""
+services), edge, processor, projector, notifier, and stack (each role a
+process)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ def serve(settings: Settings) -> None:
         log.warning(NOT_DURABLE_WARNING)
         serve_app(settings, embedded_edge)
         return
-    from app.real_stack import real_edge, run_processor, run_projector
+    from app.real_stack import real_edge, run_notifier, run_processor, run_projector
 
     stop = threading.Event()
     workers = [
-        supervised(run.__name__, run, settings, stop) for run in (run_processor, run_projector)
+        supervised(run.__name__, run, settings, stop)
+        for run in (run_processor, run_projector, run_notifier)
     ]
     for worker in workers:
         worker.start()
@@ -61,12 +63,19 @@ def projector(settings: Settings) -> None:
     run_projector(settings, stop_on_signals())
 
 
+def notifier(settings: Settings) -> None:
+    from app.real_stack import run_notifier
+
+    settings.require_services()
+    run_notifier(settings, stop_on_signals())
+
+
 def stack(settings: Settings) -> None:
-    """The three roles as separate processes; stops them all on Ctrl-C."""
+    """The four roles as separate processes; stops them all on Ctrl-C."""
     settings.require_services()
     processes = [
         subprocess.Popen([sys.executable, "-m", "app.cli", role])
-        for role in ("processor", "projector", "edge")
+        for role in ("processor", "projector", "notifier", "edge")
     ]
     stop = stop_on_signals(grace=40.0)  # the roles' own stops come first
     try:

@@ -46,6 +46,14 @@ def _positive(name: str, raw: str) -> float:
     return value
 
 
+def _bool(name: str, raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def _list(name: str, raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
@@ -129,6 +137,25 @@ class Settings:
     kafka_client_config: Mapping[str, str] = _setting(
         "CHAT_KAFKA_CONFIG", dict, _kafka_properties, secret=True
     )
+    # Push notifications (docs/notifications.md).
+    push_gateway_url: str = _setting("CHAT_PUSH_GATEWAY_URL", "")
+    vapid_private_key: str = _setting("CHAT_VAPID_PRIVATE_KEY", "", secret=True)
+    vapid_subject: str = _setting("CHAT_VAPID_SUBJECT", "mailto:admin@example.org")
+    push_include_body: bool = _setting("CHAT_PUSH_INCLUDE_BODY", False, _bool)
+    push_allow_loopback: bool = _setting("CHAT_PUSH_ALLOW_LOOPBACK", False, _bool)
+    push_timeout_seconds: float = _setting("CHAT_PUSH_TIMEOUT_SECONDS", 10.0, _positive)
+    push_max_attempts: int = _setting("CHAT_PUSH_MAX_ATTEMPTS", 5, _int)
+    push_retry_base_seconds: float = _setting("CHAT_PUSH_RETRY_BASE_SECONDS", 1.0, _positive)
+    push_lease_seconds: float = _setting("CHAT_PUSH_LEASE_SECONDS", 30.0, _positive)
+    push_queue_per_destination: int = _setting("CHAT_PUSH_QUEUE_PER_DESTINATION", 100, _int)
+    push_breaker_failures: int = _setting("CHAT_PUSH_BREAKER_FAILURES", 5, _int)
+    push_breaker_cooldown_seconds: float = _setting(
+        "CHAT_PUSH_BREAKER_COOLDOWN_SECONDS", 30.0, _positive
+    )
+    push_max_age_seconds: float = _setting("CHAT_PUSH_MAX_AGE_SECONDS", 600.0, _positive)
+    push_retention_seconds: float = _setting(
+        "CHAT_PUSH_RETENTION_SECONDS", 7 * 24 * 3600.0, _positive
+    )
 
     @property
     def embedded(self) -> bool:
@@ -189,6 +216,8 @@ class Settings:
             raise SettingsError("CHAT_PARTITIONS must be 1..1024")
         if not self.pg_schema.isidentifier():
             raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
+        if self.push_max_attempts < 1 or self.push_queue_per_destination < 1:
+            raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
 
 
 def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:

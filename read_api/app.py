@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from read_api import account_routes, conversation_commands, conversation_queries
+from read_api import (
+    account_routes,
+    conversation_commands,
+    conversation_queries,
+    notification_routes,
+)
 from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
 
@@ -13,6 +18,7 @@ OPERATIONS: list[Operation] = [
     *account_routes.operations,
     *conversation_queries.operations,
     *conversation_commands.operations,
+    *notification_routes.operations,
 ]
 
 

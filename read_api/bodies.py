@@ -135,3 +135,65 @@ class ErrorDetail(_Body):
 
 class Error(_Body):
     error: ErrorDetail
+
+
+# -- devices and push notifications (PROTOCOL.md v1.1) --------------------------
+
+
+class SubscriptionKeys(_Body):
+    p256dh: str
+    auth: str
+
+
+class NewWebPushDevice(_Body, tag_field="kind", tag="webpush"):
+    """A browser's ``PushSubscription`` (its JSON, with ``kind`` added)."""
+
+    endpoint: str
+    keys: SubscriptionKeys
+
+
+class NewGatewayDevice(_Body, tag_field="kind", tag="gateway"):
+    app_id: str
+    pushkey: str
+
+
+NewDevice = NewWebPushDevice | NewGatewayDevice
+
+
+class DeviceCreated(_Body):
+    device_id: str
+
+
+class DeviceInfo(_Body):
+    device_id: str
+    kind: Literal["webpush", "gateway"]
+    endpoint: str | None
+    app_id: str | None
+    pushkey: str | None
+    created_at: str
+
+
+class DeviceList(_Body):
+    devices: list[DeviceInfo]
+
+
+class VapidKey(_Body):
+    key: str
+
+
+class MuteSetting(_Body):
+    muted: bool
+
+
+class NotificationDecision(_Body):
+    message_id: str
+    conversation_id: str
+    seq: Seq
+    device_id: str | None
+    decision: Literal["sent", "skipped", "collapsed", "failed", "rejected", "pending"]
+    reason: str | None
+    at: str
+
+
+class Decisions(_Body):
+    decisions: list[NotificationDecision]

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts, Session
+from commands.devices import Devices
 from commands.gateway import CommandGateway
+from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 
 
@@ -21,6 +23,8 @@ class ApiServices:
     on_logout: Callable[[Session], Awaitable[None]]
     presence: PresenceReader
     contacts: Contacts
+    devices: Devices
+    decisions: DecisionLog
     visibility_timeout: float = 3.0
 
 

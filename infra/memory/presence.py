@@ -84,5 +84,9 @@ class InMemoryPresenceView:
             return self._offsets.get(partition, -1) + 1
 
     async def presence(self, user_id: str) -> PresenceState | None:
+        return self.current(user_id)
+
+    def current(self, user_id: str) -> PresenceState | None:
+        """The same read, from a thread (the notifier)."""
         with self._lock:
             return self._states.get(user_id)

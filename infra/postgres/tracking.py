@@ -21,22 +21,23 @@ CREATE TABLE IF NOT EXISTS {s}.chat_tracking (
 # Moves the position forward only: an older or equal one updates nothing
 # and returns no row.
 _ADVANCE: Final = """
-INSERT INTO {s}.chat_tracking (application_name, notification_id)
+INSERT INTO {s}.{t} (application_name, notification_id)
 VALUES (%(application_name)s, %(notification_id)s)
 ON CONFLICT (application_name) DO UPDATE SET notification_id = EXCLUDED.notification_id
-WHERE {s}.chat_tracking.notification_id < EXCLUDED.notification_id
+WHERE {s}.{t}.notification_id < EXCLUDED.notification_id
 RETURNING notification_id
 """
 
 _MAX: Final = """
-SELECT notification_id FROM {s}.chat_tracking WHERE application_name = %(application_name)s
+SELECT notification_id FROM {s}.{t} WHERE application_name = %(application_name)s
 """
 
 
 class TrackingStatements:
-    def __init__(self, schema: str) -> None:
-        self._advance = sql.SQL(_ADVANCE).format(s=sql.Identifier(schema))
-        self._max = sql.SQL(_MAX).format(s=sql.Identifier(schema))
+    def __init__(self, schema: str, table: str = "chat_tracking") -> None:
+        names = {"s": sql.Identifier(schema), "t": sql.Identifier(table)}
+        self._advance = sql.SQL(_ADVANCE).format(**names)
+        self._max = sql.SQL(_MAX).format(**names)
 
     def advance(self, curs: Cursor[DictRow], tracking: Tracking) -> None:
         """Records the position in the caller's transaction; IntegrityError

@@ -48,6 +48,15 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/v1/users/{user_id}"): lambda c, u, cid, other: c.get(
         f"/v1/users/{other}", headers=u.auth
     ),
+    ("PUT", "/v1/conversations/{conversation_id}/notifications"): lambda c, u, cid, other: c.put(
+        f"/v1/conversations/{cid}/notifications", json={"muted": True}, headers=u.auth
+    ),
+    ("GET", "/v1/conversations/{conversation_id}/notifications"): lambda c, u, cid, other: c.get(
+        f"/v1/conversations/{cid}/notifications", headers=u.auth
+    ),
+    ("DELETE", "/v1/devices/{device_id}"): lambda c, u, cid, other: c.delete(
+        f"/v1/devices/{cid}", headers=u.auth
+    ),
 }
 
 FRAMES: dict[str, dict[str, Any]] = {
