@@ -109,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.rates and name == "direct":
                 overrides["rates"] = [float(rate) for rate in args.rates.split(",")]
             scenario = overrides.pop("scenario", name)
-            results[name] = run_scenario(stack, scenario, overrides, args)
+            try:
+                results[name] = run_scenario(stack, scenario, overrides, args)
+            except RuntimeError as failure:
+                # One scenario's failure (e.g. an older server dropping
+                # sockets) is a result too; the others still run.
+                results[name] = {"error": str(failure)[-2000:]}
             print(json.dumps({name: results[name]}, indent=1), flush=True)
     finally:
         stack.stop_all()

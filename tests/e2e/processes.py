@@ -37,6 +37,12 @@ class Stack:
         self._starts = 0
 
     @property
+    def cli_module(self) -> str:
+        """The checkout's entry module (``infra.cli`` before the wiring moved
+        to ``app/``), so a benchmark can run an older checkout's server."""
+        return "app.cli" if (self.repo / "app" / "cli.py").exists() else "infra.cli"
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -51,7 +57,7 @@ class Stack:
         log = open(self.log_dir / f"{name}-{self._starts}.log", "wb")  # noqa: SIM115
         env = {**self.env, "CHAT_PORT": str(port or self.port)}
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", role],
+            [sys.executable, "-m", self.cli_module, role],
             cwd=self.repo,
             env=env,
             stdout=log,
