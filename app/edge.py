@@ -96,6 +96,7 @@ def edge_services(
         GatewayLimits(
             send_bucket=Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
             max_group_size=settings.max_group_size,
+            member_cache_seconds=settings.member_cache_seconds,
         ),
         record_cipher(settings),
     )
