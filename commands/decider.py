@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -44,14 +44,31 @@ class PartitionState:
     def __len__(self) -> int:
         return len(self._conversations)
 
+    @property
+    def conversations(self) -> Mapping[uuid.UUID, Conversation]:
+        return self._conversations
+
+    def adopt(self, conversation: Conversation) -> None:
+        """A conversation restored from a snapshot."""
+        self._conversations[conversation.id] = conversation
+
+    def version_of(self, conversation_id: uuid.UUID) -> int:
+        """The version held of a conversation (0 when none is)."""
+        current = self._conversations.get(conversation_id)
+        return 0 if current is None else current.version
+
     def replay(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
             self.apply(event)
 
     def apply(self, event: DomainEvent) -> None:
+        """Applies an event of the log; one a snapshot already holds (at or
+        below the conversation's version) changes nothing."""
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
+        if current is not None and event.originator_version <= current.version:
+            return
         mutated = event.mutate(current)
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated

@@ -115,21 +115,26 @@ class InMemoryLog:
         events_topic: str,
         offsets_topic: str,
         commits: Mapping[int, PartitionCommit],
-    ) -> None:
+    ) -> dict[int, int]:
         """Atomically, for every partition p in ``commits``: appends its events
         to p of ``events_topic`` and sets the group's committed offset of p of
-        ``offsets_topic``. Only the group's owner may."""
+        ``offsets_topic``. Only the group's owner may. Returns the end of each
+        partition that got events."""
         for commit in commits.values():
             for record in commit.events:
                 _check_size(record)
         with self._changed:
             if self._owners.get(group) is not member:
                 raise LogUnavailable(f"fenced: group {group} has a newer member")
+            ends: dict[int, int] = {}
             for partition, commit in commits.items():
                 for record in commit.events:
                     self._append(events_topic, partition, record)
+                if commit.events:
+                    ends[partition] = len(self._topic(events_topic)[partition])
                 self._offsets[(group, offsets_topic, partition)] = commit.next_command_offset
             self._changed.notify_all()
+            return ends
 
     def end(self, topic: str, partition: int) -> int:
         with self._changed:
@@ -196,15 +201,18 @@ class InMemoryProcessorLog:
         change, self._change = self._change, AssignmentChange()
         return change
 
-    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
+    def committed_events(
+        self, partitions: Sequence[int], start: Mapping[int, int] | None = None
+    ) -> Iterator[LogRecord]:
         for partition in partitions:
-            yield from self._log.records(self._events, partition)
+            first = (start or {}).get(partition, 0)
+            yield from self._log.records(self._events, partition)[first:]
 
-    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> Mapping[int, int]:
         """On failure, the partitions are rewound to their committed offsets
         and reported revoked and assigned again (rebuild them from the log)."""
         try:
-            self._log.commit(
+            return self._log.commit(
                 self._group,
                 self,
                 events_topic=self._events,

@@ -93,7 +93,7 @@ def _value_and_headers(log: InMemoryLog, index: int) -> tuple[bytes, dict[str, s
 class RefusingLog(InMemoryLog):
     """A log on which no transaction ever commits (a broker that refuses)."""
 
-    def commit(self, group: str, member: object, **commit: Any) -> None:
+    def commit(self, group: str, member: object, **commit: Any) -> dict[int, int]:
         raise LogUnavailable("refused")
 
 
