@@ -55,14 +55,24 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     log = InMemoryLog(
         {
             topic: settings.partitions
-            for topic in (settings.commands_topic, settings.events_topic, settings.presence_topic)
+            for topic in (
+                settings.commands_topic,
+                settings.events_topic,
+                settings.presence_topic,
+                settings.parked_topic,
+            )
         }
     )
     view = InMemoryChatView()
     fanout = InMemoryFanout()
     codec = event_codec(settings)
     processor = CommandProcessor(
-        InMemoryProcessorLog(log, settings.commands_topic, settings.events_topic),
+        InMemoryProcessorLog(
+            log,
+            settings.commands_topic,
+            settings.events_topic,
+            parked_topic=settings.parked_topic,
+        ),
         codec,
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),

@@ -54,7 +54,12 @@ log = logging.getLogger(__name__)
 def prepare_infrastructure(settings: Settings) -> None:
     """Topics and tables, created if missing (idempotent, safe in parallel)."""
     settings.require_services()
-    topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
+    topics = chat_topics(
+        settings.commands_topic,
+        settings.events_topic,
+        settings.presence_topic,
+        parked=settings.parked_topic,
+    )
     ensure_topics(settings.kafka, topics, settings.partitions)
     create_schema(settings.postgres_dsn, settings.pg_schema)
 
@@ -118,6 +123,7 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        parked_topic=settings.parked_topic,
     )
     store = PostgresSnapshotStore.from_dsn(
         settings.postgres_dsn, settings.pg_schema, settings.partitions

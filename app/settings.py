@@ -197,6 +197,12 @@ class Settings:
         return f"{self.topic_prefix}chat.presence"
 
     @property
+    def parked_topic(self) -> str:
+        """The dead-letter topic: records of chat.commands and chat.events
+        that could not be decoded or applied, with the error."""
+        return f"{self.topic_prefix}chat.parked"
+
+    @property
     def kafka(self) -> KafkaConfig:
         return KafkaConfig(
             self.kafka_bootstrap, self.kafka_client_config, self.kafka_session_timeout_ms
@@ -244,6 +250,8 @@ class Settings:
             raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
         if self.push_max_attempts < 1 or self.push_queue_per_destination < 1:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
+        if self.snapshot_every_events < 1:
+            raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
 
 
 def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:

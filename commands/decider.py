@@ -28,6 +28,19 @@ from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
 
+FAILED_CODE = "internal_error"
+FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
+
+
+class DecisionFailed(Exception):
+    """Deciding a command raised an unexpected error (a bug, not a rule):
+    the conversation's state here may be half changed. ``rejection`` tells
+    the sender; the caller must rebuild the partition from the log."""
+
+    def __init__(self, rejection: CommandRejected) -> None:
+        super().__init__(rejection.reason)
+        self.rejection = rejection
+
 
 @dataclass(frozen=True)
 class DeciderSettings:
@@ -79,7 +92,10 @@ class PartitionState:
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error)]
+            return [_rejection(command, existing, error.code, str(error))]
+        except Exception as error:
+            rejection = _rejection(command, existing, FAILED_CODE, FAILED_REASON)
+            raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
@@ -170,7 +186,7 @@ def _existing(conversation: Conversation | None) -> Conversation:
 
 
 def _rejection(
-    command: Command, existing: Conversation | None, error: DomainError
+    command: Command, existing: Conversation | None, code: str, reason: str
 ) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
@@ -179,6 +195,6 @@ def _rejection(
         command_type=type(command).__name__,
         sender=command.user_id,
         client_msg_id=getattr(command, "client_msg_id", None),
-        code=error.code,
-        reason=str(error),
+        code=code,
+        reason=reason,
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from eventsourcing.persistence import Cipher
 
-from commands.decider import DeciderSettings, PartitionState
+from commands.decider import DeciderSettings, DecisionFailed, PartitionState
 from commands.liveness import Liveness
 from commands.messages import MalformedCommand, decode_command
 from commands.ports import LogUnavailable, PartitionCommit, ProcessorLog
@@ -28,7 +28,7 @@ from commands.restore import Restorer
 from commands.snapshots import Snapshotter
 from domain.codec import EventCodec
 from domain.conversation import Conversation, is_conversation_event
-from domain.records import LogRecord, OutgoingRecord
+from domain.records import COMMANDS_LOG, LogRecord, OutgoingRecord, parked_record
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 class _Decided:
     commit: PartitionCommit
     changed: set[uuid.UUID] = field(default_factory=set)
+    reread: bool = False
+    """A decision failed midway: rebuild the partition after the commit."""
 
 
 class CommandProcessor:
@@ -98,19 +100,35 @@ class CommandProcessor:
         conversations they change."""
         state = self._partitions[partition]
         outgoing: list[OutgoingRecord] = []
+        parked: list[OutgoingRecord] = []
         changed: set[uuid.UUID] = set()
         for record in batch:
             try:
-                command = decode_command(record.value, self._command_cipher)
-                events = state.decide(command)
+                events = state.decide(decode_command(record.value, self._command_cipher))
             except (MalformedCommand, ValueError) as error:
-                log.warning(
-                    "skipped malformed command at %d/%d: %s", partition, record.offset, error
-                )
+                parked.append(self._park(record, f"cannot decode: {error}"))
                 continue
+            except DecisionFailed as failed:
+                # Its conversation may be half changed: commit up to it, then
+                # rebuild the partition; the commands after it come again.
+                parked.append(self._park(record, f"cannot decide: {failed.__cause__!r}"))
+                outgoing.append(self._codec.encode(failed.rejection))
+                commit = PartitionCommit(outgoing, record.offset + 1, parked)
+                return _Decided(commit, changed, reread=True)
             outgoing.extend(self._codec.encode(event) for event in events)
             changed.update(e.originator_id for e in events if is_conversation_event(e))
-        return _Decided(PartitionCommit(outgoing, batch[-1].offset + 1), changed)
+        return _Decided(PartitionCommit(outgoing, batch[-1].offset + 1, parked), changed)
+
+    def _park(self, record: LogRecord, error: str) -> OutgoingRecord:
+        """Logged once here; committed with the batch, so parked exactly once."""
+        log.error(
+            "parking command at %d/%d (key %s): %s",
+            record.partition,
+            record.offset,
+            record.key,
+            error,
+        )
+        return parked_record(record, COMMANDS_LOG, error)
 
     def _commit(self, decided: dict[int, _Decided]) -> None:
         try:
@@ -126,6 +144,9 @@ class CommandProcessor:
             )
             return
         self.liveness.progressed()
+        rebuild = [p for p, done in decided.items() if done.reread]
+        if rebuild:
+            self._log.reread(rebuild)
         if self._snapshots is not None:
             for partition, done in decided.items():
                 events = len(done.commit.events)

@@ -56,10 +56,12 @@ class KafkaProcessorLog:
         transactional_id: str,
         stop: threading.Event | None = None,
         max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
+        parked_topic: str | None = None,
     ) -> None:
         self._kafka = kafka
         self._commands = commands_topic
         self._events = events_topic
+        self._parked = parked_topic
         self._stop = stop or threading.Event()
         self._assigned: set[int] = set()
         self._gained: set[int] = set()
@@ -145,17 +147,27 @@ class KafkaProcessorLog:
             self._handing_back(commits)
             raise LogUnavailable(f"partitions {sorted(set(commits) - set(mine))} not assigned")
         events = [(p, record) for p, c in mine.items() for record in c.events]
+        parked = [(p, record) for p, c in mine.items() for record in c.parked]
+        if parked and self._parked is None:
+            raise LogUnavailable("no dead-letter topic to park commands in")
         offsets = [
             TopicPartition(self._commands, p, c.next_command_offset) for p, c in mine.items()
         ]
         try:
             return self._producer.commit(
-                self._events, events, offsets, self._consumer.consumer_group_metadata()
+                self._events,
+                events,
+                offsets,
+                self._consumer.consumer_group_metadata(),
+                (self._parked or "", parked),
             )
         except TransactionFailed as error:
             log.warning("commit of partitions %s failed: %s", sorted(mine), error)
             self._rewind(sorted(mine))
             raise LogUnavailable(str(error)) from error
+
+    def reread(self, partitions: Sequence[int]) -> None:
+        self._rewind(sorted(partitions))
 
     def backlog(self) -> int:
         """From what librdkafka knows already (no request): the high

@@ -109,9 +109,11 @@ class TransactionalProducer:
         events: Sequence[tuple[int, OutgoingRecord]],
         offsets: list[TopicPartition],
         group_metadata: Any,
+        parked: tuple[str, Sequence[tuple[int, OutgoingRecord]]] = ("", ()),
     ) -> dict[int, int]:
-        """Appends ``events`` (partition, record) and commits ``offsets`` for
-        the consumer group, atomically; returns, per partition, the offset
+        """Appends ``events`` (partition, record), ``parked`` records to
+        their topic, and commits ``offsets`` for the consumer group,
+        atomically; returns, per partition, the offset
         after the last of its events that the broker reported (lower, never
         higher, than the truth if a report was still outstanding). Raises
         TransactionFailed (aborted, the producer still usable),
@@ -128,6 +130,9 @@ class TransactionalProducer:
             producer.begin_transaction()
             for partition, record in events:
                 produce_blocking(producer, topic, partition, record, delivered)
+            parked_topic, parked_records = parked
+            for partition, record in parked_records:
+                produce_blocking(producer, parked_topic, partition, record)
 
         try:
             self._driven.call("begin_transaction and produce", produce_all)

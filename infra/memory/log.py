@@ -115,9 +115,11 @@ class InMemoryLog:
         events_topic: str,
         offsets_topic: str,
         commits: Mapping[int, PartitionCommit],
+        parked_topic: str | None = None,
     ) -> dict[int, int]:
         """Atomically, for every partition p in ``commits``: appends its events
-        to p of ``events_topic`` and sets the group's committed offset of p of
+        to p of ``events_topic`` (its parked records to p of ``parked_topic``)
+        and sets the group's committed offset of p of
         ``offsets_topic``. Only the group's owner may. Returns the end of each
         partition that got events."""
         for commit in commits.values():
@@ -132,6 +134,10 @@ class InMemoryLog:
                     self._append(events_topic, partition, record)
                 if commit.events:
                     ends[partition] = len(self._topic(events_topic)[partition])
+                for record in commit.parked:
+                    if parked_topic is None:
+                        raise LogUnavailable("no dead-letter topic to park commands in")
+                    self._append(parked_topic, partition, record)
                 self._offsets[(group, offsets_topic, partition)] = commit.next_command_offset
             self._changed.notify_all()
             return ends
@@ -168,10 +174,12 @@ class InMemoryProcessorLog:
         commands_topic: str = "chat.commands",
         events_topic: str = "chat.events",
         group: str = PROCESSOR_GROUP,
+        parked_topic: str | None = "chat.parked",
     ) -> None:
         self._log = log
         self._commands = commands_topic
         self._events = events_topic
+        self._parked = parked_topic
         self._group = group
         self._positions: dict[int, int] = {}
         self._joined = False
@@ -218,16 +226,18 @@ class InMemoryProcessorLog:
                 events_topic=self._events,
                 offsets_topic=self._commands,
                 commits=commits,
+                parked_topic=self._parked,
             )
         except LogUnavailable:
             if self._log.owns(self._group, self):
-                for partition in commits:
-                    self._positions[partition] = self._log.committed(
-                        self._group, self._commands, partition
-                    )
-                change = AssignmentChange(tuple(commits), tuple(commits))
-                self._change = _merge(self._change, change)
+                self.reread(list(commits))
             raise
+
+    def reread(self, partitions: Sequence[int]) -> None:
+        for partition in partitions:
+            self._positions[partition] = self._log.committed(self._group, self._commands, partition)
+        change = AssignmentChange(tuple(partitions), tuple(partitions))
+        self._change = _merge(self._change, change)
 
     def backlog(self) -> int:
         return sum(
