@@ -25,6 +25,7 @@ from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
+from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.fanout import InMemoryFanout
 from infra.memory.limits import InMemoryRateLimiter
 from infra.memory.log import (
@@ -80,7 +81,8 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
         ),
     )
-    projector = Projector(view, fanout, codec, settings.events_topic)
+    dead_letters = InMemoryDeadLetters(log, settings.parked_topic)
+    projector = Projector(view, fanout, codec, settings.events_topic, dead_letters)
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
     presence_view = InMemoryPresenceView()

@@ -23,6 +23,7 @@ from app.supervise import exit_process, supervised, watch
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from commands.snapshots import Snapshotter
+from infra.kafka.dead_letters import KafkaDeadLetters
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
@@ -179,11 +180,13 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
 def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     view = PostgresChatView.from_dsn(settings.postgres_dsn, settings.pg_schema)
     redis_client = sync_client(settings.redis_url)
+    dead_letters = KafkaDeadLetters(settings.kafka, settings.parked_topic, settings.partitions)
     projector = Projector(
         view,
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
         event_codec(settings),
         settings.events_topic,
+        dead_letters,
     )
     feed = KafkaEventFeed(
         settings.kafka, settings.events_topic, settings.group("projector"), projector.start_offset
@@ -193,6 +196,7 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
         projector.run(feed, stop)
     finally:
         feed.close()
+        dead_letters.close()
         view.close()
         redis_client.close()
 

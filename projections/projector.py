@@ -1,19 +1,36 @@
-"""The projector loop: event feed -> projection (view + tracking) -> fan-out."""
+"""The projector loop: event feed -> projection (view + tracking) -> fan-out.
+
+A record that cannot be decoded or applied is parked: copied to the
+dead-letter topic with the error, its position recorded with a hold on its
+conversation, whose later events are parked too (never applied after a
+gap); other conversations go on. A batch that fails is projected again one
+record per transaction, to find the record to blame; a store that cannot be
+reached (ViewUnavailable) blames none and stops the projector."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import Tracking
 
 from commands.liveness import Liveness
 from domain.codec import EventCodec, UnknownEventType
-from domain.records import LogRecord
+from domain.records import EVENTS_LOG, LogRecord, parked_record
 from projections.chat_projection import ChatProjection
-from projections.ports import AlreadyProjected, ChatView, EventFeed, Fanout, Push
+from projections.ports import (
+    AlreadyProjected,
+    ChatView,
+    DeadLetters,
+    EventFeed,
+    Fanout,
+    Push,
+    ViewUnavailable,
+)
+
+HELD_REASON = "held: an earlier event of this conversation is parked"
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +68,17 @@ class Projector:
         fanout: Fanout,
         codec: EventCodec,
         topic: str,
+        dead_letters: DeadLetters,
+        on_parked: Callable[[], None] = lambda: None,
     ) -> None:
         self._view = view
         self._codec = codec
         self._topic = topic
+        self._dead_letters = dead_letters
+        self._on_parked = on_parked
         self._pushes = AfterCommit(fanout)
         self._projection = ChatProjection(view, self._pushes)
+        self._held: set[str] | None = None
         self.liveness = Liveness("projector")
 
     def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
@@ -69,6 +91,19 @@ class Projector:
         if not records:
             self.liveness.between_batches(feed.backlog())
             return 0
+        self._held_conversations()  # loaded once, outside any transaction
+        try:
+            self._project_together(records)
+        except ViewUnavailable:
+            raise
+        except Exception as error:
+            log.warning("a batch of %d failed (%r): one by one now", len(records), error)
+            for record in records:
+                self._project_alone(record)
+        self.liveness.progressed()
+        return len(records)
+
+    def _project_together(self, records: Sequence[LogRecord]) -> None:
         try:
             with self._view.batch():
                 for record in records:
@@ -77,8 +112,14 @@ class Projector:
             self._pushes.drop()
             raise
         self._pushes.release()
-        self.liveness.progressed()
-        return len(records)
+
+    def _project_alone(self, record: LogRecord) -> None:
+        try:
+            self._project_together([record])
+        except ViewUnavailable:
+            raise
+        except Exception as error:
+            self._park(record, f"cannot apply: {error!r}")
 
     def start_offset(self, partition: int) -> int:
         """Where the feed starts a newly assigned partition."""
@@ -89,11 +130,17 @@ class Projector:
 
     def _project(self, record: LogRecord) -> None:
         tracking = Tracking(tracking_name(self._topic, record.partition), record.offset)
+        if record.key in self._held_conversations():
+            self._park(record, HELD_REASON)
+            return
         try:
             event = self._codec.decode(record.value, record.headers)
         except UnknownEventType as error:
             log.warning("skipped unknown event type %s at %s", error, tracking)
             self._skip(tracking)
+            return
+        except Exception as error:
+            self._park(record, f"cannot decode: {error!r}")
             return
         # Delivered again after a restart or rebalance: it was applied once already.
         with contextlib.suppress(AlreadyProjected):
@@ -102,3 +149,21 @@ class Projector:
     def _skip(self, tracking: Tracking) -> None:
         with contextlib.suppress(AlreadyProjected):
             self._view.skip(tracking)
+
+    def _held_conversations(self) -> set[str]:
+        if self._held is None:
+            self._held = self._view.held_conversations()
+        return self._held
+
+    def _park(self, record: LogRecord, reason: str) -> None:
+        """The copy first (durable), then the position and the hold; a
+        crash between the two parks it again (the copy says its offset)."""
+        tracking = Tracking(tracking_name(self._topic, record.partition), record.offset)
+        self._dead_letters.park(parked_record(record, EVENTS_LOG, reason))
+        try:
+            self._view.hold(record.key, reason, tracking)
+        except AlreadyProjected:
+            return
+        self._held_conversations().add(record.key)
+        self._on_parked()
+        log.error("parked %s (conversation %s): %s", tracking, record.key, reason)
