@@ -57,7 +57,9 @@ class Engines:
 
     def project(self, *values: bytes, first_offset: int = 0) -> None:
         records = [
-            LogRecord(self.partition, first_offset + n, CHAT, value, {"event_type": "MessagePosted"})
+            LogRecord(
+                self.partition, first_offset + n, CHAT, value, {"event_type": "MessagePosted"}
+            )
             for n, value in enumerate(values)
         ]
         view = PostgresChatView.from_dsn(self.dsn, self.schema)
