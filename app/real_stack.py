@@ -124,6 +124,7 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        settings.processor_max_poll_interval_ms,
         parked_topic=settings.parked_topic,
     )
     store = PostgresSnapshotStore.from_dsn(

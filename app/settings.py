@@ -18,6 +18,7 @@ from commands.presence import PresenceSettings
 from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
+from infra.kafka.processor_log import MAX_POLL_INTERVAL_MS
 from ws_edge.services import SocketLimits
 
 Parse = Callable[[str, str], Any]
@@ -142,6 +143,9 @@ class Settings:
     send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
     snapshot_every_events: int = _setting(
         "CHAT_SNAPSHOT_EVERY_EVENTS", SnapshotSettings.every_events, _int
+    )
+    processor_max_poll_interval_ms: int = _setting(
+        "CHAT_PROCESSOR_MAX_POLL_INTERVAL_MS", MAX_POLL_INTERVAL_MS, _int
     )
     snapshot_every_seconds: float = _setting(
         "CHAT_SNAPSHOT_EVERY_SECONDS", SnapshotSettings.every_seconds, _positive

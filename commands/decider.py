@@ -89,12 +89,13 @@ class PartitionState:
     def decide(self, command: Command) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
         existing = self._conversations.get(uuid.UUID(command.conversation_id))
+        version = existing.version if existing else 0  # before a failure moves it
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error.code, str(error))]
+            return [_rejection(command, version, error.code, str(error))]
         except Exception as error:
-            rejection = _rejection(command, existing, FAILED_CODE, FAILED_REASON)
+            rejection = _rejection(command, version, FAILED_CODE, FAILED_REASON)
             raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
@@ -185,12 +186,10 @@ def _existing(conversation: Conversation | None) -> Conversation:
     return conversation
 
 
-def _rejection(
-    command: Command, existing: Conversation | None, code: str, reason: str
-) -> CommandRejected:
+def _rejection(command: Command, version: int, code: str, reason: str) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
-        originator_version=existing.version if existing else 0,
+        originator_version=version,
         timestamp=issued_time(command),
         command_type=type(command).__name__,
         sender=command.user_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,9 @@ from domain.conversation import Conversation, is_conversation_event
 from domain.records import COMMANDS_LOG, LogRecord, OutgoingRecord, parked_record
 
 log = logging.getLogger(__name__)
+
+SNAPSHOT_RETRY_SECONDS = 10.0
+"""After the snapshot store failed, batches go on without it this long."""
 
 
 @dataclass
@@ -57,7 +61,7 @@ class CommandProcessor:
         self._settings = settings or DeciderSettings()
         self._partitions: dict[int, PartitionState] = {}
         self._snapshots = snapshots
-        self._snapshots_failing = False
+        self._snapshots_retry_at = 0.0
         self.restorer = Restorer(log_port, codec, self._settings, snapshots)
         self.liveness = liveness or Liveness("processor")
 
@@ -145,26 +149,30 @@ class CommandProcessor:
             return
         self.liveness.progressed()
         rebuild = [p for p, done in decided.items() if done.reread]
+        for partition in rebuild:
+            self._forget(partition)  # its state may be half changed: never snapshot it
         if rebuild:
             self._log.reread(rebuild)
         if self._snapshots is not None:
             for partition, done in decided.items():
+                if done.reread:
+                    continue
                 events = len(done.commit.events)
                 self._snapshots.committed(partition, done.changed, events, ends.get(partition))
 
     def _snapshot(self) -> None:
         """Some of the snapshot work between batches; a store that fails
         only delays it (restoring then reads more of the log)."""
-        if self._snapshots is None:
+        if self._snapshots is None or time.monotonic() < self._snapshots_retry_at:
             return
         try:
             self._snapshots.step(self._conversations)
         except Exception as error:
-            if not self._snapshots_failing:
+            if not self._snapshots_retry_at:
                 log.warning("snapshots delayed (the store failed): %s", error)
-            self._snapshots_failing = True
+            self._snapshots_retry_at = time.monotonic() + SNAPSHOT_RETRY_SECONDS
         else:
-            self._snapshots_failing = False
+            self._snapshots_retry_at = 0.0
 
     def _conversations(self, partition: int) -> Mapping[uuid.UUID, Conversation]:
         state = self._partitions.get(partition)

@@ -16,6 +16,7 @@ and writes late (a zombie) can never move either back.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,6 +27,8 @@ from eventsourcing.domain import Snapshot
 
 from domain.conversation import Conversation
 from domain.snapshot_codec import SnapshotCodec
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,20 @@ class Snapshotter:
         self._partitions: dict[int, _Partition] = {}
 
     def restore(self, partition: int) -> tuple[int | None, list[Conversation]]:
-        """The partition's mark and the conversations of its snapshots."""
-        stored = self._store.load(partition)
-        self._partitions[partition] = _Partition(self._clock(), end=stored.mark or 0)
-        return stored.mark, [
-            self._codec.decode(s.conversation_id, s.version, s.state) for s in stored.snapshots
-        ]
+        """The partition's mark and the conversations of its snapshots; no
+        mark and none when they cannot be read (the store is down, a
+        snapshot does not decode): the partition is then read from its start."""
+        self._partitions[partition] = _Partition(self._clock())
+        try:
+            stored = self._store.load(partition)
+            conversations = [
+                self._codec.decode(s.conversation_id, s.version, s.state) for s in stored.snapshots
+            ]
+        except Exception as error:
+            log.error("snapshots of partition %d unusable, reading it whole: %s", partition, error)
+            return None, []
+        self._partitions[partition].end = stored.mark or 0
+        return stored.mark, conversations
 
     def replayed(self, partition: int, changed: Iterable[uuid.UUID], end: int | None) -> None:
         """After restoring: these conversations got events beyond their

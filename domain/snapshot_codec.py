@@ -3,11 +3,18 @@ the same Mapper settings as events (JSON, optional zlib and AES).
 
 A snapshot holds an aggregate's whole state at one version; the decider
 restores from it and applies only the events after that version.
+
+Every dict in the state is stored as ``{"pairs": [[key, value], ...]}``:
+its keys come from users (client message ids, user ids), and the JSON
+transcoder would read a dict whose keys are exactly ``_type_`` and
+``_data_`` as a typed value.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
+from typing import Any
 
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent
@@ -26,7 +33,8 @@ class SnapshotCodec:
         )
 
     def encode(self, snapshot: Snapshot) -> bytes:
-        return self._mapper.to_stored_event(snapshot).state
+        state = {name: _pairs(value) for name, value in snapshot.state.items()}
+        return self._mapper.to_stored_event(replace(snapshot, state=state)).state
 
     def decode(self, conversation_id: uuid.UUID, version: int, state: bytes) -> Conversation:
         stored = StoredEvent(
@@ -38,7 +46,8 @@ class SnapshotCodec:
         snapshot = self._mapper.to_domain_event(stored)
         if not isinstance(snapshot, Snapshot):
             raise ValueError(f"not a snapshot: {type(snapshot).__name__}")
-        conversation = snapshot.mutate(None)
+        restored = {name: _dicts(value) for name, value in snapshot.state.items()}
+        conversation = replace(snapshot, state=restored).mutate(None)
         if not isinstance(conversation, Conversation):
             raise ValueError(f"not a conversation snapshot: {snapshot.topic}")
         # JSON has no tuples: the dedupe windows come back as lists.
@@ -47,3 +56,15 @@ class SnapshotCodec:
             for sender, window in conversation.recent_client_ids.items()
         }
         return conversation
+
+
+def _pairs(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"pairs": [[key, _pairs(item)] for key, item in value.items()]}
+    return value
+
+
+def _dicts(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"pairs"}:
+        return {key: _dicts(item) for key, item in value["pairs"]}
+    return value

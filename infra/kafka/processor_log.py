@@ -149,6 +149,7 @@ class KafkaProcessorLog:
         events = [(p, record) for p, c in mine.items() for record in c.events]
         parked = [(p, record) for p, c in mine.items() for record in c.parked]
         if parked and self._parked is None:
+            self._rewind(sorted(mine))
             raise LogUnavailable("no dead-letter topic to park commands in")
         offsets = [
             TopicPartition(self._commands, p, c.next_command_offset) for p, c in mine.items()
