@@ -1,5 +1,7 @@
 """``chatapp <command>``: the roles (serve, edge, processor, projector,
-notifier, stack) and the operator tools (rebuild, asyncapi, vapid-keys)."""
+notifier, stack), the operator tools (rebuild, asyncapi, vapid-keys,
+event-schemas, grant-auditor, revoke-auditor) and the analysts' and
+auditors' tools (replay, audit verify)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from app import roles
+from app import cli_tools, roles
 from app.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -71,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
         commands.add_parser(name, help=help_text).set_defaults(run=_role(run))
     commands.add_parser("rebuild", help=rebuild.__doc__).set_defaults(run=rebuild)
     commands.add_parser("vapid-keys", help=vapid_keys.__doc__).set_defaults(run=vapid_keys)
+    cli_tools.add_commands(commands)
     docs = commands.add_parser("asyncapi", help="write docs/asyncapi.yaml from the code")
     docs.add_argument("--check", action="store_true", help="exit 1 if it is out of date")
     docs.set_defaults(run=asyncapi)
