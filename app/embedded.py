@@ -21,6 +21,7 @@ from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from infra.memory.accounts import InMemoryAccountStore
+from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.admission import InMemorySendAdmission
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
@@ -36,6 +37,7 @@ from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
+from projections.audit_projection import AuditProjector
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
@@ -91,11 +93,15 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         delivery.wake,
     )
     notifier_feed = InMemoryEventFeed(log, settings.events_topic, notifier.start_offset)
+    audit_trail = InMemoryAuditTrail()
+    audit = AuditProjector(audit_trail, codec, settings.events_topic)
+    audit_feed = InMemoryEventFeed(log, settings.events_topic, audit.start_offset)
     stop = threading.Event()
     threads = [
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
+        supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
     for thread in threads:
@@ -115,6 +121,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            audit=audit_trail,
         )
     finally:
         stop.set()
