@@ -21,8 +21,8 @@ from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from infra.memory.accounts import InMemoryAccountStore
-from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.admission import InMemorySendAdmission
+from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.fanout import InMemoryFanout

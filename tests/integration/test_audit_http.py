@@ -4,6 +4,7 @@ hash-chain fields, and has it verified; each read is an AuditRead event."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -110,7 +111,7 @@ def test_an_auditor_reads_every_event_of_a_conversation_in_log_order(
     positions = [e["position"] for e in page["events"]]
     assert positions == sorted(positions) and page["next"] is None
     chained = page["events"]
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(chained, chained[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(chained))
     assert chained[1]["data"]["body"] == "hello 0"
 
 
