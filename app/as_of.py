@@ -4,7 +4,6 @@ domain's own aggregate (no second copy of the rules)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from app.codecs import event_codec
@@ -18,8 +17,9 @@ from infra.partitioning import partition_for
 
 def conversation_as_of(settings: Settings, conversation_id: str, point: Point) -> dict[str, Any]:
     """Members with roles, title, last seq and watermarks after the last event
-    at or before ``point`` (a position in the conversation's partition of
-    the events topic, or a time: the broker's record timestamps)."""
+    at or before ``point``: a position (offset) in the conversation's
+    partition of the events topic, or a time (the events' own time; the
+    history up to the first event after it)."""
     topic = settings.events_topic
     partition = partition_for(conversation_id, len(topic_partitions(settings.kafka, topic)))
     codec = event_codec(settings)
@@ -27,7 +27,7 @@ def conversation_as_of(settings: Settings, conversation_id: str, point: Point) -
     position: int | None = None
     with LogReader(settings.kafka) as reader:
         (span,) = reader.spans(topic, partitions=[partition])
-        stop = _stop(reader, span, point)
+        stop = span.stop if point.position is None else min(span.stop, point.position + 1)
         for logged in reader.read([Span(topic, partition, span.start, stop)]):
             record = logged.record
             if record.key != conversation_id:
@@ -39,22 +39,15 @@ def conversation_as_of(settings: Settings, conversation_id: str, point: Point) -
                     f"cannot decode the record at offset {record.offset} "
                     f"({type(error).__name__}): is CHAT_EVENT_CIPHER_KEY right?"
                 ) from None
-            if is_conversation_event(event):
-                conversation = event.mutate(conversation)
-                position = record.offset
+            if not is_conversation_event(event):
+                continue
+            if point.moment is not None and event.timestamp > point.moment:
+                break
+            conversation = event.mutate(conversation)
+            position = record.offset
     if conversation is None:
         raise BadInput(f"conversation {conversation_id} has no event at or before that point")
     return _state(conversation, partition, position)
-
-
-def _stop(reader: LogReader, span: Span, point: Point) -> int:
-    if point.position is not None:
-        return min(span.stop, point.position + 1)
-    assert point.moment is not None
-    (until,) = reader.spans(
-        span.topic, until=point.moment + timedelta(milliseconds=1), partitions=[span.partition]
-    )
-    return until.stop
 
 
 def _state(conversation: Conversation, partition: int, position: int | None) -> dict[str, Any]:
