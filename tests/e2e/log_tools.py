@@ -24,7 +24,9 @@ Raw = tuple[str, bytes, dict[str, str]]
 """A record as written: key, value, headers."""
 
 
-def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         cwd=REPO,
