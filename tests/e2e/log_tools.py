@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 from infra.kafka.config import KafkaConfig
 from infra.kafka.log_reader import LogReader

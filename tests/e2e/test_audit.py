@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -130,7 +130,8 @@ def chained(records: list[Raw]) -> list[int]:
     return [i for i, (_, value, _) in enumerate(records) if b'"hash"' in value]
 
 
-TAMPERING = {
+Tamper = Callable[[list[Raw], int], list[Raw]]
+TAMPERING: dict[str, Tamper] = {
     "untouched": lambda r, m: r,
     "altered": lambda r, m: [*r[:m], altered_body(r[m]), *r[m + 1 :]],
     "reordered": lambda r, m: [*r[:m], r[m + 1], r[m], *r[m + 2 :]],
