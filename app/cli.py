@@ -30,12 +30,22 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuilds the read models from offset 0 into a fresh schema and compares
     them with the live ones; exit status 1 if they differ."""
     from app.rebuild import rebuild_view
-    from infra.postgres.compare import compare_read_models
+    from infra.postgres.compare import compare_read_models, table_summaries
 
     settings.require_services()
     target = f"{settings.pg_schema}_rebuild_{int(time.time())}"
+    started = time.monotonic()
     count = rebuild_view(settings, target)
-    print(f"rebuilt {count} events into schema {target}")
+    seconds = time.monotonic() - started
+    rate = count / seconds if seconds > 0 else 0.0
+    print(f"rebuilt {count} events into schema {target} in {seconds:.2f} s ({rate:,.0f} events/s)")
+    live = table_summaries(settings.postgres_dsn, settings.pg_schema)
+    for table, rebuilt in table_summaries(settings.postgres_dsn, target).items():
+        verdict = "equal" if live[table] == rebuilt else "DIFFERENT"
+        print(
+            f"{table}: live {live[table].rows} rows, checksum {live[table].checksum}; "
+            f"rebuilt {rebuilt.rows} rows, checksum {rebuilt.checksum}: {verdict}"
+        )
     differences = compare_read_models(settings.postgres_dsn, settings.pg_schema, target)
     for line in differences:
         print(line)

@@ -6,13 +6,16 @@ the live schema holds what the log says it should."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 
 from eventsourcing.persistence import Tracking
+from tqdm import tqdm
 
 from app.codecs import event_codec
 from app.settings import Settings
 from domain.codec import UnknownEventType
+from infra.kafka.log_reader import LogReader
 from infra.kafka.partition_reader import read_committed_partitions
 from infra.kafka.topics import topic_partitions
 from infra.postgres.chat_view import PostgresChatView
@@ -39,7 +42,7 @@ class _NoFanout:
             self.publish(push)
 
 
-def rebuild_view(settings: Settings, target_schema: str) -> int:
+def rebuild_view(settings: Settings, target_schema: str, progress: bool | None = None) -> int:
     """Projects every committed record of ``settings.events_topic``, from
     offset 0 on every partition, into ``target_schema`` (created here; it must
     not hold any position of this topic yet). Records of unknown event types
@@ -54,7 +57,9 @@ def rebuild_view(settings: Settings, target_schema: str) -> int:
         projection = ChatProjection(view, _NoFanout())
         codec = event_codec(settings)
         applied = 0
+        bar = _bar(settings, topic, partitions, progress)
         for record in read_committed_partitions(settings.kafka, topic, partitions):
+            bar.update(1)
             tracking = Tracking(tracking_name(topic, record.partition), record.offset)
             try:
                 event = codec.decode(record.value, record.headers)
@@ -64,9 +69,21 @@ def rebuild_view(settings: Settings, target_schema: str) -> int:
                 continue
             projection.process_event(event, tracking)
             applied += 1
+        bar.close()
         return applied
     finally:
         view.close()
+
+
+def _bar(
+    settings: Settings, topic: str, partitions: Sequence[int], progress: bool | None
+) -> tqdm[None]:
+    show = sys.stderr.isatty() if progress is None else progress
+    total = None
+    if show:
+        with LogReader(settings.kafka) as reader:
+            total = sum(span.size for span in reader.spans(topic, partitions=partitions))
+    return tqdm(total=total, unit=" events", unit_scale=True, file=sys.stderr, disable=not show)
 
 
 def _require_fresh(view: PostgresChatView, schema: str, names: Sequence[str]) -> None:

@@ -202,3 +202,32 @@ def test_as_of_a_position_shows_the_group_as_it_stood_then(
     assert (ben["role"], ben["read_seq"]) == ("member", 3)
     latest = as_of(rows[-1]["at"])
     assert latest["last_seq"] == 5 and latest["position"] == rows[-1]["offset"]
+
+
+def test_rebuild_reports_its_rate_and_equal_row_counts_and_checksums(
+    live: tuple[Stack, Workload],
+) -> None:
+    import re
+
+    import psycopg
+
+    from infra.postgres.compare import table_summaries
+
+    stack, _ = live
+    result = run_cli(stack.env, "rebuild")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert re.match(
+        r"rebuilt \d+ events into schema (\S+) in [\d.]+ s \([\d,]+ events/s\)", lines[0]
+    )
+    for table in ("conversations", "members", "messages"):
+        line = next(line for line in lines if line.startswith(f"{table}: "))
+        assert line.endswith(": equal")
+    rebuilt = lines[0].split()[5]
+    dsn, live_schema = stack.env["CHAT_POSTGRES_DSN"], stack.env["CHAT_PG_SCHEMA"]
+    with psycopg.connect(dsn) as connection:
+        connection.execute(f"UPDATE \"{rebuilt}\".messages SET body = body || '!' WHERE seq = 1")
+    assert (
+        table_summaries(dsn, rebuilt)["messages"] != table_summaries(dsn, live_schema)["messages"]
+    )
+    assert table_summaries(dsn, rebuilt)["members"] == table_summaries(dsn, live_schema)["members"]
