@@ -59,6 +59,12 @@ def asyncapi(args: argparse.Namespace, settings: Settings) -> int:
     return main(check=args.check)
 
 
+def event_schemas(args: argparse.Namespace, settings: Settings) -> int:
+    from app.event_schemas import main
+
+    return main(check=args.check)
+
+
 def vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
     """Prints a new VAPID key pair for Web Push (RFC 8292)."""
     from infra.push.vapid import generate_vapid_keys
@@ -87,6 +93,9 @@ def parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("asyncapi", help="write docs/asyncapi.yaml from the code")
     docs.add_argument("--check", action="store_true", help="exit 1 if it is out of date")
     docs.set_defaults(run=asyncapi)
+    schemas = commands.add_parser("event-schemas", help="write docs/events/*.schema.json")
+    schemas.add_argument("--check", action="store_true", help="exit 1 if they are out of date")
+    schemas.set_defaults(run=event_schemas)
     return top
 
 
