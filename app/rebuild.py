@@ -5,6 +5,7 @@ the live schema holds what the log says it should."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,8 @@ from tqdm import tqdm
 
 from app.codecs import event_codec
 from app.settings import Settings
-from domain.codec import UnknownEventType
+from domain.codec import EventCodec, UnknownEventType
+from domain.records import LogRecord
 from infra.kafka.log_reader import LogReader
 from infra.kafka.partition_reader import read_committed_partitions
 from infra.kafka.topics import topic_partitions
@@ -25,6 +27,8 @@ from projections.ports import Push
 from projections.projector import tracking_name
 
 log = logging.getLogger(__name__)
+BATCH = 500
+"""Records projected in one transaction."""
 
 
 class RebuildError(Exception):
@@ -58,21 +62,34 @@ def rebuild_view(settings: Settings, target_schema: str, progress: bool | None =
         codec = event_codec(settings)
         applied = 0
         bar = _bar(settings, topic, partitions, progress)
-        for record in read_committed_partitions(settings.kafka, topic, partitions):
-            bar.update(1)
-            tracking = Tracking(tracking_name(topic, record.partition), record.offset)
-            try:
-                event = codec.decode(record.value, record.headers)
-            except UnknownEventType as error:
-                log.warning("rebuild skipped unknown event type %s at %s", error, tracking)
-                view.skip(tracking)
-                continue
-            projection.process_event(event, tracking)
-            applied += 1
+        records = read_committed_partitions(settings.kafka, topic, partitions)
+        while batch := list(itertools.islice(records, BATCH)):
+            with view.batch():  # one transaction per batch, as the projector does
+                for record in batch:
+                    applied += _apply(codec, projection, view, topic, record)
+            bar.update(len(batch))
         bar.close()
         return applied
     finally:
         view.close()
+
+
+def _apply(
+    codec: EventCodec,
+    projection: ChatProjection,
+    view: PostgresChatView,
+    topic: str,
+    record: LogRecord,
+) -> int:
+    tracking = Tracking(tracking_name(topic, record.partition), record.offset)
+    try:
+        event = codec.decode(record.value, record.headers)
+    except UnknownEventType as error:
+        log.warning("rebuild skipped unknown event type %s at %s", error, tracking)
+        view.skip(tracking)
+        return 0
+    projection.process_event(event, tracking)
+    return 1
 
 
 def _bar(
