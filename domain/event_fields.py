@@ -7,6 +7,7 @@ Fields are those of the event class minus eventsourcing's own
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -16,8 +17,10 @@ from domain.hashchain import as_stored
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
 
 
+@functools.cache
 def field_types(event_class: type[Any]) -> dict[str, Any]:
-    """Field name -> type, in declaration order (dataclass fields)."""
+    """Field name -> type, in declaration order (dataclass fields). Do not
+    change the answer: it is cached per class."""
     hints = typing.get_type_hints(event_class)
     return {
         spec.name: hints[spec.name]
