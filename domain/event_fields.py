@@ -7,7 +7,6 @@ Fields are those of the event class minus eventsourcing's own
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -17,16 +16,21 @@ from domain.hashchain import as_stored
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
 
 
-@functools.cache
+_FIELD_TYPES: dict[type[Any], dict[str, Any]] = {}
+
+
 def field_types(event_class: type[Any]) -> dict[str, Any]:
-    """Field name -> type, in declaration order (dataclass fields). Do not
-    change the answer: it is cached per class."""
-    hints = typing.get_type_hints(event_class)
-    return {
-        spec.name: hints[spec.name]
-        for spec in dataclasses.fields(event_class)
-        if spec.name not in ENVELOPE
-    }
+    """Field name -> type, in declaration order (dataclass fields). Cached
+    per class (resolving type hints is slow): do not change the answer."""
+    found = _FIELD_TYPES.get(event_class)
+    if found is None:
+        hints = typing.get_type_hints(event_class)
+        found = _FIELD_TYPES[event_class] = {
+            spec.name: hints[spec.name]
+            for spec in dataclasses.fields(event_class)
+            if spec.name not in ENVELOPE
+        }
+    return found
 
 
 def fields_of_version(event_class: type[Any], version: int) -> dict[str, Any]:
