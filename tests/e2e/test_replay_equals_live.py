@@ -231,3 +231,48 @@ def test_rebuild_reports_its_rate_and_equal_row_counts_and_checksums(
         table_summaries(dsn, rebuilt)["messages"] != table_summaries(dsn, live_schema)["messages"]
     )
     assert table_summaries(dsn, rebuilt)["members"] == table_summaries(dsn, live_schema)["members"]
+
+
+def test_follow_goes_on_with_live_events_until_interrupted(
+    live: tuple[Stack, Workload],
+) -> None:
+    """Last in this module: it adds a message to the workload."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    from tests.e2e.processes import REPO
+
+    stack, work = live
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "replay", "--topics", "events", "--follow"],
+        cwd=REPO,
+        env=stack.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert follower.stdout is not None
+        seen = 0
+        for line in follower.stdout:
+            seen += json.loads(line)["type"] == "MessagePosted"
+            if seen == 9:
+                break
+        sent = work.users["ann"].http.post(
+            f"/v1/conversations/{work.group}/messages",
+            json={"client_msg_id": "followed", "body": "seen live"},
+        )
+        assert sent.status_code == 202
+        for line in follower.stdout:
+            row = json.loads(line)
+            if row["type"] == "MessagePosted":
+                assert row["data"]["body"] == "seen live"
+                break
+        follower.send_signal(signal.SIGINT)
+        _, errors = follower.communicate(timeout=30)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+    assert follower.returncode == 0 and "MessagePosted: 10" in errors
