@@ -63,3 +63,19 @@ def test_records_the_codec_writes_validate_against_the_current_versions() -> Non
         record = codec.encode(event)
         name, version = record.headers["event_type"], int(record.headers["schema_version"])
         assert validator(name, version).is_valid(json.loads(record.value)), name
+
+
+def test_the_auditor_commands_validate_against_the_commands_schema() -> None:
+    from commands.messages import GrantAuditor, RecordAuditRead, RevokeAuditor, encode_command
+    from domain.auditor import auditor_stream_id
+
+    schema = json.loads((FOLDER / "commands.schema.json").read_text("utf-8"))
+    stream, at = str(auditor_stream_id("u1")), AT.isoformat()
+    conversation = str(uuid.uuid4())
+    for command in (
+        GrantAuditor(stream, "u1", "operator:root", at),
+        RevokeAuditor(stream, "u1", "operator:root", at),
+        RecordAuditRead(stream, "u1", conversation, "events", -1, 100, at),
+        RecordAuditRead(stream, "u1", conversation, "verify", None, None, at),
+    ):
+        assert jsonschema_rs.validator_for(schema).is_valid(json.loads(encode_command(command)))
