@@ -204,6 +204,23 @@ def test_as_of_a_position_shows_the_group_as_it_stood_then(
     assert latest["last_seq"] == 5 and latest["position"] == rows[-1]["offset"]
 
 
+def test_from_and_until_split_the_log_at_a_time_of_the_broker(
+    live: tuple[Stack, Workload],
+) -> None:
+    stack, _ = live
+    everything = replayed(stack.env, "--topics", "events")
+    middle = sorted(row["logged_at"] for row in everything)[len(everything) // 2]
+    since = replayed(stack.env, "--topics", "events", "--from", middle)
+    until = replayed(stack.env, "--topics", "events", "--until", middle)
+
+    def places(rows: list[dict[str, Any]]) -> set[tuple[int, int]]:
+        return {(row["partition"], row["offset"]) for row in rows}
+
+    assert places(since) == places([r for r in everything if r["logged_at"] >= middle])
+    assert places(until) == places([r for r in everything if r["logged_at"] < middle])
+    assert since and until and places(since) | places(until) == places(everything)
+
+
 def test_rebuild_reports_its_rate_and_equal_row_counts_and_checksums(
     live: tuple[Stack, Workload],
 ) -> None:
