@@ -23,12 +23,14 @@ from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
+from commands.audit import AuditAccess
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
+from projections.audit_ports import AuditQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
@@ -64,6 +66,7 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    audit: AuditQueries
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -120,6 +123,8 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        AuditAccess(adapters.commands, adapters.audit, clock, record_cipher(settings)),
+        adapters.audit,
     )
     ws = SocketServices(
         accounts,

@@ -23,6 +23,7 @@ from commands.processor import CommandProcessor
 from commands.snapshots import Snapshotter
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
+from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.dead_letters import InMemoryDeadLetters
@@ -39,6 +40,7 @@ from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounte
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
 from infra.memory.snapshots import InMemorySnapshotStore
+from projections.audit_projection import AuditProjector
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
@@ -108,11 +110,15 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         delivery.wake,
     )
     notifier_feed = InMemoryEventFeed(log, settings.events_topic, notifier.start_offset)
+    audit_trail = InMemoryAuditTrail()
+    audit = AuditProjector(audit_trail, codec, settings.events_topic)
+    audit_feed = InMemoryEventFeed(log, settings.events_topic, audit.start_offset)
     stop = threading.Event()
     threads = [
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
+        supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
     for thread in threads:
@@ -132,6 +138,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            audit=audit_trail,
         )
     finally:
         stop.set()

@@ -29,6 +29,7 @@ from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.topics import chat_topics, ensure_topics
 from infra.postgres.accounts import PostgresAccountStore
+from infra.postgres.audit_trail import PostgresAuditQueries, PostgresAuditView
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.delivery_queue import PostgresDeliveryQueue
@@ -44,6 +45,7 @@ from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from projections.audit_projection import AuditProjector
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
@@ -101,6 +103,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
         )
     finally:
         await fanout.close()
@@ -146,15 +149,34 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:
-    """The chat projection, with the presence projection in a second thread."""
+    """The chat projection, with the presence and the audit projections in
+    threads of their own."""
     prepare_infrastructure(settings)
     presence = supervised("presence projector", run_presence_projector, settings, stop)
+    audit = supervised("audit projector", run_audit_projector, settings, stop)
     presence.start()
+    audit.start()
     try:
         run_chat_projector(settings, stop)
     finally:
         stop.set()
         presence.join(timeout=10)
+        audit.join(timeout=10)
+
+
+def run_audit_projector(settings: Settings, stop: threading.Event) -> None:
+    """chat.events -> the audit trail and the auditors (docs/audit.md)."""
+    view = PostgresAuditView(settings.postgres_dsn, settings.pg_schema)
+    projector = AuditProjector(view, event_codec(settings), settings.events_topic)
+    feed = KafkaEventFeed(
+        settings.kafka, settings.events_topic, settings.group("audit"), projector.start_offset
+    )
+    watch(projector.liveness, stop)
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
+        view.close()
 
 
 def run_presence_projector(settings: Settings, stop: threading.Event) -> None:

@@ -11,8 +11,11 @@ from typing import cast
 
 from eventsourcing.domain import DomainEvent
 
+from commands.auditor_decider import AuditorRoles
 from commands.messages import (
     AddMembers,
+    AnyCommand,
+    AuditCommand,
     Command,
     CreateGroup,
     MarkDelivered,
@@ -23,6 +26,7 @@ from commands.messages import (
     StartDirect,
     issued_time,
 )
+from domain.auditor import is_auditor_event
 from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
@@ -48,10 +52,11 @@ class DeciderSettings:
 
 
 class PartitionState:
-    """The conversations of one partition, rebuilt from its events."""
+    """The conversations (and auditor roles) of one partition, rebuilt from its events."""
 
     def __init__(self, settings: DeciderSettings | None = None) -> None:
         self._conversations: dict[uuid.UUID, Conversation] = {}
+        self._auditors = AuditorRoles()
         self._settings = settings or DeciderSettings()
 
     def __len__(self) -> int:
@@ -77,6 +82,9 @@ class PartitionState:
     def apply(self, event: DomainEvent) -> None:
         """Applies an event of the log; one a snapshot already holds (at or
         below the conversation's version) changes nothing."""
+        if is_auditor_event(event):
+            self._auditors.apply(event)
+            return
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
@@ -86,8 +94,10 @@ class PartitionState:
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated
 
-    def decide(self, command: Command) -> list[DomainEvent]:
+    def decide(self, command: AnyCommand) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
+        if isinstance(command, AuditCommand):
+            return self._decide_audit(command)
         existing = self._conversations.get(uuid.UUID(command.conversation_id))
         version = existing.version if existing else 0  # before a failure moves it
         try:
@@ -102,6 +112,12 @@ class PartitionState:
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
         self._conversations[conversation.id] = conversation
         return events
+
+    def _decide_audit(self, command: AuditCommand) -> list[DomainEvent]:
+        try:
+            return list(self._auditors.decide(command))
+        except DomainError:
+            return []  # a command whose key does not match its user: nobody to tell
 
     @singledispatchmethod
     def _decide(

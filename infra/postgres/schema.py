@@ -14,6 +14,7 @@ from typing import LiteralString
 import psycopg
 from psycopg import sql
 
+from infra.postgres.audit_schema import AUDIT_TABLES
 from infra.postgres.holds import HELD_TABLE
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.snapshots import SNAPSHOT_TABLES
@@ -70,6 +71,7 @@ _TABLES: tuple[LiteralString, ...] = (
     *NOTIFY_TABLES,
     *SNAPSHOT_TABLES,
     HELD_TABLE,
+    *AUDIT_TABLES,
 )
 
 
