@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from functools import singledispatchmethod
 
 from commands.messages import (
@@ -23,8 +24,20 @@ class AuditorRoles:
     def __len__(self) -> int:
         return len(self._roles)
 
+    @property
+    def roles(self) -> Mapping[uuid.UUID, AuditorRole]:
+        return self._roles
+
+    def adopt(self, role: AuditorRole) -> None:
+        """A role restored from a snapshot."""
+        self._roles[role.id] = role
+
     def apply(self, event: AuditorEvent) -> None:
-        self._role(event.user_id).apply(event)
+        """One a snapshot already holds (at or below the role's version)
+        changes nothing."""
+        role = self._role(event.user_id)
+        if event.originator_version > role.version:
+            role.apply(event)
 
     def decide(self, command: AuditCommand) -> list[AuditorEvent]:
         role = self._role(command.user_id)

@@ -31,6 +31,7 @@ from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
+from domain.snapshot_codec import Snapshotted
 
 FAILED_CODE = "internal_error"
 FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
@@ -66,13 +67,21 @@ class PartitionState:
     def conversations(self) -> Mapping[uuid.UUID, Conversation]:
         return self._conversations
 
-    def adopt(self, conversation: Conversation) -> None:
-        """A conversation restored from a snapshot."""
-        self._conversations[conversation.id] = conversation
+    @property
+    def aggregates(self) -> Mapping[uuid.UUID, Snapshotted]:
+        """Conversations and auditor roles, by id: what snapshots hold."""
+        return {**self._conversations, **self._auditors.roles}
 
-    def version_of(self, conversation_id: uuid.UUID) -> int:
-        """The version held of a conversation (0 when none is)."""
-        current = self._conversations.get(conversation_id)
+    def adopt(self, aggregate: Snapshotted) -> None:
+        """A conversation or an auditor role restored from a snapshot."""
+        if isinstance(aggregate, Conversation):
+            self._conversations[aggregate.id] = aggregate
+        else:
+            self._auditors.adopt(aggregate)
+
+    def version_of(self, aggregate_id: uuid.UUID) -> int:
+        """The version held of a conversation or auditor role (0 when none is)."""
+        current = self._conversations.get(aggregate_id) or self._auditors.roles.get(aggregate_id)
         return 0 if current is None else current.version
 
     def replay(self, events: Iterable[DomainEvent]) -> None:

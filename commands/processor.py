@@ -27,9 +27,11 @@ from commands.messages import MalformedCommand, decode_command
 from commands.ports import LogUnavailable, PartitionCommit, ProcessorLog
 from commands.restore import Restorer
 from commands.snapshots import Snapshotter
+from domain.auditor import is_auditor_event
 from domain.codec import EventCodec
-from domain.conversation import Conversation, is_conversation_event
+from domain.conversation import is_conversation_event
 from domain.records import COMMANDS_LOG, LogRecord, OutgoingRecord, parked_record
+from domain.snapshot_codec import Snapshotted
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,7 @@ class CommandProcessor:
                 commit = PartitionCommit(outgoing, record.offset + 1, parked)
                 return _Decided(commit, changed, reread=True)
             outgoing.extend(self._codec.encode(event) for event in events)
-            changed.update(e.originator_id for e in events if is_conversation_event(e))
+            changed.update(e.originator_id for e in events if _snapshotted(e))
         return _Decided(PartitionCommit(outgoing, batch[-1].offset + 1, parked), changed)
 
     def _park(self, record: LogRecord, error: str) -> OutgoingRecord:
@@ -166,7 +168,7 @@ class CommandProcessor:
         if self._snapshots is None or time.monotonic() < self._snapshots_retry_at:
             return
         try:
-            self._snapshots.step(self._conversations)
+            self._snapshots.step(self._aggregates)
         except Exception as error:
             if not self._snapshots_retry_at:
                 log.warning("snapshots delayed (the store failed): %s", error)
@@ -174,6 +176,11 @@ class CommandProcessor:
         else:
             self._snapshots_retry_at = 0.0
 
-    def _conversations(self, partition: int) -> Mapping[uuid.UUID, Conversation]:
+    def _aggregates(self, partition: int) -> Mapping[uuid.UUID, Snapshotted]:
         state = self._partitions.get(partition)
-        return {} if state is None else state.conversations
+        return {} if state is None else state.aggregates
+
+
+def _snapshotted(event: object) -> bool:
+    """An event of an aggregate that snapshots hold (not a rejection)."""
+    return is_conversation_event(event) or is_auditor_event(event)

@@ -14,16 +14,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from domain.auditor import AuditorRole
 from domain.codec import json_transcoder
 from domain.conversation import Conversation
 
 _SNAPSHOT_TOPIC = get_topic(Snapshot)
+_AUDITOR_TOPIC = get_topic(AuditorRole)
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+"""An auditor role keeps no time; its snapshots carry this one."""
+
+Snapshotted = Conversation | AuditorRole
+"""What a processor holds per aggregate id, and snapshots."""
 
 
 class SnapshotCodec:
@@ -32,11 +40,12 @@ class SnapshotCodec:
             transcoder=json_transcoder(), cipher=cipher, compressor=compressor
         )
 
-    def encode(self, snapshot: Snapshot) -> bytes:
+    def encode(self, aggregate: Snapshotted) -> bytes:
+        snapshot = _take(aggregate)
         state = {name: _pairs(value) for name, value in snapshot.state.items()}
         return self._mapper.to_stored_event(replace(snapshot, state=state)).state
 
-    def decode(self, conversation_id: uuid.UUID, version: int, state: bytes) -> Conversation:
+    def decode(self, conversation_id: uuid.UUID, version: int, state: bytes) -> Snapshotted:
         stored = StoredEvent(
             originator_id=conversation_id,
             originator_version=version,
@@ -47,6 +56,8 @@ class SnapshotCodec:
         if not isinstance(snapshot, Snapshot):
             raise ValueError(f"not a snapshot: {type(snapshot).__name__}")
         restored = {name: _dicts(value) for name, value in snapshot.state.items()}
+        if snapshot.topic == _AUDITOR_TOPIC:
+            return _auditor_role(version, restored)
         conversation = replace(snapshot, state=restored).mutate(None)
         if not isinstance(conversation, Conversation):
             raise ValueError(f"not a conversation snapshot: {snapshot.topic}")
@@ -68,3 +79,24 @@ def _dicts(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"pairs"}:
         return {key: _dicts(item) for key, item in value["pairs"]}
     return value
+
+
+def _take(aggregate: Snapshotted) -> Snapshot:
+    if isinstance(aggregate, Conversation):
+        return Snapshot.take(aggregate)
+    state = {"user_id": aggregate.user_id, "active": aggregate.active, "hash": aggregate.last_hash}
+    return Snapshot(
+        originator_id=aggregate.id,
+        originator_version=aggregate.version,
+        timestamp=_NO_TIME,
+        topic=_AUDITOR_TOPIC,
+        state=state,
+    )
+
+
+def _auditor_role(version: int, state: dict[str, Any]) -> AuditorRole:
+    role = AuditorRole(str(state["user_id"]))
+    role.version = version
+    role.active = bool(state["active"])
+    role.last_hash = str(state["hash"])
+    return role
