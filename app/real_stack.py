@@ -53,7 +53,7 @@ def prepare_infrastructure(settings: Settings) -> None:
     """Topics and tables, created if missing (idempotent, safe in parallel)."""
     settings.require_services()
     topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
-    ensure_topics(settings.kafka, topics, settings.partitions)
+    ensure_topics(settings.kafka, topics, settings.partitions, settings.replication_factor)
     create_schema(settings.postgres_dsn, settings.pg_schema)
 
 
