@@ -12,8 +12,13 @@ from infra.kafka.topics import chat_topics, new_topics
 TOPICS = chat_topics("chat.commands", "chat.events", "chat.presence")
 
 
-def by_name(replication_factor: int) -> dict[str, NewTopic]:
-    return {topic.topic: topic for topic in new_topics(TOPICS, 8, replication_factor)}
+def configs(replication_factor: int) -> dict[str, dict[str, str]]:
+    return {topic.topic: config_of(topic) for topic in new_topics(TOPICS, 8, replication_factor)}
+
+
+def config_of(topic: NewTopic) -> dict[str, str]:
+    assert topic.config is not None
+    return dict(topic.config)
 
 
 def test_with_replication_factor_3_every_topic_has_3_replicas_2_in_sync_and_no_unclean_leader() -> (
@@ -22,20 +27,20 @@ def test_with_replication_factor_3_every_topic_has_3_replicas_2_in_sync_and_no_u
     for topic in new_topics(TOPICS, 8, 3):
         assert topic.replication_factor == 3
         assert topic.num_partitions == 8
-        assert topic.config["min.insync.replicas"] == "2"
-        assert topic.config["unclean.leader.election.enable"] == "false"
+        assert config_of(topic)["min.insync.replicas"] == "2"
+        assert config_of(topic)["unclean.leader.election.enable"] == "false"
 
 
 def test_with_one_broker_one_replica_must_be_in_sync() -> None:
     for topic in new_topics(TOPICS, 8, 1):
         assert topic.replication_factor == 1
-        assert topic.config["min.insync.replicas"] == "1"
+        assert config_of(topic)["min.insync.replicas"] == "1"
 
 
 def test_each_topic_keeps_its_own_retention_and_cleanup_beside_the_durability_settings() -> None:
-    topics = by_name(3)
-    assert topics["chat.events"].config["retention.ms"] == "-1"
-    presence = topics["chat.presence"].config
+    topics = configs(3)
+    assert topics["chat.events"]["retention.ms"] == "-1"
+    presence = topics["chat.presence"]
     assert presence["cleanup.policy"] == "compact,delete"
     assert presence["min.insync.replicas"] == "2"
 
