@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.cimpl import NewTopic
 
 from app.settings import Settings, SettingsError
 from infra.kafka.topics import chat_topics, new_topics
