@@ -173,6 +173,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
         async with adapters_factory(settings) as adapters:
             state = edge_services(settings, adapters, sockets)
             adapters.fanout.on_session_ended(sockets.session_ended)
+            adapters.fanout.on_pushes_lost(sockets.pushes_lost)
             sweeper = asyncio.create_task(sweep_presence(state["ws"].presence))
             try:
                 yield state
