@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from confluent_kafka.cimpl import NewTopic
 
 from app.settings import Settings, SettingsError
