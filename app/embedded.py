@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher
 from app.edge import EdgeAdapters, utc_now
+from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
     notifier_threads,
@@ -40,6 +41,7 @@ from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
+from projections.push_metrics import MeasuredFanout
 
 NOT_DURABLE_WARNING = (
     "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
@@ -65,7 +67,8 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
     )
-    projector = Projector(view, fanout, codec, settings.events_topic)
+    measured = MeasuredFanout(fanout, process_metrics(), utc_now)
+    projector = Projector(view, measured, codec, settings.events_topic)
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
     presence_view = InMemoryPresenceView()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher
 from app.edge import EdgeAdapters, utc_now
+from app.health import PROBE_TIMEOUT_SECONDS, process_health
+from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
     notify_policy,
@@ -21,8 +23,10 @@ from app.notifier import (
 from app.settings import Settings
 from app.supervise import exit_process, supervised, watch
 from commands.decider import DeciderSettings
+from commands.liveness import Liveness
 from commands.processor import CommandProcessor
 from infra.kafka.event_feed import KafkaEventFeed
+from infra.kafka.probe import KafkaProbe
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.topics import chat_topics, ensure_topics
@@ -32,6 +36,7 @@ from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.delivery_queue import PostgresDeliveryQueue
 from infra.postgres.devices import PostgresDeviceStore
 from infra.postgres.notifier_view import PostgresNotifierView
+from infra.postgres.probe import ping_pool, ping_postgres
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
 from infra.postgres.unread import PostgresUnreadCounter
@@ -41,12 +46,37 @@ from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from infra.redis.probe import ping_redis
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
+from projections.push_metrics import MeasuredFanout
 
 log = logging.getLogger(__name__)
+
+
+def role_probes(settings: Settings, role: str) -> dict[str, Callable[[], None]]:
+    """What a role's ``/readyz`` checks: Kafka metadata of the topic it
+    consumes, and the PostgreSQL and Redis it writes to (the processor uses
+    neither)."""
+    topic = settings.commands_topic if role == "processor" else settings.events_topic
+    kafka = KafkaProbe(settings.kafka, topic)
+    probes: dict[str, Callable[[], None]] = {"kafka": lambda: kafka.check(PROBE_TIMEOUT_SECONDS)}
+    if role != "processor":
+        probes["postgres"] = lambda: ping_postgres(settings.postgres_dsn, PROBE_TIMEOUT_SECONDS)
+        probes["redis"] = lambda: ping_redis(settings.redis_url, PROBE_TIMEOUT_SECONDS)
+    return probes
+
+
+def _lag_listener(group: str, topic: str) -> Callable[[Mapping[int, int]], None]:
+    return process_health().lag_listener(group, topic, process_metrics())
+
+
+def _watch(liveness: Liveness, stop: threading.Event) -> None:
+    """The watchdog, and ``/healthz`` reads the same liveness."""
+    process_health().watch_loop(liveness)
+    watch(liveness, stop)
 
 
 def prepare_infrastructure(settings: Settings) -> None:
@@ -93,6 +123,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            probes=_edge_probes(commands, fanout, queries),
         )
     finally:
         await fanout.close()
@@ -101,6 +132,17 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         await asyncio.to_thread(commands.close)
         await asyncio.to_thread(presence.close)
         await redis_client.aclose()
+
+
+def _edge_probes(
+    commands: KafkaPublisher, fanout: RedisFanoutSubscriber, queries: PostgresQueries
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The edge is ready when its producer, its fan-out and its pool work."""
+    return {
+        "kafka": lambda: asyncio.to_thread(commands.check, PROBE_TIMEOUT_SECONDS),
+        "redis": fanout.check,
+        "postgres": lambda: ping_pool(queries.pool, PROBE_TIMEOUT_SECONDS),
+    }
 
 
 def run_processor(settings: Settings, stop: threading.Event) -> None:
@@ -116,6 +158,7 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        on_lag=_lag_listener(settings.group("processor"), settings.commands_topic),
     )
     processor = CommandProcessor(
         processor_log,
@@ -123,7 +166,7 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
     )
-    watch(processor.liveness, stop)
+    _watch(processor.liveness, stop)
     try:
         processor.run(stop)
     finally:
@@ -151,10 +194,15 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
         contacts,
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
     )
+    group = settings.group("presence")
     feed = KafkaEventFeed(
-        settings.kafka, settings.presence_topic, settings.group("presence"), projector.start_offset
+        settings.kafka,
+        settings.presence_topic,
+        group,
+        projector.start_offset,
+        _lag_listener(group, settings.presence_topic),
     )
-    watch(projector.liveness, stop)
+    _watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:
@@ -168,14 +216,21 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     redis_client = sync_client(settings.redis_url)
     projector = Projector(
         view,
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        MeasuredFanout(
+            RedisFanoutPublisher(redis_client, settings.redis_prefix), process_metrics(), utc_now
+        ),
         event_codec(settings),
         settings.events_topic,
     )
+    group = settings.group("projector")
     feed = KafkaEventFeed(
-        settings.kafka, settings.events_topic, settings.group("projector"), projector.start_offset
+        settings.kafka,
+        settings.events_topic,
+        group,
+        projector.start_offset,
+        _lag_listener(group, settings.events_topic),
     )
-    watch(projector.liveness, stop)
+    _watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:
@@ -203,12 +258,17 @@ def run_notifier(settings: Settings, stop: threading.Event) -> None:
         utc_now,
         delivery.wake,
     )
+    group = settings.group("notifier")
     feed = KafkaEventFeed(
-        settings.kafka, settings.events_topic, settings.group("notifier"), notifier.start_offset
+        settings.kafka,
+        settings.events_topic,
+        group,
+        notifier.start_offset,
+        _lag_listener(group, settings.events_topic),
     )
     sender = supervised("push delivery", run_delivery, delivery, transports, stop)
     sender.start()
-    watch(notifier.liveness, stop)
+    _watch(notifier.liveness, stop)
     try:
         notifier.run(feed, stop)
     finally:

@@ -10,6 +10,7 @@ from types import FrameType
 import uvicorn
 
 from app.edge import EdgeAdaptersFactory, create_app
+from app.health import process_health
 from app.settings import Settings
 from app.supervise import exit_after_grace
 from ws_edge.registry import SocketRegistry
@@ -30,6 +31,7 @@ class EdgeServer(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if not self.should_exit:
+            process_health().stopping.set()  # /readyz: 503 from now on
             exit_after_grace(EDGE_STOP_GRACE_SECONDS)  # a broker that is down must not hold it up
         super().handle_exit(sig, frame)
 

@@ -10,8 +10,19 @@ from typing import TypedDict
 from commands.accounts import Accounts, Session
 from commands.devices import Devices
 from commands.gateway import CommandGateway
+from commands.limits import Bucket, RateLimiter
+from commands.metrics import NO_METRICS, Metrics
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
+
+
+@dataclass(frozen=True)
+class ReadLimit:
+    """The per-user bucket of the HTTP reads (history, inbox, conversation,
+    receipts, presence)."""
+
+    limiter: RateLimiter
+    bucket: Bucket
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,8 @@ class ApiServices:
     devices: Devices
     decisions: DecisionLog
     visibility_timeout: float = 3.0
+    read_limit: ReadLimit | None = None  # None: reads are not limited
+    metrics: Metrics = NO_METRICS
 
 
 class ApiState(TypedDict):
