@@ -4,13 +4,12 @@ notifier, stack) and the operator tools (rebuild, asyncapi, vapid-keys)."""
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import time
 from collections.abc import Callable
 
 from app import roles
+from app.logs import configure_logging
 from app.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -79,13 +78,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CHAT_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
     try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_format, args.command)
         run: Command = args.run
-        return run(args, Settings.from_env())
+        return run(args, settings)
     except SettingsError as error:
         print(f"chatapp: {error}", file=sys.stderr)
         return 2

@@ -57,6 +57,8 @@ def serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
         ws_ping_timeout=20.0,
         lifespan="on",
         log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
+        # JSON lines: uvicorn's loggers go to the root handler (app.logs).
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         access_log=False,
     )
     EdgeServer(config, app.state.sockets).run()
