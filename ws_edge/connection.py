@@ -13,6 +13,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
+from commands.presence import SocketCapReached
 from projections.frames import encode_frame, error_frame, ready_frame
 from ws_edge import close_codes
 from ws_edge.client_frames import BadFrame, parse_frame
@@ -90,11 +91,20 @@ class SocketConnection:
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
         user_id = self._session.user_id
-        if await self._services.presence.sockets_of(user_id) >= self._services.limits.max_sockets:
+        try:  # the cap, checked and the lease taken in one atomic step
+            await self._services.presence.admit(
+                user_id, self._lease_id, self._services.limits.max_sockets
+            )
+        except SocketCapReached:
             await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
         ready = ready_frame(user_id, self._session.session_id)
-        await self._websocket.send_text(encode_frame(ready))
+        try:
+            await self._websocket.send_text(encode_frame(ready))
+        except BaseException:
+            with contextlib.suppress(Exception):  # the sweeper is the fallback
+                await self._services.presence.disconnected(user_id, self._lease_id)
+            raise
         self._services.sockets.add(self)
         self._reader = asyncio.current_task()
         try:
