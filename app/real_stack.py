@@ -22,6 +22,7 @@ from app.notifier import (
 )
 from app.settings import Settings
 from app.supervise import exit_process, supervised, watch
+from app.sweeper import run_presence_sweeper
 from commands.decider import DeciderSettings
 from commands.liveness import Liveness
 from commands.processor import CommandProcessor
@@ -174,15 +175,19 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:
-    """The chat projection, with the presence projection in a second thread."""
+    """The chat projection, with the presence projection and the presence
+    sweeper (app.sweeper) in threads of their own."""
     prepare_infrastructure(settings)
     presence = supervised("presence projector", run_presence_projector, settings, stop)
     presence.start()
+    sweeper = supervised("presence sweeper", run_presence_sweeper, settings, stop)
+    sweeper.start()
     try:
         run_chat_projector(settings, stop)
     finally:
         stop.set()
         presence.join(timeout=10)
+        sweeper.join(timeout=10)
 
 
 def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
