@@ -36,6 +36,8 @@ class EdgeServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:  # no new connection from now on
+            server.close()
         await self._sockets.close_all()
         await super().shutdown(sockets)
 
