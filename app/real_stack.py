@@ -8,7 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
-from app.codecs import event_codec, record_cipher
+from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
 from app.health import PROBE_TIMEOUT_SECONDS, process_health
 from app.metrics import process_metrics
@@ -26,6 +26,7 @@ from app.sweeper import run_presence_sweeper
 from commands.decider import DeciderSettings
 from commands.liveness import Liveness
 from commands.processor import CommandProcessor
+from commands.snapshots import Snapshotter
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.probe import KafkaProbe
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
@@ -40,6 +41,7 @@ from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.probe import ping_pool, ping_postgres
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
@@ -83,7 +85,12 @@ def _watch(liveness: Liveness, stop: threading.Event) -> None:
 def prepare_infrastructure(settings: Settings) -> None:
     """Topics and tables, created if missing (idempotent, safe in parallel)."""
     settings.require_services()
-    topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
+    topics = chat_topics(
+        settings.commands_topic,
+        settings.events_topic,
+        settings.presence_topic,
+        parked=settings.parked_topic,
+    )
     ensure_topics(settings.kafka, topics, settings.partitions, settings.replication_factor)
     create_schema(settings.postgres_dsn, settings.pg_schema)
 
@@ -159,19 +166,25 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        parked_topic=settings.parked_topic,
         on_lag=_lag_listener(settings.group("processor"), settings.commands_topic),
+    )
+    store = PostgresSnapshotStore.from_dsn(
+        settings.postgres_dsn, settings.pg_schema, settings.partitions
     )
     processor = CommandProcessor(
         processor_log,
         event_codec(settings),
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
+        snapshots=Snapshotter(store, snapshot_codec(settings), settings.snapshots),
     )
     _watch(processor.liveness, stop)
     try:
         processor.run(stop)
     finally:
         processor_log.close()
+        store.close()
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:

@@ -53,3 +53,11 @@ def test_the_replication_factor_comes_from_its_variable_and_defaults_to_one() ->
 def test_a_replication_factor_below_one_or_not_a_number_is_refused(raw: str) -> None:
     with pytest.raises(SettingsError, match="CHAT_REPLICATION_FACTOR"):
         Settings.from_env({"CHAT_REPLICATION_FACTOR": raw})
+
+
+def test_the_dead_letter_topic_gets_the_same_durability_settings() -> None:
+    topics = chat_topics("c", "e", "p", parked="chat.parked")
+    [parked] = [t for t in new_topics(topics, 8, 3) if t.topic == "chat.parked"]
+    assert parked.replication_factor == 3
+    assert config_of(parked)["min.insync.replicas"] == "2"
+    assert config_of(parked)["unclean.leader.election.enable"] == "false"
