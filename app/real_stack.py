@@ -26,6 +26,7 @@ from app.sweeper import run_presence_sweeper
 from commands.decider import DeciderSettings
 from commands.liveness import Liveness
 from commands.processor import CommandProcessor
+from commands.snapshot_metrics import MeasuredSnapshotStore
 from commands.snapshots import Snapshotter
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.probe import KafkaProbe
@@ -177,7 +178,11 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
         event_codec(settings),
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
-        snapshots=Snapshotter(store, snapshot_codec(settings), settings.snapshots),
+        snapshots=Snapshotter(
+            MeasuredSnapshotStore(store, process_metrics()),
+            snapshot_codec(settings),
+            settings.snapshots,
+        ),
     )
     _watch(processor.liveness, stop)
     try:
