@@ -6,13 +6,12 @@ auditors' tools (replay, audit verify)."""
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import time
 from collections.abc import Callable
 
 from app import cli_tools, roles
+from app.logs import configure_logging
 from app.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -101,13 +100,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CHAT_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
     try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_format, args.command)
         run: Command = args.run
-        return run(args, Settings.from_env())
+        return run(args, settings)
     except SettingsError as error:
         print(f"chatapp: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
+from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
     notifier_threads,
@@ -21,6 +22,7 @@ from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from commands.snapshots import Snapshotter
+from domain.records import EVENTS_LOG
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
 from infra.memory.audit_trail import InMemoryAuditTrail
@@ -45,6 +47,7 @@ from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
+from projections.push_metrics import MeasuredFanout
 
 NOT_DURABLE_WARNING = (
     "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
@@ -82,9 +85,18 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         snapshots=Snapshotter(
             InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
         ),
+        metrics=process_metrics(),
     )
     dead_letters = InMemoryDeadLetters(log, settings.parked_topic)
-    projector = Projector(view, fanout, codec, settings.events_topic, dead_letters)
+    measured = MeasuredFanout(fanout, process_metrics(), utc_now)
+    projector = Projector(
+        view,
+        measured,
+        codec,
+        settings.events_topic,
+        dead_letters,
+        on_parked=lambda: process_metrics().parked(EVENTS_LOG),
+    )
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
     presence_view = InMemoryPresenceView()

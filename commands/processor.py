@@ -24,6 +24,7 @@ from eventsourcing.persistence import Cipher
 from commands.decider import DeciderSettings, DecisionFailed, PartitionState
 from commands.liveness import Liveness
 from commands.messages import MalformedCommand, decode_command
+from commands.metrics import NO_METRICS, Metrics
 from commands.ports import LogUnavailable, PartitionCommit, ProcessorLog
 from commands.restore import Restorer
 from commands.snapshots import Snapshotter
@@ -56,6 +57,7 @@ class CommandProcessor:
         command_cipher: Cipher | None = None,
         liveness: Liveness | None = None,
         snapshots: Snapshotter | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._command_cipher = command_cipher
         self._log = log_port
@@ -64,7 +66,8 @@ class CommandProcessor:
         self._partitions: dict[int, PartitionState] = {}
         self._snapshots = snapshots
         self._snapshots_retry_at = 0.0
-        self.restorer = Restorer(log_port, codec, self._settings, snapshots)
+        self._metrics = metrics
+        self.restorer = Restorer(log_port, codec, self._settings, snapshots, metrics)
         self.liveness = liveness or Liveness("processor")
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.2) -> None:
@@ -134,6 +137,7 @@ class CommandProcessor:
             record.key,
             error,
         )
+        self._metrics.parked(COMMANDS_LOG)
         return parked_record(record, COMMANDS_LOG, error)
 
     def _commit(self, decided: dict[int, _Decided]) -> None:
