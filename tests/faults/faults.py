@@ -26,6 +26,7 @@ from tests.support.private_redis import PrivateRedis
 KINDS = ("kill", "pause", "broker", "postgres", "redis", "slow-reader")
 FLOOD = 300  # messages into the slow reader's conversation
 FLOOD_AT_ONCE = 30
+WHOLE_AGAIN_S = 90.0  # every process ready again after a fault, or the run fails
 
 
 @dataclass
@@ -60,8 +61,12 @@ class Injector:
             "slow-reader": self._slow_reader,
         }[kind]
         started = now()
-        note = action()
-        self.fleet.wait_all_ready()
+        try:
+            note = action()
+            self.fleet.wait_all_ready(WHOLE_AGAIN_S)
+        except TimeoutError as error:  # the end checks still run; the run fails
+            note = f"not whole again: {error}"
+            self.journal.anomalies.append(f"after {name}: {error}")
         fault = Fault(kind, target or kind, started, now(), note)
         self.journal.faults.append(fault)
         return fault
