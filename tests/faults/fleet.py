@@ -223,7 +223,10 @@ class Fleet:
         """The member ids of a stable group with every process of the role
         in it and partitions for each; None while it is not like that."""
         if self._admin is None:  # one for the run: each new one logs its teardown
-            config = {"bootstrap.servers": self.env["CHAT_KAFKA_BOOTSTRAP"], "log_level": 2}
+            config: dict[str, str | int | float | bool] = {
+                "bootstrap.servers": self.env["CHAT_KAFKA_BOOTSTRAP"],
+                "log_level": 2,
+            }
             self._admin = AdminClient(config)
         try:
             [future] = self._admin.describe_consumer_groups([group], request_timeout=5).values()
