@@ -64,7 +64,6 @@ class Fleet:
             for number in range(self.per_role):
                 self._add_slot(role, number)
         self._lock = threading.Lock()
-        self._admin: AdminClient | None = None
         self._stop = threading.Event()
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
 
@@ -222,15 +221,16 @@ class Fleet:
     def _settled_members(self, group: str) -> frozenset[str] | None:
         """The member ids of a stable group with every process of the role
         in it and partitions for each; None while it is not like that."""
-        if self._admin is None:  # one for the run: each new one logs its teardown
-            config: dict[str, str | int | float | bool] = {
-                "bootstrap.servers": self.env["CHAT_KAFKA_BOOTSTRAP"],
-                "log_level": 2,
-            }
-            self._admin = AdminClient(config)
+        # A new client each time: one kept across a broker restart was seen
+        # to leave its futures unresolved for good.
+        config: dict[str, str | int | float | bool] = {
+            "bootstrap.servers": self.env["CHAT_KAFKA_BOOTSTRAP"],
+            "log_level": 2,  # its teardown and connection errors are no news here
+        }
+        admin = AdminClient(config)
         try:
-            [future] = self._admin.describe_consumer_groups([group], request_timeout=5).values()
-            description = future.result()
+            [future] = admin.describe_consumer_groups([group], request_timeout=5).values()
+            description = future.result(timeout=10)
         except Exception:  # the broker or the group is not there yet
             return None
         members = description.members
