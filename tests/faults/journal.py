@@ -100,6 +100,15 @@ class Journal:
         self.sends[(conversation_id, client_msg_id)] = record
         return record
 
+    @property
+    def acked_ids(self) -> set[str]:
+        """client_msg_ids acknowledged well (5 s) before the traffic stopped."""
+        return {
+            r.client_msg_id
+            for r in self.sends.values()
+            if r.acked_at is not None and r.acked_at <= self.traffic_end - 5.0
+        }
+
     def acked(self) -> list[SendRecord]:
         return [r for r in self.sends.values() if r.message_id is not None]
 

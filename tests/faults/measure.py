@@ -100,6 +100,21 @@ def _figures(
     )
 
 
+def caught_only_at_the_end(journal: Journal) -> list[str]:
+    """Acknowledged messages that some member's client applied only after the
+    traffic stopped (the final ``sync``): pushes lost while its socket stayed
+    open, which no gap revealed because nothing followed in the conversation."""
+    late: list[str] = []
+    acked = journal.acked_ids
+    for (user_id, conversation_id), sightings in journal.seen.items():
+        late += [
+            f"{user_id} {conversation_id} seq {s.seq}"
+            for s in sightings
+            if s.at > journal.traffic_end and s.client_msg_id in acked
+        ]
+    return late
+
+
 def union_length(intervals: list[tuple[float, float]]) -> float:
     total, reach = 0.0, float("-inf")
     for begin, end in sorted(intervals):

@@ -21,7 +21,7 @@ from tests.faults.drain import check_everything
 from tests.faults.faults import Injector, Services
 from tests.faults.fleet import Exit, Fleet
 from tests.faults.journal import Fault, Journal, now
-from tests.faults.measure import Figures, per_fault, table
+from tests.faults.measure import Figures, caught_only_at_the_end, per_fault, table
 from tests.faults.population import Population, populate
 from tests.faults.sending import keep_sending
 from tests.support.private_postgres import PrivatePostgres
@@ -76,6 +76,7 @@ class Outcome:
             ),
             f"  process exits: {[(e.name, e.code, e.intended) for e in self.exits]}",
             f"  anomalies: {self.journal.anomalies}",
+            f"  applied only at the final sync: {caught_only_at_the_end(self.journal)[:10]}",
             *(f"  {name}: {found[:5]}" for name, found in self.verdict.problems().items()),
             table(self.figures),
         ]

@@ -12,6 +12,10 @@ import uuid
 
 from tests.faults.clients import ChatClient
 
+# Big enough that the flood outgrows the kernel's and the transport's
+# buffers of the slow socket, so that the edge's own send queue fills.
+FLOOD_BODY_BYTES = 8000
+
 
 def unique_id(client: ChatClient, number: int) -> str:
     return f"{client.account.handle}-{number}-{uuid.uuid4().hex[:8]}"
@@ -39,6 +43,7 @@ async def flood(client: ChatClient, conversation_id: str, count: int, at_once: i
     async def one(number: int) -> None:
         async with limit:
             client_msg_id = f"flood-{unique_id(client, number)}"
-            await client.send_until_acked(conversation_id, client_msg_id, f"flood {number}")
+            body = f"flood {number} " + "x" * FLOOD_BODY_BYTES
+            await client.send_until_acked(conversation_id, client_msg_id, body)
 
     await asyncio.gather(*(one(n) for n in range(count)))
