@@ -24,7 +24,7 @@ from tests.support.private_postgres import PrivatePostgres
 from tests.support.private_redis import PrivateRedis
 
 KINDS = ("kill", "pause", "broker", "postgres", "redis", "slow-reader")
-FLOOD = 300  # messages into the slow reader's conversation
+FLOOD = 400  # messages (of 15 KB) into the slow reader's conversation: 6 MB
 FLOOD_AT_ONCE = 30
 WHOLE_AGAIN_S = 90.0  # every process ready again after a fault, or the run fails
 

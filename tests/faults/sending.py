@@ -14,7 +14,7 @@ from tests.faults.clients import ChatClient
 
 # Big enough that the flood outgrows the kernel's and the transport's
 # buffers of the slow socket, so that the edge's own send queue fills.
-FLOOD_BODY_BYTES = 8000
+FLOOD_BODY_BYTES = 15000
 
 
 def unique_id(client: ChatClient, number: int) -> str:
