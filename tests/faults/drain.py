@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from typing import cast
 
 import httpx
+import redis
 
 from app.settings import Settings
 from tests.faults.checks import (
@@ -46,6 +48,9 @@ async def check_everything(
     for client in clients.values():
         await client.close()
     verdict.presence += await presence_settles(base_url, population, "offline")
+    if verdict.presence:
+        users = [a.user_id for a in population.accounts if a.handle in str(verdict.presence)]
+        verdict.presence += presence_evidence(fleet.env, users)
     return verdict
 
 
@@ -93,3 +98,28 @@ async def presence_settles(base_url: str, population: Population, status: str) -
             if not wrong or time.monotonic() > deadline:
                 return wrong
             await asyncio.sleep(0.5)
+
+
+def presence_evidence(env: dict[str, str], user_ids: list[str]) -> list[str]:
+    """What Redis holds for users whose presence did not settle: their
+    leases (expiry in ms from now), the sweeper's entry, the view's state."""
+    settings = Settings.from_env(env)
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    p = f"{settings.redis_prefix}presence:"
+    try:
+        now_ms = int(time.time() * 1000)
+        found = []
+        for user in user_ids:
+            leases = cast(
+                "list[tuple[str, float]]",
+                client.zrange(f"{p}leases:{user}", 0, -1, withscores=True),
+            )
+            swept = client.zscore(f"{p}users", user)
+            state = client.hgetall(f"{p}state:{user}")
+            found.append(
+                f"{user}: leases {[(lease, int(at) - now_ms) for lease, at in leases]}, "
+                f"sweeper {None if swept is None else int(swept) - now_ms}, state {state}"
+            )
+        return found
+    finally:
+        client.close()
