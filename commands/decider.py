@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -28,6 +28,19 @@ from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
 
+FAILED_CODE = "internal_error"
+FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
+
+
+class DecisionFailed(Exception):
+    """Deciding a command raised an unexpected error (a bug, not a rule):
+    the conversation's state here may be half changed. ``rejection`` tells
+    the sender; the caller must rebuild the partition from the log."""
+
+    def __init__(self, rejection: CommandRejected) -> None:
+        super().__init__(rejection.reason)
+        self.rejection = rejection
+
 
 @dataclass(frozen=True)
 class DeciderSettings:
@@ -44,14 +57,31 @@ class PartitionState:
     def __len__(self) -> int:
         return len(self._conversations)
 
+    @property
+    def conversations(self) -> Mapping[uuid.UUID, Conversation]:
+        return self._conversations
+
+    def adopt(self, conversation: Conversation) -> None:
+        """A conversation restored from a snapshot."""
+        self._conversations[conversation.id] = conversation
+
+    def version_of(self, conversation_id: uuid.UUID) -> int:
+        """The version held of a conversation (0 when none is)."""
+        current = self._conversations.get(conversation_id)
+        return 0 if current is None else current.version
+
     def replay(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
             self.apply(event)
 
     def apply(self, event: DomainEvent) -> None:
+        """Applies an event of the log; one a snapshot already holds (at or
+        below the conversation's version) changes nothing."""
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
+        if current is not None and event.originator_version <= current.version:
+            return
         mutated = event.mutate(current)
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated
@@ -62,7 +92,10 @@ class PartitionState:
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error)]
+            return [_rejection(command, existing, error.code, str(error))]
+        except Exception as error:
+            rejection = _rejection(command, existing, FAILED_CODE, FAILED_REASON)
+            raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
@@ -153,7 +186,7 @@ def _existing(conversation: Conversation | None) -> Conversation:
 
 
 def _rejection(
-    command: Command, existing: Conversation | None, error: DomainError
+    command: Command, existing: Conversation | None, code: str, reason: str
 ) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
@@ -162,6 +195,6 @@ def _rejection(
         command_type=type(command).__name__,
         sender=command.user_id,
         client_msg_id=getattr(command, "client_msg_id", None),
-        code=error.code,
-        reason=str(error),
+        code=code,
+        reason=reason,
     )

@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from infra.postgres.notify_schema import NOTIFY_TABLES
+from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
 _TABLES: tuple[LiteralString, ...] = (
@@ -70,6 +71,7 @@ _TABLES: tuple[LiteralString, ...] = (
     "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
     CREATE_TRACKING,
     *NOTIFY_TABLES,
+    *SNAPSHOT_TABLES,
 )
 
 
