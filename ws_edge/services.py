@@ -10,6 +10,7 @@ from typing import TypedDict
 from commands.accounts import Accounts
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.metrics import NO_METRICS, Metrics
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
@@ -17,6 +18,7 @@ from ws_edge.registry import SocketRegistry
 
 MAX_FRAME_BYTES = 64 * 1024
 SYNC_BUCKET = Bucket(burst=10, per_second=1.0)
+RECEIPT_BUCKET = Bucket(burst=100, per_second=20.0)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class SocketLimits:
     max_frame_bytes: int = MAX_FRAME_BYTES
     max_sockets: int = 10
     sync_bucket: Bucket = SYNC_BUCKET
+    receipt_bucket: Bucket = RECEIPT_BUCKET
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class SocketServices:
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
+    metrics: Metrics = NO_METRICS
 
 
 class SocketState(TypedDict):
