@@ -1,9 +1,13 @@
 """The PostgreSQL schema of the read models and accounts.
 
 ``create_schema`` is idempotent and safe when several processes start at
-once: everything happens in one transaction holding an advisory lock keyed
-by the schema name. Every view table leads with ``conversation_id`` (the
-Citus distribution column); accounts are per user.
+once: it holds an advisory lock keyed by the schema name, and runs each
+statement in a transaction of its own, so that it never holds the lock of
+one table while waiting for another's (a process starting while the
+projector writes would otherwise deadlock with it: ``CREATE INDEX IF NOT
+EXISTS`` takes its table's lock even when the index exists). Every view
+table leads with ``conversation_id`` (the Citus distribution column);
+accounts are per user.
 """
 
 from __future__ import annotations
@@ -83,7 +87,10 @@ def lock_key(schema: str) -> int:
 
 def create_schema(dsn: str, schema: str) -> None:
     """Creates the schema, its tables and the tracking table, if missing."""
-    with psycopg.connect(dsn) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
-        for statement in _TABLES:
-            conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(schema),))
+        try:
+            for statement in _TABLES:
+                conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
