@@ -85,6 +85,9 @@ class ChatClient:
                 self._edge = (self._edge + 1) % len(self._edges)
                 await asyncio.sleep(RECONNECT_PAUSE_S * self._rng.uniform(0.5, 1.5))
                 continue
+            if self._closing:  # closed while this socket was opening: leave with it
+                await socket.close()
+                return
             if lost is not None:
                 self._journal.outages.append(Outage(self.user_id, lost[0], now(), lost[1]))
             code = await self._serve(socket)
