@@ -23,6 +23,8 @@ from commands.messages import (
     StartDirect,
     issued_time,
 )
+from commands.relationship_commands import RELATIONSHIP_COMMANDS
+from commands.relationship_decider import RelationshipBook
 from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
@@ -35,10 +37,11 @@ class DeciderSettings:
 
 
 class PartitionState:
-    """The conversations of one partition, rebuilt from its events."""
+    """The conversations and relationships of one partition, rebuilt from its events."""
 
     def __init__(self, settings: DeciderSettings | None = None) -> None:
         self._conversations: dict[uuid.UUID, Conversation] = {}
+        self._relationships = RelationshipBook()
         self._settings = settings or DeciderSettings()
 
     def __len__(self) -> int:
@@ -49,6 +52,8 @@ class PartitionState:
             self.apply(event)
 
     def apply(self, event: DomainEvent) -> None:
+        if self._relationships.apply(event):
+            return
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
@@ -58,6 +63,8 @@ class PartitionState:
 
     def decide(self, command: Command) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
+        if isinstance(command, RELATIONSHIP_COMMANDS):
+            return self._relationships.decide(command)
         existing = self._conversations.get(uuid.UUID(command.conversation_id))
         try:
             conversation = self._decide(command, existing, issued_time(command))
@@ -79,6 +86,9 @@ class PartitionState:
     def _(
         self, command: StartDirect, existing: Conversation | None, at: datetime
     ) -> Conversation | None:
+        pair = self._relationships.between(command.user_id, command.peer_id)
+        if pair is not None:
+            pair.require_can_start_direct(command.user_id)
         if existing is not None:
             existing.require_member(command.user_id)
             return None  # starting it again changes nothing
@@ -106,6 +116,7 @@ class PartitionState:
     @_decide.register
     def _(self, command: SendMessage, existing: Conversation | None, at: datetime) -> Conversation:
         conversation = _existing(existing)
+        self._require_unblocked(conversation, command)
         conversation.post_message(
             command.user_id, command.client_msg_id, command.message_id, command.body, at
         )
@@ -134,16 +145,39 @@ class PartitionState:
     @_decide.register
     def _(
         self, command: MarkDelivered, existing: Conversation | None, at: datetime
-    ) -> Conversation:
+    ) -> Conversation | None:
         conversation = _existing(existing)
+        if self._hidden_by_block(conversation, command.user_id):
+            return None
         conversation.mark_delivered(command.user_id, command.up_to_seq, at)
         return conversation
 
     @_decide.register
-    def _(self, command: MarkRead, existing: Conversation | None, at: datetime) -> Conversation:
+    def _(
+        self, command: MarkRead, existing: Conversation | None, at: datetime
+    ) -> Conversation | None:
         conversation = _existing(existing)
+        if self._hidden_by_block(conversation, command.user_id):
+            return None
         conversation.mark_read(command.user_id, command.up_to_seq, at)
         return conversation
+
+    def _require_unblocked(self, conversation: Conversation, command: SendMessage) -> None:
+        """A blocked pair's direct conversation takes no new message (a
+        resend of one posted before the block still finds it)."""
+        conversation.require_member(command.user_id)
+        if command.client_msg_id in conversation.recent_client_ids.get(command.user_id, {}):
+            return
+        pair = self._relationships.of_direct(conversation)
+        if pair is not None:
+            pair.require_can_send(command.user_id)
+
+    def _hidden_by_block(self, conversation: Conversation, user_id: str) -> bool:
+        """A blocked user's receipts in the direct conversation with its
+        blocker decide to nothing: nothing new of it reaches the blocker."""
+        conversation.require_member(user_id)
+        pair = self._relationships.of_direct(conversation)
+        return pair is not None and pair.hides_activity_of(user_id)
 
 
 def _existing(conversation: Conversation | None) -> Conversation:

@@ -9,6 +9,8 @@ from typing import Any
 
 from eventsourcing.persistence import Cipher
 
+from commands.relationship_commands import RELATIONSHIP_COMMANDS, RelationshipCommand
+
 
 class MalformedCommand(ValueError):
     """A record on chat.commands that is not a command this code knows."""
@@ -92,6 +94,7 @@ Command = (
     | RenameGroup
     | MarkDelivered
     | MarkRead
+    | RelationshipCommand
 )
 COMMAND_TYPES: dict[str, type[Command]] = {
     command.__name__: command
@@ -104,6 +107,7 @@ COMMAND_TYPES: dict[str, type[Command]] = {
         RenameGroup,
         MarkDelivered,
         MarkRead,
+        *RELATIONSHIP_COMMANDS,
     )
 }
 

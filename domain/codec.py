@@ -26,6 +26,7 @@ from eventsourcing.utils import get_topic
 from domain.conversation import Conversation
 from domain.records import OutgoingRecord
 from domain.rejection import CommandRejected
+from domain.relationship_events import RELATIONSHIP_EVENTS
 
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "ConversationStarted": Conversation.Started,
@@ -37,6 +38,7 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "MessagesDelivered": Conversation.MessagesDelivered,
     "MessagesRead": Conversation.MessagesRead,
     "CommandRejected": CommandRejected,
+    **{event.__name__: event for event in RELATIONSHIP_EVENTS},
 }
 _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}
 
@@ -76,7 +78,9 @@ class EventCodec:
             "content_type": "application/json",
             "content_encoding": self._encoding,
         }
-        return OutgoingRecord(key=str(stored.originator_id), value=stored.state, headers=headers)
+        # A relationship's events are keyed by the pair's direct conversation.
+        key = getattr(event, "log_key", None) or str(stored.originator_id)
+        return OutgoingRecord(key=key, value=stored.state, headers=headers)
 
     def decode(self, value: bytes, headers: Mapping[str, str]) -> DomainEvent:
         name = headers.get("event_type", "")
