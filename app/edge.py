@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -23,12 +24,15 @@ from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
+from commands.blocks import Blocks
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
+from commands.relationship_gateway import RelationReads, RelationshipGateway
 from domain.ids import MessageIdGenerator
+from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
@@ -64,6 +68,11 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    friends: FriendsReads
+
+
+class FriendsReads(FriendQueries, Blocks, RelationReads, Protocol):
+    """The friends projection's read models, as the edge reads them."""
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -98,6 +107,16 @@ def edge_services(
             max_group_size=settings.max_group_size,
         ),
         record_cipher(settings),
+        blocks=adapters.friends,
+    )
+    relationships = RelationshipGateway(
+        adapters.commands,
+        adapters.account_store,
+        adapters.friends,
+        adapters.rate_limiter,
+        clock,
+        _per_hour(settings.friend_requests_per_hour),
+        record_cipher(settings),
     )
 
     async def end_session(session: Session) -> None:
@@ -119,6 +138,9 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        relationships,
+        adapters.friends,
+        adapters.friends,
     )
     ws = SocketServices(
         accounts,
@@ -136,8 +158,14 @@ def edge_services(
             max_sockets=settings.max_sockets_per_user,
             send_queue_frames=settings.ws_send_queue_frames,
         ),
+        blocks=adapters.friends,
     )
     return EdgeState(api=api, ws=ws)
+
+
+def _per_hour(rate: float) -> Bucket:
+    """``rate`` at once, then ``rate`` an hour."""
+    return Bucket(burst=max(1, int(rate)), per_second=rate / 3600)
 
 
 async def sweep_presence(presence: PresenceService) -> None:

@@ -15,3 +15,13 @@ class Blocks(Protocol):
     async def blockers_of(self, user_id: str, among: Sequence[str]) -> frozenset[str]:
         """Those of ``among`` who have blocked ``user_id``."""
         ...
+
+
+class NoBlocks:
+    """Nobody blocked anybody (a gateway built without the blocks read model)."""
+
+    async def blocked_between(self, user_id: str, other_id: str) -> bool:
+        return False
+
+    async def blockers_of(self, user_id: str, among: Sequence[str]) -> frozenset[str]:
+        return frozenset()

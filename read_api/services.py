@@ -8,8 +8,11 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts, Session
+from commands.blocks import Blocks
 from commands.devices import Devices
 from commands.gateway import CommandGateway
+from commands.relationship_gateway import RelationshipGateway
+from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 
@@ -25,6 +28,9 @@ class ApiServices:
     contacts: Contacts
     devices: Devices
     decisions: DecisionLog
+    relationships: RelationshipGateway
+    friends: FriendQueries
+    blocks: Blocks
     visibility_timeout: float = 3.0
 
 
