@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-
 KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_DSN = os.environ.get(
     "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
