@@ -105,6 +105,7 @@ def edge_services(
         GatewayLimits(
             send_bucket=Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
             max_group_size=settings.max_group_size,
+            member_cache_seconds=settings.member_cache_seconds,
         ),
         record_cipher(settings),
         blocks=adapters.friends,
@@ -200,6 +201,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
         async with adapters_factory(settings) as adapters:
             state = edge_services(settings, adapters, sockets)
             adapters.fanout.on_session_ended(sockets.session_ended)
+            adapters.fanout.on_pushes_lost(sockets.pushes_lost)
             sweeper = asyncio.create_task(sweep_presence(state["ws"].presence))
             try:
                 yield state

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
+from commands.gateway import GatewayLimits
 from commands.presence import PresenceSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
@@ -36,13 +37,24 @@ def _int(name: str, raw: str) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
-def _positive(name: str, raw: str) -> float:
+def _number(name: str, raw: str) -> float:
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _positive(name: str, raw: str) -> float:
+    value = _number(name, raw)
     if not value > 0:
         raise SettingsError(f"{name} must be positive")
+    return value
+
+
+def _non_negative(name: str, raw: str) -> float:
+    value = _number(name, raw)
+    if not value >= 0:
+        raise SettingsError(f"{name} must be zero or more")
     return value
 
 
@@ -127,6 +139,9 @@ class Settings:
     )
     send_rate_per_second: float = _setting("CHAT_SEND_RATE_PER_SECOND", 5.0, _positive)
     send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
+    member_cache_seconds: float = _setting(
+        "CHAT_MEMBER_CACHE_SECONDS", GatewayLimits.member_cache_seconds, _non_negative
+    )
     login_attempts_per_minute: float = _setting("CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0, _positive)
     friend_requests_per_hour: float = _setting("CHAT_FRIEND_REQUESTS_PER_HOUR", 30.0, _positive)
     max_sockets_per_user: int = _setting("CHAT_MAX_SOCKETS_PER_USER", _LIMITS.max_sockets, _int)

@@ -92,7 +92,7 @@ class TransactionalProducer:
                 "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
                 "enable.idempotence": True,
                 "acks": "all",
-                "linger.ms": 2,
+                "linger.ms": 0,
                 # After a commit the broker answers CONCURRENT_TRANSACTIONS
                 # until its markers are written; librdkafka waits this long
                 # before asking again (100 ms by default: ~95 ms a commit).

@@ -242,10 +242,15 @@ class PostgresChatView(TrackingRecorder):
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor[DictRow]]:
-        """A transaction committed when the block ends, rolled back on error."""
+        """A transaction committed when the block ends, rolled back on error.
+        In pipeline mode: statements whose answers are not read yet travel
+        together (BEGIN with the first read, the batch's writes with the
+        positions' check), a round trip per answer read instead of per
+        statement."""
         self._pool.open()
         with (
             self._pool.connection() as conn,
+            conn.pipeline(),
             conn.transaction(),
             conn.cursor(row_factory=dict_row) as curs,
         ):
