@@ -67,7 +67,11 @@ ORDER BY u.handle USING ~<~
 LIMIT %(limit)s"""
 )
 # Friends of friends: the viewer's adjacency range, then each friend's
-# (both index-only scans of the primary key), counted per candidate.
+# (both index-only scans of the primary key), counted per candidate. Only
+# the candidates that can make the first L (those with at least the L-th
+# highest count, ties kept for the order by handle) are looked up in
+# ``users``, one primary-key lookup each (OFFSET 0 keeps the lateral
+# subquery from being flattened into a hash join over every user).
 SUGGESTIONS: Final = (
     """WITH mine AS (
     SELECT friend_id FROM {s}.friendships WHERE user_id = %(viewer_id)s
@@ -81,10 +85,17 @@ SUGGESTIONS: Final = (
       AND NOT EXISTS (SELECT 1 FROM {s}.blocks b
                       WHERE b.blocker_id = theirs.friend_id AND b.blocked_id = %(viewer_id)s)
     GROUP BY theirs.friend_id
+), cutoff AS (
+    SELECT min(mutual_friends) AS least FROM (
+        SELECT mutual_friends FROM candidates ORDER BY mutual_friends DESC LIMIT %(limit)s
+    ) top
 )
-SELECT """
-    + _USER
-    + """, c.mutual_friends FROM candidates c JOIN {s}.users u ON u.user_id = c.user_id
+SELECT c.user_id, u.handle, u.display_name, c.mutual_friends
+FROM candidates c
+CROSS JOIN LATERAL (
+    SELECT handle, display_name FROM {s}.users WHERE user_id = c.user_id OFFSET 0
+) u
+WHERE c.mutual_friends >= (SELECT least FROM cutoff)
 ORDER BY c.mutual_friends DESC, u.handle COLLATE "C"
 LIMIT %(limit)s"""
 )
