@@ -183,9 +183,7 @@ def measure(dsn: str, schema: str, data: dict[str, Any], runs: int, seed: int) -
         typical = min(range(len(ids)), key=lambda i: abs(degrees[i] - median))
         plans = {
             "search (prefix of 2)": explain(cur, search, a_search(2)),
-            "suggestions (a user of median degree)": explain(
-                cur, suggestions, a_viewer(typical)
-            ),
+            "suggestions (a user of median degree)": explain(cur, suggestions, a_viewer(typical)),
             "suggestions (the user with most friends)": explain(
                 cur, suggestions, a_viewer(heaviest)
             ),

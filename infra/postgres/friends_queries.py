@@ -72,8 +72,7 @@ LIMIT %(limit)s"""
 # highest count, ties kept for the order by handle) are looked up in
 # ``users``, one primary-key lookup each (OFFSET 0 keeps the lateral
 # subquery from being flattened into a hash join over every user).
-SUGGESTIONS: Final = (
-    """WITH mine AS (
+SUGGESTIONS: Final = """WITH mine AS (
     SELECT friend_id FROM {s}.friendships WHERE user_id = %(viewer_id)s
 ), candidates AS (
     SELECT theirs.friend_id AS user_id, count(*) AS mutual_friends
@@ -98,7 +97,6 @@ CROSS JOIN LATERAL (
 WHERE c.mutual_friends >= (SELECT least FROM cutoff)
 ORDER BY c.mutual_friends DESC, u.handle COLLATE "C"
 LIMIT %(limit)s"""
-)
 _BLOCKED_BETWEEN: Final = """
 SELECT EXISTS (SELECT 1 FROM {s}.blocks
                WHERE (blocker_id, blocked_id) IN ((%(user_id)s, %(other_id)s),
