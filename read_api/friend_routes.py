@@ -73,7 +73,7 @@ operations = [
         accept_request,
         "Accept an incoming friend request",
         {202: Accepted},
-        (404, 503),
+        (404, 422, 503),  # 422: oneself
     ),
     Operation(
         "DELETE",
@@ -81,7 +81,7 @@ operations = [
         drop_request,
         "Decline an incoming friend request, or cancel an outgoing one",
         {202: Accepted},
-        (404, 503),
+        (404, 422, 503),  # 422: oneself
     ),
     Operation(
         "DELETE",
@@ -89,7 +89,7 @@ operations = [
         remove_friend,
         "Stop being friends (both sides)",
         {202: Accepted},
-        (404, 503),
+        (404, 422, 503),  # 422: oneself
     ),
     Operation(
         "POST",
@@ -106,6 +106,6 @@ operations = [
         unblock,
         "Lift a block",
         {202: Accepted},
-        (404, 503),
+        (404, 422, 503),  # 422: oneself
     ),
 ]
