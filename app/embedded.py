@@ -6,7 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.codecs import event_codec, record_cipher
+from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
 from app.notifier import (
     delivery_settings,
@@ -20,6 +20,7 @@ from app.settings import Settings
 from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
+from commands.snapshots import Snapshotter
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
 from infra.memory.chat_view import InMemoryChatView
@@ -37,6 +38,7 @@ from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
+from infra.memory.snapshots import InMemorySnapshotStore
 from projections.friends_projector import FriendsProjector
 from projections.notifier import Notifier
 from projections.presence_audience import PresenceAudience
@@ -56,17 +58,30 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     log = InMemoryLog(
         {
             topic: settings.partitions
-            for topic in (settings.commands_topic, settings.events_topic, settings.presence_topic)
+            for topic in (
+                settings.commands_topic,
+                settings.events_topic,
+                settings.presence_topic,
+                settings.parked_topic,
+            )
         }
     )
     view = InMemoryChatView()
     fanout = InMemoryFanout()
     codec = event_codec(settings)
     processor = CommandProcessor(
-        InMemoryProcessorLog(log, settings.commands_topic, settings.events_topic),
+        InMemoryProcessorLog(
+            log,
+            settings.commands_topic,
+            settings.events_topic,
+            parked_topic=settings.parked_topic,
+        ),
         codec,
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
+        snapshots=Snapshotter(
+            InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
+        ),
     )
     projector = Projector(view, fanout, codec, settings.events_topic)
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)

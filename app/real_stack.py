@@ -8,7 +8,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.codecs import event_codec, record_cipher
+from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
 from app.notifier import (
     delivery_settings,
@@ -22,6 +22,7 @@ from app.settings import Settings
 from app.supervise import exit_process, supervised, watch
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
+from commands.snapshots import Snapshotter
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
@@ -37,6 +38,7 @@ from infra.postgres.friends_view import PostgresFriendsView
 from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
@@ -57,7 +59,12 @@ log = logging.getLogger(__name__)
 def prepare_infrastructure(settings: Settings) -> None:
     """Topics and tables, created if missing (idempotent, safe in parallel)."""
     settings.require_services()
-    topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
+    topics = chat_topics(
+        settings.commands_topic,
+        settings.events_topic,
+        settings.presence_topic,
+        parked=settings.parked_topic,
+    )
     ensure_topics(settings.kafka, topics, settings.partitions)
     create_schema(settings.postgres_dsn, settings.pg_schema)
 
@@ -122,18 +129,24 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        parked_topic=settings.parked_topic,
+    )
+    store = PostgresSnapshotStore.from_dsn(
+        settings.postgres_dsn, settings.pg_schema, settings.partitions
     )
     processor = CommandProcessor(
         processor_log,
         event_codec(settings),
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
+        snapshots=Snapshotter(store, snapshot_codec(settings), settings.snapshots),
     )
     watch(processor.liveness, stop)
     try:
         processor.run(stop)
     finally:
         processor_log.close()
+        store.close()
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:

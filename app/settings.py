@@ -15,6 +15,7 @@ from typing import Any
 
 from commands.gateway import GatewayLimits
 from commands.presence import PresenceSettings
+from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
 from ws_edge.services import SocketLimits
@@ -139,6 +140,12 @@ class Settings:
     )
     send_rate_per_second: float = _setting("CHAT_SEND_RATE_PER_SECOND", 5.0, _positive)
     send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
+    snapshot_every_events: int = _setting(
+        "CHAT_SNAPSHOT_EVERY_EVENTS", SnapshotSettings.every_events, _int
+    )
+    snapshot_every_seconds: float = _setting(
+        "CHAT_SNAPSHOT_EVERY_SECONDS", SnapshotSettings.every_seconds, _positive
+    )
     member_cache_seconds: float = _setting(
         "CHAT_MEMBER_CACHE_SECONDS", GatewayLimits.member_cache_seconds, _non_negative
     )
@@ -191,10 +198,20 @@ class Settings:
         return f"{self.topic_prefix}chat.presence"
 
     @property
+    def parked_topic(self) -> str:
+        """The dead-letter topic: records of chat.commands and chat.events
+        that could not be decoded or applied, with the error."""
+        return f"{self.topic_prefix}chat.parked"
+
+    @property
     def kafka(self) -> KafkaConfig:
         return KafkaConfig(
             self.kafka_bootstrap, self.kafka_client_config, self.kafka_session_timeout_ms
         )
+
+    @property
+    def snapshots(self) -> SnapshotSettings:
+        return SnapshotSettings(self.snapshot_every_events, self.snapshot_every_seconds)
 
     def group(self, role: str) -> str:
         """The consumer group of a role (``processor``, ``projector``, ...)."""
@@ -234,6 +251,8 @@ class Settings:
             raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
         if self.push_max_attempts < 1 or self.push_queue_per_destination < 1:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
+        if self.snapshot_every_events < 1:
+            raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
 
 
 def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -29,11 +29,56 @@ from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
+from domain.relationship import Relationship
+from domain.relationship_events import RelationshipEvent
+
+FAILED_CODE = "internal_error"
+FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
+
+
+class DecisionFailed(Exception):
+    """Deciding a command raised an unexpected error (a bug, not a rule):
+    the conversation's state here may be half changed. ``rejection`` tells
+    the sender; the caller must rebuild the partition from the log."""
+
+    def __init__(self, rejection: CommandRejected) -> None:
+        super().__init__(rejection.reason)
+        self.rejection = rejection
 
 
 @dataclass(frozen=True)
 class DeciderSettings:
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
+
+
+def is_snapshotted(event: DomainEvent) -> bool:
+    """An event of an aggregate the processor snapshots: a conversation's or
+    a relationship's."""
+    return is_conversation_event(event) or isinstance(event, RelationshipEvent)
+
+
+class _Aggregates(Mapping[uuid.UUID, Conversation | Relationship]):
+    """A partition's conversations and relationships as one mapping (ids
+    never collide: uuid5 in different namespaces), without copying them."""
+
+    def __init__(
+        self,
+        conversations: Mapping[uuid.UUID, Conversation],
+        relationships: Mapping[uuid.UUID, Relationship],
+    ) -> None:
+        self._conversations = conversations
+        self._relationships = relationships
+
+    def __getitem__(self, key: uuid.UUID) -> Conversation | Relationship:
+        found = self._conversations.get(key)
+        return found if found is not None else self._relationships[key]
+
+    def __iter__(self) -> Iterator[uuid.UUID]:
+        yield from self._conversations
+        yield from self._relationships
+
+    def __len__(self) -> int:
+        return len(self._conversations) + len(self._relationships)
 
 
 class PartitionState:
@@ -47,16 +92,43 @@ class PartitionState:
     def __len__(self) -> int:
         return len(self._conversations)
 
+    @property
+    def conversations(self) -> Mapping[uuid.UUID, Conversation]:
+        return self._conversations
+
+    @property
+    def aggregates(self) -> Mapping[uuid.UUID, Conversation | Relationship]:
+        """Conversations and relationships (what snapshots hold), uncopied."""
+        return _Aggregates(self._conversations, self._relationships.pairs)
+
+    def adopt(self, aggregate: Conversation | Relationship) -> None:
+        """A conversation or relationship restored from a snapshot."""
+        if isinstance(aggregate, Relationship):
+            self._relationships.adopt(aggregate)
+        else:
+            self._conversations[aggregate.id] = aggregate
+
+    def version_of(self, aggregate_id: uuid.UUID) -> int:
+        """The version held of a conversation or relationship (0 when none is)."""
+        current = self._conversations.get(aggregate_id)
+        if current is None:
+            return self._relationships.version_of(aggregate_id)
+        return current.version
+
     def replay(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
             self.apply(event)
 
     def apply(self, event: DomainEvent) -> None:
+        """Applies an event of the log; one a snapshot already holds (at or
+        below the conversation's version) changes nothing."""
         if self._relationships.apply(event):
             return
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
+        if current is not None and event.originator_version <= current.version:
+            return
         mutated = event.mutate(current)
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated
@@ -69,7 +141,10 @@ class PartitionState:
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error)]
+            return [_rejection(command, existing, error.code, str(error))]
+        except Exception as error:
+            rejection = _rejection(command, existing, FAILED_CODE, FAILED_REASON)
+            raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
@@ -187,7 +262,7 @@ def _existing(conversation: Conversation | None) -> Conversation:
 
 
 def _rejection(
-    command: Command, existing: Conversation | None, error: DomainError
+    command: Command, existing: Conversation | None, code: str, reason: str
 ) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
@@ -196,6 +271,6 @@ def _rejection(
         command_type=type(command).__name__,
         sender=command.user_id,
         client_msg_id=getattr(command, "client_msg_id", None),
-        code=error.code,
-        reason=str(error),
+        code=code,
+        reason=reason,
     )

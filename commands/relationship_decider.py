@@ -6,7 +6,7 @@ share a key, so they share a partition: commands/relationship_commands.py)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from eventsourcing.domain import DomainEvent
@@ -48,11 +48,26 @@ class RelationshipBook:
     def __len__(self) -> int:
         return len(self._pairs)
 
+    @property
+    def pairs(self) -> Mapping[uuid.UUID, Relationship]:
+        return self._pairs
+
+    def adopt(self, relationship: Relationship) -> None:
+        """A relationship restored from a snapshot."""
+        self._pairs[relationship.id] = relationship
+
+    def version_of(self, relationship_id: uuid.UUID) -> int:
+        current = self._pairs.get(relationship_id)
+        return 0 if current is None else current.version
+
     def apply(self, event: DomainEvent) -> bool:
-        """Applies a relationship event; False for any other event."""
+        """Applies a relationship event (one at or below the version held,
+        from a snapshot, changes nothing); False for any other event."""
         if not isinstance(event, RelationshipEvent):
             return False
-        self._of(event.user_id, event.other_id).apply(event)
+        relationship = self._of(event.user_id, event.other_id)
+        if event.originator_version > relationship.version:
+            relationship.apply(event)
         return True
 
     def between(self, user_a: str, user_b: str) -> Relationship | None:

@@ -54,13 +54,18 @@ def event_type_name(event: Any) -> str:
         raise UnknownEventType(type(event).__qualname__) from None
 
 
+def json_transcoder() -> JSONTranscoder:
+    """JSON with UUIDs and datetimes, for events and snapshots alike."""
+    transcoder = JSONTranscoder()
+    transcoder.register(UUIDAsHex())
+    transcoder.register(DatetimeAsISO())
+    return transcoder
+
+
 class EventCodec:
     def __init__(self, cipher: Cipher | None = None, compressor: Compressor | None = None):
-        transcoder = JSONTranscoder()
-        transcoder.register(UUIDAsHex())
-        transcoder.register(DatetimeAsISO())
         self._mapper: Mapper[uuid.UUID] = Mapper(
-            transcoder=transcoder, cipher=cipher, compressor=compressor
+            transcoder=json_transcoder(), cipher=cipher, compressor=compressor
         )
         self._encoding = (
             "+".join(name for name, on in (("zlib", compressor), ("aes", cipher)) if on)

@@ -106,14 +106,19 @@ def try_produce(
 
 
 def produce_blocking(
-    producer: Producer, topic: str, partition: int, record: OutgoingRecord, attempts: int = 100
+    producer: Producer,
+    topic: str,
+    partition: int,
+    record: OutgoingRecord,
+    on_delivery: DeliveryCallback | None = None,
+    attempts: int = 100,
 ) -> None:
     """``try_produce`` for threads that may block and have no poll thread:
     serves delivery reports after each record, and on a full queue for a
     moment before retrying, a bounded number of times."""
     for _ in range(attempts):
         try:
-            try_produce(producer, topic, partition, record)
+            try_produce(producer, topic, partition, record, on_delivery)
         except BufferError:
             producer.poll(0.05)
             continue

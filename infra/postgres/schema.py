@@ -16,6 +16,7 @@ from psycopg import sql
 
 from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
+from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
 _TABLES: tuple[LiteralString, ...] = (
@@ -68,6 +69,7 @@ _TABLES: tuple[LiteralString, ...] = (
     CREATE_TRACKING,
     *NOTIFY_TABLES,
     *FRIENDS_TABLES,
+    *SNAPSHOT_TABLES,
 )
 
 
