@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
+from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
     notifier_threads,
@@ -21,10 +22,13 @@ from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from commands.snapshots import Snapshotter
+from domain.records import EVENTS_LOG
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
+from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
+from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.fanout import InMemoryFanout
 from infra.memory.friends import InMemoryFriends
 from infra.memory.limits import InMemoryRateLimiter
@@ -39,12 +43,14 @@ from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounte
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
 from infra.memory.snapshots import InMemorySnapshotStore
+from projections.audit_projection import AuditProjector
 from projections.friends_projector import FriendsProjector
 from projections.notifier import Notifier
 from projections.presence_audience import PresenceAudience
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
+from projections.push_metrics import MeasuredFanout
 
 NOT_DURABLE_WARNING = (
     "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
@@ -82,8 +88,18 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         snapshots=Snapshotter(
             InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
         ),
+        metrics=process_metrics(),
     )
-    projector = Projector(view, fanout, codec, settings.events_topic)
+    dead_letters = InMemoryDeadLetters(log, settings.parked_topic)
+    measured = MeasuredFanout(fanout, process_metrics(), utc_now)
+    projector = Projector(
+        view,
+        measured,
+        codec,
+        settings.events_topic,
+        dead_letters,
+        on_parked=lambda: process_metrics().parked(EVENTS_LOG),
+    )
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
     accounts = InMemoryAccountStore()
@@ -115,12 +131,16 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         delivery.wake,
     )
     notifier_feed = InMemoryEventFeed(log, settings.events_topic, notifier.start_offset)
+    audit_trail = InMemoryAuditTrail()
+    audit = AuditProjector(audit_trail, codec, settings.events_topic)
+    audit_feed = InMemoryEventFeed(log, settings.events_topic, audit.start_offset)
     stop = threading.Event()
     threads = [
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
         supervised("friends", friends_projector.run, friends_feed, stop),
+        supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
     for thread in threads:
@@ -141,6 +161,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             decisions=notifications,
             push=push_options(settings, keys),
             friends=friends,
+            audit=audit_trail,
         )
     finally:
         stop.set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -11,8 +11,11 @@ from typing import cast
 
 from eventsourcing.domain import DomainEvent
 
+from commands.auditor_decider import AuditorRoles
 from commands.messages import (
     AddMembers,
+    AnyCommand,
+    AuditCommand,
     Command,
     CreateGroup,
     MarkDelivered,
@@ -25,12 +28,13 @@ from commands.messages import (
 )
 from commands.relationship_commands import RELATIONSHIP_COMMANDS
 from commands.relationship_decider import RelationshipBook
+from domain.auditor import is_auditor_event
 from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
 from domain.relationship import Relationship
-from domain.relationship_events import RelationshipEvent
+from domain.snapshot_codec import Snapshotted
 
 FAILED_CODE = "internal_error"
 FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
@@ -51,41 +55,13 @@ class DeciderSettings:
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
 
 
-def is_snapshotted(event: DomainEvent) -> bool:
-    """An event of an aggregate the processor snapshots: a conversation's or
-    a relationship's."""
-    return is_conversation_event(event) or isinstance(event, RelationshipEvent)
-
-
-class _Aggregates(Mapping[uuid.UUID, Conversation | Relationship]):
-    """A partition's conversations and relationships as one mapping (ids
-    never collide: uuid5 in different namespaces), without copying them."""
-
-    def __init__(
-        self,
-        conversations: Mapping[uuid.UUID, Conversation],
-        relationships: Mapping[uuid.UUID, Relationship],
-    ) -> None:
-        self._conversations = conversations
-        self._relationships = relationships
-
-    def __getitem__(self, key: uuid.UUID) -> Conversation | Relationship:
-        found = self._conversations.get(key)
-        return found if found is not None else self._relationships[key]
-
-    def __iter__(self) -> Iterator[uuid.UUID]:
-        yield from self._conversations
-        yield from self._relationships
-
-    def __len__(self) -> int:
-        return len(self._conversations) + len(self._relationships)
-
-
 class PartitionState:
-    """The conversations and relationships of one partition, rebuilt from its events."""
+    """The conversations, auditor roles and relationships of one partition,
+    rebuilt from its events."""
 
     def __init__(self, settings: DeciderSettings | None = None) -> None:
         self._conversations: dict[uuid.UUID, Conversation] = {}
+        self._auditors = AuditorRoles()
         self._relationships = RelationshipBook()
         self._settings = settings or DeciderSettings()
 
@@ -97,20 +73,22 @@ class PartitionState:
         return self._conversations
 
     @property
-    def aggregates(self) -> Mapping[uuid.UUID, Conversation | Relationship]:
-        """Conversations and relationships (what snapshots hold), uncopied."""
-        return _Aggregates(self._conversations, self._relationships.pairs)
+    def aggregates(self) -> Mapping[uuid.UUID, Snapshotted]:
+        """Conversations, auditor roles and relationships, by id: what snapshots hold."""
+        return {**self._conversations, **self._auditors.roles, **self._relationships.pairs}
 
-    def adopt(self, aggregate: Conversation | Relationship) -> None:
-        """A conversation or relationship restored from a snapshot."""
-        if isinstance(aggregate, Relationship):
+    def adopt(self, aggregate: Snapshotted) -> None:
+        """A conversation, auditor role or relationship restored from a snapshot."""
+        if isinstance(aggregate, Conversation):
+            self._conversations[aggregate.id] = aggregate
+        elif isinstance(aggregate, Relationship):
             self._relationships.adopt(aggregate)
         else:
-            self._conversations[aggregate.id] = aggregate
+            self._auditors.adopt(aggregate)
 
     def version_of(self, aggregate_id: uuid.UUID) -> int:
-        """The version held of a conversation or relationship (0 when none is)."""
-        current = self._conversations.get(aggregate_id)
+        """The version held of a conversation, auditor role or relationship (0 when none is)."""
+        current = self._conversations.get(aggregate_id) or self._auditors.roles.get(aggregate_id)
         if current is None:
             return self._relationships.version_of(aggregate_id)
         return current.version
@@ -124,6 +102,9 @@ class PartitionState:
         below the conversation's version) changes nothing."""
         if self._relationships.apply(event):
             return
+        if is_auditor_event(event):
+            self._auditors.apply(event)
+            return
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
@@ -133,23 +114,32 @@ class PartitionState:
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated
 
-    def decide(self, command: Command) -> list[DomainEvent]:
+    def decide(self, command: AnyCommand) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
         if isinstance(command, RELATIONSHIP_COMMANDS):
             return self._relationships.decide(command)
+        if isinstance(command, AuditCommand):
+            return self._decide_audit(command)
         existing = self._conversations.get(uuid.UUID(command.conversation_id))
+        version = existing.version if existing else 0  # before a failure moves it
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error.code, str(error))]
+            return [_rejection(command, version, error.code, str(error))]
         except Exception as error:
-            rejection = _rejection(command, existing, FAILED_CODE, FAILED_REASON)
+            rejection = _rejection(command, version, FAILED_CODE, FAILED_REASON)
             raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
         self._conversations[conversation.id] = conversation
         return events
+
+    def _decide_audit(self, command: AuditCommand) -> list[DomainEvent]:
+        try:
+            return list(self._auditors.decide(command))
+        except DomainError:
+            return []  # a command whose key does not match its user: nobody to tell
 
     @singledispatchmethod
     def _decide(
@@ -261,12 +251,10 @@ def _existing(conversation: Conversation | None) -> Conversation:
     return conversation
 
 
-def _rejection(
-    command: Command, existing: Conversation | None, code: str, reason: str
-) -> CommandRejected:
+def _rejection(command: Command, version: int, code: str, reason: str) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
-        originator_version=existing.version if existing else 0,
+        originator_version=version,
         timestamp=issued_time(command),
         command_type=type(command).__name__,
         sender=command.user_id,

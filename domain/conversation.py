@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import conversation_events as events
 from domain import membership_rules as rules
+from domain.attachments import Attachment
 from domain.errors import ConversationNotFound
 from domain.hashchain import GENESIS_HASH, chain_payload, link_hash
 from domain.membership_rules import ADMIN, DEFAULT_MAX_GROUP_SIZE, DIRECT, GROUP, MEMBER
@@ -136,6 +137,7 @@ class Conversation(Aggregate):
         message_id: int,
         body: str,
         at: datetime,
+        attachments: tuple[Attachment, ...] = (),
     ) -> PostedMessage:
         """Posts a message, or finds the one this sender already posted under
         the same client message id (then nothing new happens)."""
@@ -151,6 +153,7 @@ class Conversation(Aggregate):
             "body": body,
             "client_msg_id": client_msg_id,
             "sent_at": at.isoformat(),
+            "attachments": tuple(attachments),
         }
         self._trigger_chained(self.MessagePosted, at, fields)
         return PostedMessage(message_id=message_id, seq=self.last_seq, is_new=True)

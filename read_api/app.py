@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 
 from read_api import (
     account_routes,
+    audit_routes,
     conversation_commands,
     conversation_queries,
     directory_routes,
@@ -23,6 +24,7 @@ OPERATIONS: list[Operation] = [
     *conversation_queries.operations,
     *conversation_commands.operations,
     *notification_routes.operations,
+    *audit_routes.operations,
 ]
 
 

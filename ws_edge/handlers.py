@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from commands.accounts import Session
+from commands.counted import counting_send
 from commands.limits import RateLimited, require_token
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
@@ -69,14 +70,19 @@ class FrameHandlers:
                 await self._send_frame(pong_frame(frame.id))
 
     async def _send(self, frame: SendFrame) -> None:
-        message_id = await self._services.gateway.send(
-            self._session.user_id, frame.conversation_id, frame.client_msg_id, frame.body
-        )
+        with counting_send(self._services.metrics):
+            message_id = await self._services.gateway.send(
+                self._session.user_id, frame.conversation_id, frame.client_msg_id, frame.body
+            )
         await self._send_frame(
             sent_frame(frame.id, frame.conversation_id, frame.client_msg_id, message_id)
         )
 
     async def _receipt(self, frame: DeliveredFrame | ReadFrame) -> None:
+        """Rate-limited per user (one bucket for delivered and read)."""
+        services = self._services
+        key = f"receipt:{self._session.user_id}"
+        await require_token(services.limiter, key, services.limits.receipt_bucket, services.clock())
         kind = "read" if isinstance(frame, ReadFrame) else "delivered"
         await self._services.gateway.mark(
             self._session.user_id, frame.conversation_id, kind, frame.up_to_seq

@@ -11,6 +11,7 @@ from commands.accounts import Accounts
 from commands.blocks import Blocks, NoBlocks
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.metrics import NO_METRICS, Metrics
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
@@ -18,6 +19,7 @@ from ws_edge.registry import SocketRegistry
 
 MAX_FRAME_BYTES = 64 * 1024
 SYNC_BUCKET = Bucket(burst=10, per_second=1.0)
+RECEIPT_BUCKET = Bucket(burst=100, per_second=20.0)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class SocketLimits:
     max_frame_bytes: int = MAX_FRAME_BYTES
     max_sockets: int = 10
     sync_bucket: Bucket = SYNC_BUCKET
+    receipt_bucket: Bucket = RECEIPT_BUCKET
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class SocketServices:
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
     blocks: Blocks = field(default_factory=NoBlocks)
+    metrics: Metrics = NO_METRICS
 
 
 class SocketState(TypedDict):

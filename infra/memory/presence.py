@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from commands.presence import ExpiredUser
+from commands.presence import ExpiredUser, SocketCapReached
 from domain.presence import PresenceChanged, PresenceState, newer
 
 
@@ -28,9 +28,11 @@ class InMemoryPresenceLeases:
         return at
 
     async def acquire(
-        self, user_id: str, lease_id: str, now: datetime, ttl: float
+        self, user_id: str, lease_id: str, now: datetime, ttl: float, cap: int = 0
     ) -> datetime | None:
         live = self._live(user_id, now)
+        if 0 < cap <= len(live) and lease_id not in live:
+            raise SocketCapReached(f"{len(live)} sockets open")
         came_online = not live
         live[lease_id] = now + timedelta(seconds=ttl)
         self._leases[user_id] = live

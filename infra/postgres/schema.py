@@ -14,7 +14,9 @@ from typing import LiteralString
 import psycopg
 from psycopg import sql
 
+from infra.postgres.audit_schema import AUDIT_TABLES
 from infra.postgres.friends_schema import FRIENDS_TABLES
+from infra.postgres.holds import HELD_TABLE
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
@@ -70,6 +72,8 @@ _TABLES: tuple[LiteralString, ...] = (
     *NOTIFY_TABLES,
     *FRIENDS_TABLES,
     *SNAPSHOT_TABLES,
+    HELD_TABLE,
+    *AUDIT_TABLES,
 )
 
 

@@ -34,6 +34,8 @@ def namespace_env(
         "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "600",
         "CHAT_SEND_RATE_PER_SECOND": "1000",
         "CHAT_SEND_BURST": "1000",
+        "CHAT_READ_RATE_PER_SECOND": "1000",
+        "CHAT_READ_BURST": "1000",
     }
 
 

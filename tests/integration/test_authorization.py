@@ -70,6 +70,13 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/v1/blocks/{user_id}"): lambda c, u, cid, other: c.delete(
         f"/v1/blocks/{other}", headers=u.auth
     ),
+    # Auditors only (tests/integration/test_audit_http.py grants one).
+    ("GET", "/v1/audit/conversations/{conversation_id}/events"): lambda c, u, cid, other: c.get(
+        f"/v1/audit/conversations/{cid}/events", headers=u.auth
+    ),
+    ("GET", "/v1/audit/conversations/{conversation_id}/verify"): lambda c, u, cid, other: c.get(
+        f"/v1/audit/conversations/{cid}/verify", headers=u.auth
+    ),
 }
 
 FRAMES: dict[str, dict[str, Any]] = {

@@ -14,7 +14,7 @@ from eventsourcing.persistence import Tracking
 from commands.accounts import User
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimited
-from commands.messages import Command, decode_command
+from commands.messages import AnyCommand, decode_command
 from commands.relationship_commands import BlockUser, RequestFriend
 from commands.relationship_gateway import RelationshipGateway
 from domain.conversation import direct_conversation_id
@@ -69,7 +69,7 @@ class World:
         self.positions += 1
         return Tracking("chat.events.p0", self.positions)
 
-    def published(self) -> list[Command]:
+    def published(self) -> list[AnyCommand]:
         records = [r for p in range(4) for r in self.log.records(COMMANDS, p)]
         return [decode_command(record.value) for record in records]
 
