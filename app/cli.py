@@ -1,5 +1,5 @@
 """``chatapp <command>``: the roles (serve, edge, processor, projector,
-notifier, stack), the operator tools (rebuild, asyncapi, vapid-keys,
+notifier, friends, stack), the operator tools (rebuild, asyncapi, vapid-keys,
 event-schemas, grant-auditor, revoke-auditor) and the analysts' and
 auditors' tools (replay, audit verify)."""
 
@@ -83,7 +83,8 @@ def parser() -> argparse.ArgumentParser:
         ("processor", roles.processor, "chat.commands -> chat.events"),
         ("projector", roles.projector, "chat.events -> read models and pushes"),
         ("notifier", roles.notifier, "chat.events -> push notifications for offline users"),
-        ("stack", roles.stack, "processor, projector, notifier and edge as four processes"),
+        ("friends", roles.friends, "chat.events -> friends, requests, blocks and friend pushes"),
+        ("stack", roles.stack, "processor, projector, notifier, friends and edge as processes"),
     ):
         commands.add_parser(name, help=help_text).set_defaults(run=_role(run))
     commands.add_parser("rebuild", help=rebuild.__doc__).set_defaults(run=rebuild)

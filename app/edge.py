@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -27,14 +28,17 @@ from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
 from commands.audit import AuditAccess
+from commands.blocks import Blocks
 from commands.counted import CountedAdmission, CountedRateLimiter
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
+from commands.relationship_gateway import RelationReads, RelationshipGateway
 from domain.ids import MessageIdGenerator
 from projections.audit_ports import AuditQueries
+from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
@@ -70,9 +74,14 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    friends: FriendsReads
     audit: AuditQueries
     # What /readyz checks (name -> raises unless the service answers).
     probes: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+
+
+class FriendsReads(FriendQueries, Blocks, RelationReads, Protocol):
+    """The friends projection's read models, as the edge reads them."""
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -110,6 +119,16 @@ def edge_services(
             member_cache_seconds=settings.member_cache_seconds,
         ),
         record_cipher(settings),
+        blocks=adapters.friends,
+    )
+    relationships = RelationshipGateway(
+        adapters.commands,
+        adapters.account_store,
+        adapters.friends,
+        adapters.rate_limiter,
+        clock,
+        _per_hour(settings.friend_requests_per_hour),
+        record_cipher(settings),
     )
 
     async def end_session(session: Session) -> None:
@@ -131,6 +150,9 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        relationships,
+        adapters.friends,
+        adapters.friends,
         AuditAccess(adapters.commands, adapters.audit, clock, record_cipher(settings)),
         adapters.audit,
         read_limit=ReadLimit(
@@ -157,9 +179,15 @@ def edge_services(
                 burst=settings.receipt_burst, per_second=settings.receipt_rate_per_second
             ),
         ),
+        blocks=adapters.friends,
         metrics=metrics,
     )
     return EdgeState(api=api, ws=ws)
+
+
+def _per_hour(rate: float) -> Bucket:
+    """``rate`` at once, then ``rate`` an hour."""
+    return Bucket(burst=max(1, int(rate)), per_second=rate / 3600)
 
 
 async def sweep_presence(presence: PresenceService) -> None:

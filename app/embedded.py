@@ -30,6 +30,7 @@ from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.fanout import InMemoryFanout
+from infra.memory.friends import InMemoryFriends
 from infra.memory.limits import InMemoryRateLimiter
 from infra.memory.log import (
     InMemoryEventFeed,
@@ -43,7 +44,9 @@ from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
 from infra.memory.snapshots import InMemorySnapshotStore
 from projections.audit_projection import AuditProjector
+from projections.friends_projector import FriendsProjector
 from projections.notifier import Notifier
+from projections.presence_audience import PresenceAudience
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
@@ -99,8 +102,14 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     )
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
+    accounts = InMemoryAccountStore()
+    friends = InMemoryFriends(accounts)
+    friends_projector = FriendsProjector(friends, fanout, codec, settings.events_topic)
+    friends_feed = InMemoryEventFeed(log, settings.events_topic, friends_projector.start_offset)
     presence_view = InMemoryPresenceView()
-    presence_projector = PresenceProjector(presence_view, contacts, fanout)
+    presence_projector = PresenceProjector(
+        presence_view, PresenceAudience(contacts, friends), fanout
+    )
     presence_feed = InMemoryEventFeed(log, settings.presence_topic, presence_projector.start_offset)
     notifications = InMemoryNotifications()
     keys = vapid_keys(settings, ephemeral=True)
@@ -130,6 +139,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
+        supervised("friends", friends_projector.run, friends_feed, stop),
         supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
@@ -139,7 +149,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         yield EdgeAdapters(
             commands=InMemoryPublisher(log, settings.commands_topic),
             queries=InMemoryQueries(view),
-            account_store=InMemoryAccountStore(),
+            account_store=accounts,
             fanout=fanout,
             admission=InMemorySendAdmission(),
             presence_leases=InMemoryPresenceLeases(),
@@ -150,6 +160,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            friends=friends,
             audit=audit_trail,
         )
     finally:

@@ -41,6 +41,9 @@ from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.delivery_queue import PostgresDeliveryQueue
 from infra.postgres.devices import PostgresDeviceStore
+from infra.postgres.friend_graph import PostgresFriendGraph
+from infra.postgres.friends_queries import PostgresFriendQueries
+from infra.postgres.friends_view import PostgresFriendsView
 from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.probe import ping_pool, ping_postgres
 from infra.postgres.queries import PostgresQueries
@@ -55,7 +58,9 @@ from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
 from infra.redis.probe import ping_redis
 from projections.audit_projection import AuditProjector
+from projections.friends_projector import FriendsProjector
 from projections.notifier import Notifier
+from projections.presence_audience import PresenceAudience
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
@@ -136,6 +141,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            friends=PostgresFriendQueries(queries.pool, settings.pg_schema),
             audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
             probes=_edge_probes(commands, fanout, queries),
         )
@@ -237,9 +243,11 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
     redis_client = sync_client(settings.redis_url)
     contacts = PostgresContactDirectory(settings.postgres_dsn, settings.pg_schema)
     contacts.open()
+    graph = PostgresFriendGraph(settings.postgres_dsn, settings.pg_schema)
+    graph.open()
     projector = PresenceProjector(
         RedisPresenceView(redis_client, settings.redis_prefix),
-        contacts,
+        PresenceAudience(contacts, graph),
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
     )
     group = settings.group("presence")
@@ -256,6 +264,7 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
     finally:
         feed.close()
         contacts.close()
+        graph.close()
         redis_client.close()
 
 
@@ -287,6 +296,29 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     finally:
         feed.close()
         dead_letters.close()
+        view.close()
+        redis_client.close()
+
+
+def run_friends_projector(settings: Settings, stop: threading.Event) -> None:
+    """chat.events -> friends, requests, blocks (PostgreSQL) -> ``friend`` pushes."""
+    prepare_infrastructure(settings)
+    view = PostgresFriendsView.from_dsn(settings.postgres_dsn, settings.pg_schema)
+    redis_client = sync_client(settings.redis_url)
+    projector = FriendsProjector(
+        view,
+        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        event_codec(settings),
+        settings.events_topic,
+    )
+    feed = KafkaEventFeed(
+        settings.kafka, settings.events_topic, settings.group("friends"), projector.start_offset
+    )
+    watch(projector.liveness, stop)
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
         view.close()
         redis_client.close()
 

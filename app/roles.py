@@ -1,6 +1,6 @@
 """The long-running roles: serve (embedded default or all roles on the real
-services), edge, processor, projector, notifier, and stack (each role a
-process)."""
+services), edge, processor, projector, notifier, friends, and stack (each
+role a process)."""
 
 from __future__ import annotations
 
@@ -31,12 +31,18 @@ def serve(settings: Settings) -> None:
         log.warning(NOT_DURABLE_WARNING)
         serve_app(settings, embedded_edge)
         return
-    from app.real_stack import real_edge, run_notifier, run_processor, run_projector
+    from app.real_stack import (
+        real_edge,
+        run_friends_projector,
+        run_notifier,
+        run_processor,
+        run_projector,
+    )
 
     stop = threading.Event()
     workers = [
         supervised(run.__name__, run, settings, stop)
-        for run in (run_processor, run_projector, run_notifier)
+        for run in (run_processor, run_projector, run_notifier, run_friends_projector)
     ]
     for worker in workers:
         worker.start()
@@ -105,12 +111,19 @@ def _health_server(
     return HealthServer(settings.health_host, port, board, role_probes(settings, role)).start()
 
 
+def friends(settings: Settings) -> None:
+    from app.real_stack import run_friends_projector
+
+    settings.require_services()
+    run_friends_projector(settings, stop_on_signals())
+
+
 def stack(settings: Settings) -> None:
-    """The four roles as separate processes; stops them all on Ctrl-C."""
+    """The five roles as separate processes; stops them all on Ctrl-C."""
     settings.require_services()
     processes = [
         subprocess.Popen([sys.executable, "-m", "app.cli", role])
-        for role in ("processor", "projector", "notifier", "edge")
+        for role in ("processor", "projector", "notifier", "friends", "edge")
     ]
     stop = stop_on_signals(grace=40.0)  # the roles' own stops come first
     try:

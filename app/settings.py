@@ -160,6 +160,7 @@ class Settings:
         "CHAT_MEMBER_CACHE_SECONDS", GatewayLimits.member_cache_seconds, _non_negative
     )
     login_attempts_per_minute: float = _setting("CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0, _positive)
+    friend_requests_per_hour: float = _setting("CHAT_FRIEND_REQUESTS_PER_HOUR", 30.0, _positive)
     max_sockets_per_user: int = _setting("CHAT_MAX_SOCKETS_PER_USER", _LIMITS.max_sockets, _int)
     ws_send_queue_frames: int = _setting(
         "CHAT_WS_SEND_QUEUE_FRAMES", _LIMITS.send_queue_frames, _int

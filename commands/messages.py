@@ -9,6 +9,8 @@ from typing import Any
 
 from eventsourcing.persistence import Cipher
 
+from commands.relationship_commands import RELATIONSHIP_COMMANDS, RelationshipCommand
+
 
 class MalformedCommand(ValueError):
     """A record on chat.commands that is not a command this code knows."""
@@ -125,6 +127,7 @@ Command = (
     | RenameGroup
     | MarkDelivered
     | MarkRead
+    | RelationshipCommand
 )
 AnyCommand = Command | AuditCommand
 COMMAND_TYPES: dict[str, type[AnyCommand]] = {
@@ -141,6 +144,7 @@ COMMAND_TYPES: dict[str, type[AnyCommand]] = {
         RenameGroup,
         MarkDelivered,
         MarkRead,
+        *RELATIONSHIP_COMMANDS,
     )
 }
 

@@ -32,6 +32,7 @@ from domain.auditor import is_auditor_event
 from domain.codec import EventCodec
 from domain.conversation import is_conversation_event
 from domain.records import COMMANDS_LOG, LogRecord, OutgoingRecord, parked_record
+from domain.relationship_events import RelationshipEvent
 from domain.snapshot_codec import Snapshotted
 
 log = logging.getLogger(__name__)
@@ -186,5 +187,10 @@ class CommandProcessor:
 
 
 def _snapshotted(event: object) -> bool:
-    """An event of an aggregate that snapshots hold (not a rejection)."""
-    return is_conversation_event(event) or is_auditor_event(event)
+    """An event of an aggregate that snapshots hold (not a rejection):
+    a conversation's, an auditor role's or a relationship's."""
+    return (
+        is_conversation_event(event)
+        or is_auditor_event(event)
+        or isinstance(event, RelationshipEvent)
+    )

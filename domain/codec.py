@@ -31,6 +31,7 @@ from domain.auditor import AuditorGranted, AuditorRevoked, AuditRead
 from domain.conversation import Conversation
 from domain.records import OutgoingRecord
 from domain.rejection import CommandRejected
+from domain.relationship_events import RELATIONSHIP_EVENTS
 
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "ConversationStarted": Conversation.Started,
@@ -42,6 +43,7 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "MessagesDelivered": Conversation.MessagesDelivered,
     "MessagesRead": Conversation.MessagesRead,
     "CommandRejected": CommandRejected,
+    **{event.__name__: event for event in RELATIONSHIP_EVENTS},
     "AuditorGranted": AuditorGranted,
     "AuditorRevoked": AuditorRevoked,
     "AuditRead": AuditRead,
@@ -113,7 +115,9 @@ class EventCodec:
             "content_type": "application/json",
             "content_encoding": self._encoding,
         }
-        return OutgoingRecord(key=str(stored.originator_id), value=stored.state, headers=headers)
+        # A relationship's events are keyed by the pair's direct conversation.
+        key = getattr(event, "log_key", None) or str(stored.originator_id)
+        return OutgoingRecord(key=key, value=stored.state, headers=headers)
 
     def plaintext(self, value: bytes) -> bytes:
         """A record value deciphered and decompressed: the JSON as written."""

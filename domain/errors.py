@@ -39,3 +39,15 @@ class UserNotFound(DomainError):
     """A user named in a command does not exist (or may not be reached)."""
 
     code = "not_found"
+
+
+class Conflict(DomainError):
+    """The command contradicts the current state (e.g. befriending a friend)."""
+
+    code = "conflict"
+
+
+class RelationNotFound(DomainError):
+    """No such friend request, friendship or block between the two users."""
+
+    code = "not_found"

@@ -1,5 +1,6 @@
-"""Conversation snapshots <-> bytes, through eventsourcing's Snapshot and
-the same Mapper settings as events (JSON, optional zlib and AES).
+"""Conversation, auditor role and relationship snapshots <-> bytes,
+through eventsourcing's Snapshot and the same Mapper settings as events
+(JSON, optional zlib and AES).
 
 A snapshot holds an aggregate's whole state at one version; the decider
 restores from it and applies only the events after that version.
@@ -24,13 +25,15 @@ from eventsourcing.utils import get_topic
 from domain.auditor import AuditorRole
 from domain.codec import json_transcoder
 from domain.conversation import Conversation
+from domain.relationship import Relationship, RelationshipState
 
 _SNAPSHOT_TOPIC = get_topic(Snapshot)
 _AUDITOR_TOPIC = get_topic(AuditorRole)
+_RELATIONSHIP_TOPIC = get_topic(Relationship)
 _NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 """An auditor role keeps no time; its snapshots carry this one."""
 
-Snapshotted = Conversation | AuditorRole
+Snapshotted = Conversation | AuditorRole | Relationship
 """What a processor holds per aggregate id, and snapshots."""
 
 
@@ -58,6 +61,8 @@ class SnapshotCodec:
         restored = {name: _dicts(value) for name, value in snapshot.state.items()}
         if snapshot.topic == _AUDITOR_TOPIC:
             return _auditor_role(version, restored)
+        if snapshot.topic == _RELATIONSHIP_TOPIC:
+            return _relationship(version, restored)
         conversation = replace(snapshot, state=restored).mutate(None)
         if not isinstance(conversation, Conversation):
             raise ValueError(f"not a conversation snapshot: {snapshot.topic}")
@@ -84,6 +89,8 @@ def _dicts(value: Any) -> Any:
 def _take(aggregate: Snapshotted) -> Snapshot:
     if isinstance(aggregate, Conversation):
         return Snapshot.take(aggregate)
+    if isinstance(aggregate, Relationship):
+        return _relationship_snapshot(aggregate)
     state = {"user_id": aggregate.user_id, "active": aggregate.active, "hash": aggregate.last_hash}
     return Snapshot(
         originator_id=aggregate.id,
@@ -100,3 +107,27 @@ def _auditor_role(version: int, state: dict[str, Any]) -> AuditorRole:
     role.active = bool(state["active"])
     role.last_hash = str(state["hash"])
     return role
+
+
+def _relationship_snapshot(relationship: Relationship) -> Snapshot:
+    """The pair and its state at its version, JSON-able."""
+    state = {
+        "users": list(relationship.users),
+        "friends": relationship.friends,
+        "requested_by": relationship.requested_by,
+        "blocked_by": sorted(relationship.blocked_by),
+    }
+    return Snapshot(
+        originator_id=relationship.id,
+        originator_version=relationship.version,
+        timestamp=_NO_TIME,
+        topic=_RELATIONSHIP_TOPIC,
+        state=state,
+    )
+
+
+def _relationship(version: int, state: dict[str, Any]) -> Relationship:
+    first, second = state["users"]
+    blocked_by = frozenset(str(user) for user in state["blocked_by"])
+    held = RelationshipState(bool(state["friends"]), state["requested_by"], blocked_by)
+    return Relationship(str(first), str(second), held, version=version)

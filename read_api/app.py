@@ -10,12 +10,16 @@ from read_api import (
     audit_routes,
     conversation_commands,
     conversation_queries,
+    directory_routes,
+    friend_routes,
     notification_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
 
 OPERATIONS: list[Operation] = [
+    *directory_routes.operations,  # before /v1/users/{user_id}: /v1/users/search
+    *friend_routes.operations,
     *account_routes.operations,
     *conversation_queries.operations,
     *conversation_commands.operations,

@@ -199,6 +199,61 @@ class Decisions(_Body):
     decisions: list[NotificationDecision]
 
 
+# -- friends, blocking, directory (PROTOCOL.md v1.1) ----------------------------
+
+
+class OtherUser(_Body):
+    """The user a friend request or a block is about."""
+
+    user_id: str
+
+
+class DirectoryUser(_Body):
+    user_id: str
+    handle: str
+    display_name: str
+
+
+class RequestedUser(DirectoryUser):
+    requested_at: str
+
+
+class FriendRequests(_Body):
+    incoming: list[RequestedUser]
+    outgoing: list[RequestedUser]
+
+
+class Friend(DirectoryUser):
+    status: Literal["online", "offline"]
+    last_seen: str | None
+    last_chat_at: str | None
+    conversation_id: str | None
+
+
+class FriendList(_Body):
+    friends: list[Friend]
+
+
+class BlockedUser(DirectoryUser):
+    blocked_at: str
+
+
+class BlockList(_Body):
+    blocks: list[BlockedUser]
+
+
+class UserList(_Body):
+    users: list[DirectoryUser]
+
+
+class SuggestedUser(DirectoryUser):
+    mutual_friends: int
+
+
+class Suggestions(_Body):
+    users: list[SuggestedUser]
+
+
 # -- auditing (PROTOCOL.md "Auditing") ----------------------------------------
 
 

@@ -66,12 +66,14 @@ async def list_receipts(request: Request) -> Response:
 
 
 async def user_presence(request: Request) -> Response:
-    """404 unless the caller shares a conversation with that user."""
+    """404 unless the caller shares a conversation with that user, and for a
+    user in a block with the caller (either way), as for a stranger."""
     session = await reader_session(request)
     user_id = path_id(request, "user_id")
     api = services(request)
-    if user_id != session.user_id and not await api.contacts.shares_conversation(
-        session.user_id, user_id
+    if user_id != session.user_id and (
+        not await api.contacts.shares_conversation(session.user_id, user_id)
+        or await api.blocks.blocked_between(session.user_id, user_id)
     ):
         raise ApiError("not_found", "no such user")
     state = await api.presence.presence(user_id)

@@ -104,7 +104,12 @@ class FrameHandlers:
             self._last_typing.clear()
         self._last_typing[conversation_id] = now
         others = [member for member in found["member_ids"] if member != user_id]
+        if found["kind"] == "direct" and await self._blocked_pair(user_id, others):
+            return  # nothing of a blocked pair reaches the other
         await self._services.fanout.broadcast(others, typing_frame(conversation_id, user_id))
+
+    async def _blocked_pair(self, user_id: str, others: list[str]) -> bool:
+        return bool(others) and await self._services.blocks.blocked_between(user_id, others[0])
 
     async def _sync(self, frame: SyncFrame) -> None:
         """Costly (a query per cursor): rate-limited per user."""

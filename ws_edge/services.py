@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts
+from commands.blocks import Blocks, NoBlocks
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
 from commands.metrics import NO_METRICS, Metrics
@@ -44,6 +45,7 @@ class SocketServices:
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
+    blocks: Blocks = field(default_factory=NoBlocks)
     metrics: Metrics = NO_METRICS
 
 

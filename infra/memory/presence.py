@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from commands.presence import ExpiredUser, SocketCapReached
@@ -87,6 +88,10 @@ class InMemoryPresenceView:
 
     async def presence(self, user_id: str) -> PresenceState | None:
         return self.current(user_id)
+
+    async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
+        with self._lock:
+            return {user: self._states[user] for user in user_ids if user in self._states}
 
     def current(self, user_id: str) -> PresenceState | None:
         """The same read, from a thread (the notifier)."""

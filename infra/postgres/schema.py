@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from infra.postgres.audit_schema import AUDIT_TABLES
+from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.holds import HELD_TABLE
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.snapshots import SNAPSHOT_TABLES
@@ -73,6 +74,7 @@ _TABLES: tuple[LiteralString, ...] = (
     "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
     CREATE_TRACKING,
     *NOTIFY_TABLES,
+    *FRIENDS_TABLES,
     *SNAPSHOT_TABLES,
     HELD_TABLE,
     *AUDIT_TABLES,

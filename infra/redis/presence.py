@@ -11,6 +11,7 @@ scripts need one Redis (or hash-tagged keys) rather than a cluster-wide spread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -200,6 +201,17 @@ class RedisPresenceReader:
         if found[0] is None:
             return None
         return PresenceState(_text(found[0]), _text(found[1] or b""))
+
+    async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.hmget(f"{self._prefix}presence:state:{user_id}", ["status", "since"])
+            states = await pipe.execute()
+        return {
+            user_id: PresenceState(_text(found[0]), _text(found[1] or b""))
+            for user_id, found in zip(user_ids, states, strict=True)
+            if found[0] is not None
+        }
 
 
 def _text(value: bytes | str) -> str:

@@ -142,6 +142,9 @@ class RedisViewWithReader:
     async def presence(self, user_id: str) -> PresenceState | None:
         return await self.reader.presence(user_id)
 
+    async def presence_of_many(self, user_ids: list[str]) -> dict[str, PresenceState]:
+        return await self.reader.presence_of_many(user_ids)
+
 
 VIEWS: dict[str, Callable[[str, str], Any]] = {
     "memory": lambda url, prefix: InMemoryPresenceView(),
@@ -197,6 +200,19 @@ def test_replaying_changes_in_any_order_ends_on_the_newest(
         view.apply(item, 0, offset)
     state = asyncio.run(view.presence("ann"))
     assert (state.status, state.since) == (newest.status, newest.at)
+
+
+def test_the_view_reads_many_users_at_once_and_leaves_out_the_never_seen(
+    make_view: Callable[[str], Any], unique_name: str
+) -> None:
+    view = make_view(f"{unique_name}:")
+    view.apply(PresenceChanged("ann", ONLINE, at(1).isoformat()), 0, 0)
+    view.apply(PresenceChanged("ben", OFFLINE, at(2).isoformat()), 0, 1)
+    states = asyncio.run(view.presence_of_many(["ben", "nobody", "ann"]))
+    assert states == {
+        "ann": PresenceState(ONLINE, at(1).isoformat()),
+        "ben": PresenceState(OFFLINE, at(2).isoformat()),
+    }
 
 
 def test_simultaneous_new_leases_get_exactly_the_cap(leases: PresenceLeases) -> None:
