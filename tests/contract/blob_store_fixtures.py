@@ -1,5 +1,6 @@
 """The blob stores of the contract suite: S3 (the S3Proxy that
-scripts/s3proxy.sh starts, a fresh bucket per test) and a local folder."""
+scripts/s3proxy.sh starts; one test bucket, a fresh key prefix per test)
+and a local folder."""
 
 from __future__ import annotations
 
@@ -16,33 +17,40 @@ from infra.s3.blob_store import S3BlobStore, S3Location, s3_client
 BLOB_BACKENDS = ["s3", "localfs"]
 
 
-def test_s3_location(bucket: str) -> S3Location:
+TEST_BUCKET = "chat-test-media"
+
+
+def test_s3_location(prefix: str, bucket: str = TEST_BUCKET) -> S3Location:
     return S3Location(
         endpoint_url=os.environ.get("CHAT_TEST_S3_ENDPOINT", "http://127.0.0.1:8089"),
         bucket=bucket,
         region="us-east-1",
         access_key_id=os.environ.get("CHAT_TEST_S3_ACCESS_KEY_ID", "local-identity"),
         secret_access_key=os.environ.get("CHAT_TEST_S3_SECRET_ACCESS_KEY", "local-credential"),
+        prefix=prefix,
     )
 
 
-def drop_bucket(location: S3Location) -> None:
+def drop_prefix(location: S3Location) -> None:
+    """Deletes the objects under the location's prefix (a bucket's deletion
+    takes S3Proxy seconds; the bucket is shared by the tests)."""
     client = s3_client(location)
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=location.bucket)
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=location.bucket, Prefix=location.prefix
+    )
     for page in pages:
         for item in page.get("Contents", []):
             client.delete_object(Bucket=location.bucket, Key=item["Key"])
-    client.delete_bucket(Bucket=location.bucket)
 
 
 def open_blob_store(kind: str, folder: Path) -> Iterator[BlobStore]:
     if kind == "localfs":
         yield LocalFolderBlobStore(folder / "blobs")
         return
-    location = test_s3_location(f"t{uuid.uuid4().hex[:16]}")
+    location = test_s3_location(f"t{uuid.uuid4().hex[:16]}/")
     store = S3BlobStore(location)
     asyncio.run(store.ensure_bucket())
     try:
         yield store
     finally:
-        drop_bucket(location)
+        drop_prefix(location)
