@@ -14,6 +14,7 @@ from typing import LiteralString
 import psycopg
 from psycopg import sql
 
+from infra.postgres.media_schema import MEDIA_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
@@ -66,6 +67,7 @@ _TABLES: tuple[LiteralString, ...] = (
     "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
     CREATE_TRACKING,
     *NOTIFY_TABLES,
+    *MEDIA_TABLES,
 )
 
 
