@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
+from app.media import MediaAdapters, media_service
 from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
@@ -64,6 +65,7 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    media: MediaAdapters | None = None
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -109,6 +111,11 @@ def edge_services(
         clock,
         PresenceSettings(lease_ttl=settings.presence_ttl_seconds),
     )
+    media = (
+        media_service(settings, adapters.media, clock, adapters.rate_limiter)
+        if adapters.media is not None
+        else None
+    )
     api = ApiServices(
         accounts,
         gateway,
@@ -119,6 +126,7 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        media=media,
     )
     ws = SocketServices(
         accounts,
@@ -136,6 +144,7 @@ def edge_services(
             max_sockets=settings.max_sockets_per_user,
             send_queue_frames=settings.ws_send_queue_frames,
         ),
+        media,
     )
     return EdgeState(api=api, ws=ws)
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher
 from app.edge import EdgeAdapters, utc_now
+from app.media import MediaAdapters, blob_store
 from app.notifier import (
     delivery_settings,
     notifier_threads,
@@ -32,6 +33,7 @@ from infra.memory.log import (
     InMemoryProcessorLog,
     InMemoryPublisher,
 )
+from infra.memory.media_catalog import InMemoryMediaCatalog
 from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
@@ -98,12 +100,14 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         supervised("presence", presence_projector.run, presence_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
+    queries = InMemoryQueries(view)
+    media = MediaAdapters(await blob_store(settings), InMemoryMediaCatalog(), queries)
     for thread in threads:
         thread.start()
     try:
         yield EdgeAdapters(
             commands=InMemoryPublisher(log, settings.commands_topic),
-            queries=InMemoryQueries(view),
+            queries=queries,
             account_store=InMemoryAccountStore(),
             fanout=fanout,
             admission=InMemorySendAdmission(),
@@ -115,6 +119,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            media=media,
         )
     finally:
         stop.set()

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher
 from app.edge import EdgeAdapters, utc_now
+from app.media import MediaAdapters, blob_store
 from app.notifier import (
     delivery_settings,
     notify_policy,
@@ -31,6 +32,7 @@ from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.delivery_queue import PostgresDeliveryQueue
 from infra.postgres.devices import PostgresDeviceStore
+from infra.postgres.media_catalog import PostgresMediaCatalog
 from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
@@ -79,6 +81,8 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         await queries.open()
         await accounts.open()
         await fanout.start()
+        catalog = PostgresMediaCatalog("", settings.pg_schema, pool=queries.pool)
+        media = MediaAdapters(await blob_store(settings), catalog, queries)
         yield EdgeAdapters(
             commands=commands,
             queries=queries,
@@ -93,6 +97,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            media=media,
         )
     finally:
         await fanout.close()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
+from commands.media_types import DEFAULT_LIMITS, DEFAULT_TYPES
 from commands.presence import PresenceSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
@@ -156,6 +157,28 @@ class Settings:
     push_retention_seconds: float = _setting(
         "CHAT_PUSH_RETENTION_SECONDS", 7 * 24 * 3600.0, _positive
     )
+    # Media (docs/media.md): blobs on S3 when CHAT_S3_BUCKET is set, else in CHAT_MEDIA_DIR.
+    media_dir: str = _setting("CHAT_MEDIA_DIR", ".state/media")
+    s3_endpoint: str = _setting("CHAT_S3_ENDPOINT", "")
+    s3_bucket: str = _setting("CHAT_S3_BUCKET", "")
+    s3_region: str = _setting("CHAT_S3_REGION", "us-east-1")
+    s3_prefix: str = _setting("CHAT_S3_PREFIX", "blobs/")
+    s3_access_key_id: str = _setting("CHAT_S3_ACCESS_KEY_ID", "", secret=True)
+    s3_secret_access_key: str = _setting("CHAT_S3_SECRET_ACCESS_KEY", "", secret=True)
+    media_types: tuple[str, ...] = _setting("CHAT_MEDIA_TYPES", DEFAULT_TYPES, _list)
+    media_max_image_bytes: int = _setting(
+        "CHAT_MEDIA_MAX_IMAGE_BYTES", DEFAULT_LIMITS["image"], _int
+    )
+    media_max_voice_bytes: int = _setting(
+        "CHAT_MEDIA_MAX_VOICE_BYTES", DEFAULT_LIMITS["voice"], _int
+    )
+    media_max_video_bytes: int = _setting(
+        "CHAT_MEDIA_MAX_VIDEO_BYTES", DEFAULT_LIMITS["video"], _int
+    )
+    media_max_file_bytes: int = _setting("CHAT_MEDIA_MAX_FILE_BYTES", DEFAULT_LIMITS["file"], _int)
+    media_uploads_per_minute: float = _setting("CHAT_MEDIA_UPLOADS_PER_MINUTE", 30.0, _positive)
+    media_bytes_per_day: int = _setting("CHAT_MEDIA_BYTES_PER_DAY", 2 * 1024**3, _int)
+    media_inspect_seconds: float = _setting("CHAT_MEDIA_INSPECT_SECONDS", 20.0, _positive)
 
     @property
     def embedded(self) -> bool:

@@ -107,7 +107,12 @@ class PartitionState:
     def _(self, command: SendMessage, existing: Conversation | None, at: datetime) -> Conversation:
         conversation = _existing(existing)
         conversation.post_message(
-            command.user_id, command.client_msg_id, command.message_id, command.body, at
+            command.user_id,
+            command.client_msg_id,
+            command.message_id,
+            command.body,
+            at,
+            command.attachments,
         )
         return conversation
 

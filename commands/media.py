@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -29,11 +29,13 @@ from commands.media_types import (
     kind_of,
 )
 from domain.attachments import Attachment
+from domain.errors import InvalidCommand
+from domain.rules import MAX_ATTACHMENTS
 
 
 @dataclass(frozen=True)
 class UploadLimits:
-    bucket: Bucket = Bucket(burst=30, per_second=0.5)
+    bucket: Bucket = field(default_factory=lambda: Bucket(burst=30, per_second=0.5))
     bytes_per_day: int = 2 * 1024**3
     inspect_seconds: float = 20.0
 
@@ -169,6 +171,20 @@ class MediaService:
 
     def read(self, sha256: str, first: int = 0, last: int | None = None) -> AsyncIterator[bytes]:
         return self._blobs.get(sha256, first, last)
+
+
+async def resolve_attachments(
+    media: MediaService | None, user_id: str, media_ids: list[str]
+) -> tuple[Attachment, ...]:
+    """The media objects of a send's ``attachments``: at most 10, each
+    uploaded by the sender (a media_id of anyone else's is not found)."""
+    if not media_ids:
+        return ()
+    if len(media_ids) > MAX_ATTACHMENTS:
+        raise InvalidCommand(f"a message carries at most {MAX_ATTACHMENTS} attachments")
+    if media is None:
+        raise MediaNotFound("media are not configured on this server")
+    return await media.owned(media_ids, user_id)
 
 
 def _size_and_hash(path: Path) -> tuple[int, str]:

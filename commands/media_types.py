@@ -102,7 +102,7 @@ class MediaPolicy:
         """The type of bytes starting with ``head``, if accepted and what
         ``declared`` says (UnsupportedMedia otherwise)."""
         guess = filetype.guess(head)
-        sniffed = guess.mime if guess is not None else None
+        sniffed: str | None = str(guess.mime) if guess is not None else None
         wanted = normalized(declared)
         if sniffed is None:
             raise UnsupportedMedia("the bytes are of no type this server recognizes")

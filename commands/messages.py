@@ -9,6 +9,8 @@ from typing import Any
 
 from eventsourcing.persistence import Cipher
 
+from domain.attachments import Attachment
+
 
 class MalformedCommand(ValueError):
     """A record on chat.commands that is not a command this code knows."""
@@ -39,6 +41,7 @@ class SendMessage:
     message_id: int
     body: str
     issued_at: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ def decode_command(value: bytes, cipher: Cipher | None = None) -> Command:
         command_class = COMMAND_TYPES[body.pop("type")]
         if "member_ids" in body:
             body["member_ids"] = tuple(body["member_ids"])
+        if "attachments" in body:
+            body["attachments"] = tuple(Attachment.from_json(a) for a in body["attachments"])
         return command_class(**body)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise MalformedCommand(str(error)) from error

@@ -57,6 +57,11 @@ class ConversationQueries(Protocol):
         every recipient has it, else "sent"."""
         ...
 
+    async def shares_media(self, media_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is a member of a conversation with a message
+        that carries the media (commands.media_catalog.MediaSharing)."""
+        ...
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         """``[{"user_id", "delivered_seq", "read_seq"}]`` of every member,
         by user id. The caller has checked membership."""

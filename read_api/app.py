@@ -9,6 +9,7 @@ from read_api import (
     account_routes,
     conversation_commands,
     conversation_queries,
+    media_routes,
     notification_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
@@ -19,6 +20,7 @@ OPERATIONS: list[Operation] = [
     *conversation_queries.operations,
     *conversation_commands.operations,
     *notification_routes.operations,
+    *media_routes.operations,
 ]
 
 

@@ -13,6 +13,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
+from commands.media import resolve_attachments
 from read_api.bodies import (
     Accepted,
     ConversationCreated,
@@ -58,8 +59,11 @@ async def post_message(request: Request) -> Response:
     session = await session_of(request)
     conversation_id = path_id(request, "conversation_id")
     body: NewMessage = await body_of(request, NewMessage)
-    message_id = await services(request).gateway.send(
-        session.user_id, conversation_id, body.client_msg_id, body.body
+    api = services(request)
+    media_ids = [ref.media_id for ref in body.attachments]
+    attachments = await resolve_attachments(api.media, session.user_id, media_ids)
+    message_id = await api.gateway.send(
+        session.user_id, conversation_id, body.client_msg_id, body.body, attachments
     )
     return answer(MessageAccepted, MessageAccepted(message_id=str(message_id)), 202)
 

@@ -10,6 +10,7 @@ from typing import TypedDict
 from commands.accounts import Accounts, Session
 from commands.devices import Devices
 from commands.gateway import CommandGateway
+from commands.media import MediaService
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 
@@ -26,6 +27,7 @@ class ApiServices:
     devices: Devices
     decisions: DecisionLog
     visibility_timeout: float = 3.0
+    media: MediaService | None = None
 
 
 class ApiState(TypedDict):

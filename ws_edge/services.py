@@ -10,6 +10,7 @@ from typing import TypedDict
 from commands.accounts import Accounts
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.media import MediaService
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
@@ -41,6 +42,7 @@ class SocketServices:
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
+    media: MediaService | None = None
 
 
 class SocketState(TypedDict):

@@ -56,6 +56,16 @@ class InMemoryQueries:
             messages = conversation.page(after_seq, before_seq, limit, viewer)
             return MessagePage(messages=messages, last_seq=conversation.last_seq)
 
+    async def shares_media(self, media_id: str, user_id: str) -> bool:
+        """MediaSharing: a member of a conversation with a message carrying it."""
+        with self._view.lock:
+            for conversation_id in self._view.by_user.get(user_id, ()):
+                messages = self._view.conversations[conversation_id].messages
+                for message in messages:
+                    if any(a["media_id"] == media_id for a in message.get("attachments", ())):
+                        return True
+        return False
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         with self._view.lock:
             conversation = self._view.conversations.get(conversation_id)
