@@ -1,7 +1,7 @@
 """Images with Pillow: dimensions, a JPEG thumbnail (at most 320 px on its
 longest side), and a copy without EXIF (GPS included) or other metadata,
-which is what gets stored. Decompression bombs are refused by Pillow's
-pixel limit before any pixel is decoded; a corrupt or truncated file is
+which is what gets stored. Decompression bombs are refused (413) by
+Pillow's pixel limit before any pixel is decoded; a corrupt or truncated file is
 UnsupportedMedia (415). ``inspect_media`` picks the inspector of a type."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from commands.media_inspection import Inspection
-from commands.media_types import UnsupportedMedia, kind_of
+from commands.media_types import MediaTooLarge, UnsupportedMedia, kind_of
 from commands.thumbnails import thumbnail_jpeg
 from commands.video import inspect_audio_video
 
@@ -45,7 +45,7 @@ def inspect_image(path: Path, content_type: str) -> Inspection:
                 cleaned=cleaned,
             )
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UnsupportedMedia(f"an image has at most {MAX_PIXELS} pixels") from None
+        raise MediaTooLarge(f"an image has at most {MAX_PIXELS} pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise UnsupportedMedia(f"the image cannot be decoded: {error}") from None
 

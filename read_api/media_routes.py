@@ -16,6 +16,7 @@ from read_api.errors import ApiError
 from read_api.operations import NO_BODY, Operation
 from read_api.requests import answer, services, session_of
 
+
 def media_service(request: Request) -> MediaService:
     media = services(request).media
     if media is None:
@@ -39,13 +40,13 @@ async def upload_media(request: Request) -> Response:
         if int(length) > media.policy.largest:
             raise ApiError("too_large", f"a file has at most {media.policy.largest} bytes")
     uploaded = await media.upload(session.user_id, declared, request.stream())
-    return answer(Media, uploaded, 201)
+    return answer(Media, uploaded.as_json(), 201)
 
 
 async def media_metadata(request: Request) -> Response:
     session = await session_of(request)
     stored = await media_service(request).readable(_media_id(request), session.user_id)
-    return answer(Media, stored.media)
+    return answer(Media, stored.media.as_json())
 
 
 async def download_media(request: Request) -> Response:

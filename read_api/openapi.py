@@ -21,6 +21,8 @@ _STATUS_TEXT = {
     404: "not_found",
     409: "conflict",
     413: "too_large",
+    415: "bad_request (a media type not accepted, or not what Content-Type says)",
+    416: "range not satisfiable (Content-Range: bytes */size)",
     422: "bad_request (invalid field)",
     429: "rate_limited (see the Retry-After header)",
     503: "unavailable",

@@ -57,6 +57,16 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/v1/devices/{device_id}"): lambda c, u, cid, other: c.delete(
         f"/v1/devices/{cid}", headers=u.auth
     ),
+    # Media routes: tests/integration/test_media_http.py tries each with a real media.
+    ("GET", "/v1/media/{media_id}"): lambda c, u, cid, other: c.get(
+        f"/v1/media/{cid}", headers=u.auth
+    ),
+    ("GET", "/v1/media/{media_id}/thumbnail"): lambda c, u, cid, other: c.get(
+        f"/v1/media/{cid}/thumbnail", headers=u.auth
+    ),
+    ("GET", "/v1/media/{media_id}/metadata"): lambda c, u, cid, other: c.get(
+        f"/v1/media/{cid}/metadata", headers=u.auth
+    ),
 }
 
 FRAMES: dict[str, dict[str, Any]] = {
