@@ -29,6 +29,7 @@ from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
+from commands.tus_uploads import TusUploads
 from domain.ids import MessageIdGenerator
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
@@ -127,6 +128,7 @@ def edge_services(
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
         media=media,
+        uploads=TusUploads(settings.media_upload_dir) if media is not None else None,
     )
     ws = SocketServices(
         accounts,

@@ -179,6 +179,11 @@ class Settings:
     media_uploads_per_minute: float = _setting("CHAT_MEDIA_UPLOADS_PER_MINUTE", 30.0, _positive)
     media_bytes_per_day: int = _setting("CHAT_MEDIA_BYTES_PER_DAY", 2 * 1024**3, _int)
     media_inspect_seconds: float = _setting("CHAT_MEDIA_INSPECT_SECONDS", 20.0, _positive)
+    # Resumable (tus) uploads in progress; removed once older than the max age.
+    media_upload_dir: str = _setting("CHAT_MEDIA_UPLOAD_DIR", ".state/uploads")
+    media_upload_max_age_seconds: float = _setting(
+        "CHAT_MEDIA_UPLOAD_MAX_AGE_SECONDS", 24 * 3600.0, _positive
+    )
 
     @property
     def embedded(self) -> bool:

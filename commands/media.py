@@ -7,6 +7,7 @@ content-addressed; the metadata last. A refusal stores nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import tempfile
@@ -115,6 +116,23 @@ class MediaService:
             if size > self.policy.limit_of(kind_of(content_type)):
                 raise MediaTooLarge("the file is over the limit of its kind")
         return Spooled(path, size, digest.hexdigest(), content_type)
+
+    async def store_file(self, user_id: str, path: Path, declared_type: str) -> Attachment:
+        """A whole file on disk (a finished resumable upload) through the
+        same checks (type, limit of its kind) and storage as any upload."""
+        return await self.store(user_id, await self.spool_file(path, declared_type))
+
+    async def spool_file(self, path: Path, declared_type: str) -> Spooled:
+        with path.open("rb") as source:
+            head = source.read(SNIFF_BYTES)
+        size, sha256 = await asyncio.to_thread(_size_and_hash, path)
+        if size == 0:
+            raise EmptyMedia("the upload has no bytes")
+        content_type = self.policy.content_type(head, declared_type)
+        limit = self.policy.limit_of(kind_of(content_type))
+        if size > limit:
+            raise MediaTooLarge(f"a file of this kind has at most {limit} bytes")
+        return Spooled(path, size, sha256, content_type)
 
     async def store(self, user_id: str, spooled: Spooled) -> Attachment:
         """Inspects the spooled file, stores its blob and thumbnail, then its metadata."""

@@ -11,6 +11,7 @@ from read_api import (
     conversation_queries,
     media_routes,
     notification_routes,
+    tus_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
@@ -21,6 +22,7 @@ OPERATIONS: list[Operation] = [
     *conversation_commands.operations,
     *notification_routes.operations,
     *media_routes.operations,
+    *tus_routes.operations,
 ]
 
 

@@ -20,6 +20,7 @@ _STATUS_TEXT = {
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    412: "precondition failed (Tus-Resumable is not 1.0.0)",
     413: "too_large",
     415: "bad_request (a media type not accepted, or not what Content-Type says)",
     416: "range not satisfiable (Content-Range: bytes */size)",

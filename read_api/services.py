@@ -11,6 +11,7 @@ from commands.accounts import Accounts, Session
 from commands.devices import Devices
 from commands.gateway import CommandGateway
 from commands.media import MediaService
+from commands.tus_uploads import TusUploads
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 
@@ -28,6 +29,7 @@ class ApiServices:
     decisions: DecisionLog
     visibility_timeout: float = 3.0
     media: MediaService | None = None
+    uploads: TusUploads | None = None
 
 
 class ApiState(TypedDict):

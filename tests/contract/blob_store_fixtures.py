@@ -20,7 +20,7 @@ BLOB_BACKENDS = ["s3", "localfs"]
 TEST_BUCKET = "chat-test-media"
 
 
-def test_s3_location(prefix: str, bucket: str = TEST_BUCKET) -> S3Location:
+def s3_test_location(prefix: str, bucket: str = TEST_BUCKET) -> S3Location:
     return S3Location(
         endpoint_url=os.environ.get("CHAT_TEST_S3_ENDPOINT", "http://127.0.0.1:8089"),
         bucket=bucket,
@@ -47,7 +47,7 @@ def open_blob_store(kind: str, folder: Path) -> Iterator[BlobStore]:
     if kind == "localfs":
         yield LocalFolderBlobStore(folder / "blobs")
         return
-    location = test_s3_location(f"t{uuid.uuid4().hex[:16]}/")
+    location = s3_test_location(f"t{uuid.uuid4().hex[:16]}/")
     store = S3BlobStore(location)
     asyncio.run(store.ensure_bucket())
     try:
