@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
-from app.media import MediaAdapters, media_service
+from app.media import MediaAdapters, clean_media_forever, media_service
 from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
@@ -27,6 +27,7 @@ from commands.admission import SendAdmission
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
+from commands.media_cleanup import MediaCleanup
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from commands.tus_uploads import TusUploads
@@ -161,6 +162,23 @@ async def sweep_presence(presence: PresenceService) -> None:
             log.warning("presence sweep failed: %s", error)
 
 
+def media_cleanup_tasks(
+    settings: Settings, adapters: EdgeAdapters, api: ApiServices
+) -> list[asyncio.Task[None]]:
+    if adapters.media is None:
+        return []
+    cleanup = MediaCleanup(
+        adapters.media.blobs,
+        adapters.media.catalog,
+        adapters.media.sharing,
+        api.uploads,
+        timedelta(seconds=settings.media_upload_max_age_seconds),
+        utc_now,
+    )
+    interval = settings.media_cleanup_interval_seconds
+    return [asyncio.create_task(clean_media_forever(cleanup, interval))]
+
+
 class EdgeApplication(Starlette):
     """The Starlette app, but sockets of ``/v1/ws`` go straight to their
     endpoint: the middleware and router layers would each keep a suspended
@@ -183,13 +201,15 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
         async with adapters_factory(settings) as adapters:
             state = edge_services(settings, adapters, sockets)
             adapters.fanout.on_session_ended(sockets.session_ended)
-            sweeper = asyncio.create_task(sweep_presence(state["ws"].presence))
+            tasks = [asyncio.create_task(sweep_presence(state["ws"].presence))]
+            tasks += media_cleanup_tasks(settings, adapters, state["api"])
             try:
                 yield state
             finally:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     web_dir = Path(settings.web_dir) if settings.web_dir else BUNDLED_WEB_DIR
     app = EdgeApplication(

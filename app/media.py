@@ -3,6 +3,8 @@ set, else the local folder CHAT_MEDIA_DIR), and the media service."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,9 +15,12 @@ from commands.images import inspect_media
 from commands.limits import Bucket, RateLimiter
 from commands.media import MediaService, UploadLimits
 from commands.media_catalog import MediaCatalog, MediaSharing
+from commands.media_cleanup import MediaCleanup
 from commands.media_types import MediaPolicy
 from infra.localfs.blob_store import LocalFolderBlobStore
 from infra.s3.blob_store import S3BlobStore, S3Location
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,17 @@ def media_service(
         limits,
         inspect_media,
     )
+
+
+async def clean_media_forever(cleanup: MediaCleanup, interval: float) -> None:
+    """One cleanup round every ``interval`` seconds (each edge runs it; a
+    round is idempotent)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            done = await cleanup.run_once()
+        except Exception as error:  # the next round tries again
+            log.warning("media cleanup failed: %s", error)
+            continue
+        if done.uploads_removed or done.media_forgotten or done.blobs_deleted:
+            log.info("media cleanup: %s", done)

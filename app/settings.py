@@ -184,6 +184,9 @@ class Settings:
     media_upload_max_age_seconds: float = _setting(
         "CHAT_MEDIA_UPLOAD_MAX_AGE_SECONDS", 24 * 3600.0, _positive
     )
+    media_cleanup_interval_seconds: float = _setting(
+        "CHAT_MEDIA_CLEANUP_INTERVAL_SECONDS", 3600.0, _positive
+    )
 
     @property
     def embedded(self) -> bool:

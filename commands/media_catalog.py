@@ -30,6 +30,10 @@ class MediaCatalog(Protocol):
         """How many media ``user_id`` uploaded at or after ``since``, and their bytes."""
         ...
 
+    async def uploaded_before(self, cutoff: datetime, limit: int) -> list[StoredMedia]:
+        """Up to ``limit`` media uploaded before ``cutoff``, oldest first."""
+        ...
+
     async def referenced_hashes(self) -> set[str]:
         """Every blob hash a media (or its thumbnail) points at."""
         ...
@@ -39,4 +43,8 @@ class MediaSharing(Protocol):
     async def shares_media(self, media_id: str, user_id: str) -> bool:
         """Whether ``user_id`` is a member of a conversation with a message
         that carries the media."""
+        ...
+
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """Those of ``media_ids`` that some message carries."""
         ...

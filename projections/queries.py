@@ -62,6 +62,10 @@ class ConversationQueries(Protocol):
         that carries the media (commands.media_catalog.MediaSharing)."""
         ...
 
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """Those of ``media_ids`` that some message carries."""
+        ...
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         """``[{"user_id", "delivered_seq", "read_seq"}]`` of every member,
         by user id. The caller has checked membership."""

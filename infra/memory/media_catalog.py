@@ -35,6 +35,12 @@ class InMemoryMediaCatalog:
             ]
         return len(mine), sum(s.media.size for s in mine)
 
+    async def uploaded_before(self, cutoff: datetime, limit: int) -> list[StoredMedia]:
+        with self._lock:
+            old = [s for s in self._media.values() if s.uploaded_at < cutoff]
+        old.sort(key=lambda s: (s.uploaded_at, s.media.media_id))
+        return old[:limit]
+
     async def referenced_hashes(self) -> set[str]:
         with self._lock:
             stored = list(self._media.values())

@@ -66,6 +66,18 @@ class InMemoryQueries:
                         return True
         return False
 
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """MediaSharing: those of the media that some message carries."""
+        wanted = set(media_ids)
+        with self._view.lock:
+            carried = {
+                attachment["media_id"]
+                for conversation in self._view.conversations.values()
+                for message in conversation.messages
+                for attachment in message.get("attachments", ())
+            }
+        return wanted & carried
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         with self._view.lock:
             conversation = self._view.conversations.get(conversation_id)

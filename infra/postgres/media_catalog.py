@@ -24,6 +24,10 @@ _SINCE = """
 SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM {s}.media
 WHERE uploader_id = %(user_id)s AND uploaded_at >= %(since)s
 """
+_BEFORE = """
+SELECT * FROM {s}.media WHERE uploaded_at < %(cutoff)s
+ORDER BY uploaded_at, media_id LIMIT %(limit)s
+"""
 _HASHES = """
 SELECT sha256 AS h FROM {s}.media
 UNION SELECT thumbnail_sha256 FROM {s}.media WHERE thumbnail_sha256 IS NOT NULL
@@ -61,6 +65,10 @@ class PostgresMediaCatalog(PooledStore):
     async def uploaded_since(self, user_id: str, since: datetime) -> tuple[int, int]:
         row = (await self._rows(_SINCE, {"user_id": user_id, "since": since}))[0]
         return int(row["n"]), int(row["bytes"])
+
+    async def uploaded_before(self, cutoff: datetime, limit: int) -> list[StoredMedia]:
+        rows = await self._rows(_BEFORE, {"cutoff": cutoff, "limit": limit})
+        return [_stored(row) for row in rows]
 
     async def referenced_hashes(self) -> set[str]:
         return {row["h"] for row in await self._rows(_HASHES, {})}

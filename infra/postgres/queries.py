@@ -29,6 +29,11 @@ WHERE x.attachments @> %(probe)s::jsonb AND x.attachments <> '[]'::jsonb
 LIMIT 1
 """
 
+_MEDIA_IN_MESSAGES = """
+SELECT 1 FROM {s}.messages x
+WHERE x.attachments @> %(probe)s::jsonb AND x.attachments <> '[]'::jsonb LIMIT 1
+"""
+
 _CONVERSATIONS = """
 SELECT c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
        mm.member_ids, mm.roles,
@@ -106,6 +111,7 @@ class PostgresQueries(PooledStore):
         self._roles = in_schema(_ROLES, schema)
         self._receipts = in_schema(RECEIPTS, schema)
         self._shares_media = in_schema(_SHARES_MEDIA, schema)
+        self._media_in_messages = in_schema(_MEDIA_IN_MESSAGES, schema)
 
     async def is_member(self, conversation_id: str, user_id: str) -> bool:
         params = {"conversation_id": conversation_id, "user_id": user_id}
@@ -158,6 +164,15 @@ class PostgresQueries(PooledStore):
         probe = json.dumps([{"media_id": media_id}])
         rows = await self._fetch(self._shares_media, {"probe": probe, "user_id": user_id})
         return bool(rows)
+
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """MediaSharing: those of the media that some message carries."""
+        found: set[str] = set()
+        for media_id in media_ids:
+            probe = json.dumps([{"media_id": media_id}])
+            if await self._fetch(self._media_in_messages, {"probe": probe}):
+                found.add(media_id)
+        return found
 
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         rows = await self._fetch(self._receipts, {"conversation_id": conversation_id})

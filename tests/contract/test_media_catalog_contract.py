@@ -18,6 +18,7 @@ from infra.postgres.schema import create_schema
 from tests.support.postgres import drop_schema
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+DAY = timedelta(days=1)
 PHOTO = Attachment("m1", "image", "image/png", 1234, "a" * 64, 640, 480, None, True)
 
 
@@ -82,3 +83,12 @@ def test_uploads_since_count_only_that_users_recent_bytes(store: Catalog) -> Non
 def test_referenced_hashes_cover_blobs_and_thumbnails(store: Catalog) -> None:
     store.runner.run(store.catalog.add(_stored()))
     assert store.runner.run(store.catalog.referenced_hashes()) == {"a" * 64, "b" * 64}
+
+
+def test_uploaded_before_lists_the_old_media_oldest_first(store: Catalog) -> None:
+    store.runner.run(store.catalog.add(_stored(replace(PHOTO, media_id="late"), at=T0 + DAY)))
+    store.runner.run(store.catalog.add(_stored()))
+    store.runner.run(store.catalog.add(_stored(replace(PHOTO, media_id="new"), at=T0 + 3 * DAY)))
+    old = store.runner.run(store.catalog.uploaded_before(T0 + 2 * DAY, 10))
+    assert [s.media.media_id for s in old] == ["m1", "late"]
+    assert len(store.runner.run(store.catalog.uploaded_before(T0 + 2 * DAY, 1))) == 1

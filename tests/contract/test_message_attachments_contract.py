@@ -71,3 +71,10 @@ def test_a_removed_member_no_longer_shares_the_media(models: ReadModels, feed: F
     _post_with(feed, group, "ann", "", PHOTO)
     feed.remove(group, "ann", "bob")
     assert not models.ask(lambda q: q.shares_media("m1", "bob"))
+
+
+def test_media_in_messages_are_those_some_message_carries(models: ReadModels, feed: Feed) -> None:
+    group = feed.group("ann", ["bob"])
+    _post_with(feed, group, "ann", "", PHOTO)
+    assert models.ask(lambda q: q.media_in_messages(["m1", "m2"])) == {"m1"}
+    assert models.ask(lambda q: q.media_in_messages([])) == set()

@@ -22,6 +22,9 @@ class _NoSharing:
     async def shares_media(self, media_id: str, user_id: str) -> bool:
         return False
 
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        return set()
+
 
 def _service(tmp_path: Path) -> MediaService:
     policy = MediaPolicy(max_bytes={"image": 100_000, "voice": 1, "video": 1, "file": 10**6})
