@@ -10,6 +10,7 @@ from eventsourcing.utils import Environment
 
 from app.settings import Settings, SettingsError
 from domain.codec import EventCodec
+from domain.snapshot_codec import SnapshotCodec
 
 
 def record_cipher(settings: Settings) -> Cipher | None:
@@ -25,3 +26,8 @@ def record_cipher(settings: Settings) -> Cipher | None:
 
 def event_codec(settings: Settings) -> EventCodec:
     return EventCodec(cipher=record_cipher(settings))
+
+
+def snapshot_codec(settings: Settings) -> SnapshotCodec:
+    """Snapshots are enciphered like the events they stand for."""
+    return SnapshotCodec(cipher=record_cipher(settings))

@@ -24,6 +24,7 @@ from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
+from commands.audit import AuditAccess
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
@@ -32,6 +33,7 @@ from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from commands.tus_uploads import TusUploads
 from domain.ids import MessageIdGenerator
+from projections.audit_ports import AuditQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from read_api.app import api_routes
@@ -67,6 +69,7 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    audit: AuditQueries
     media: MediaAdapters | None = None
 
 
@@ -100,6 +103,7 @@ def edge_services(
         GatewayLimits(
             send_bucket=Bucket(burst=settings.send_burst, per_second=settings.send_rate_per_second),
             max_group_size=settings.max_group_size,
+            member_cache_seconds=settings.member_cache_seconds,
         ),
         record_cipher(settings),
     )
@@ -128,6 +132,8 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        AuditAccess(adapters.commands, adapters.audit, clock, record_cipher(settings)),
+        adapters.audit,
         media=media,
         uploads=TusUploads(settings.media_upload_dir) if media is not None else None,
     )
@@ -201,6 +207,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
         async with adapters_factory(settings) as adapters:
             state = edge_services(settings, adapters, sockets)
             adapters.fanout.on_session_ended(sockets.session_ended)
+            adapters.fanout.on_pushes_lost(sockets.pushes_lost)
             tasks = [asyncio.create_task(sweep_presence(state["ws"].presence))]
             tasks += media_cleanup_tasks(settings, adapters, state["api"])
             try:

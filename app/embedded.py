@@ -6,7 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.codecs import event_codec, record_cipher
+from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
 from app.media import MediaAdapters, blob_store
 from app.notifier import (
@@ -21,10 +21,13 @@ from app.settings import Settings
 from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
+from commands.snapshots import Snapshotter
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
+from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
+from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.fanout import InMemoryFanout
 from infra.memory.limits import InMemoryRateLimiter
 from infra.memory.log import (
@@ -38,6 +41,8 @@ from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
+from infra.memory.snapshots import InMemorySnapshotStore
+from projections.audit_projection import AuditProjector
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
@@ -55,19 +60,33 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     log = InMemoryLog(
         {
             topic: settings.partitions
-            for topic in (settings.commands_topic, settings.events_topic, settings.presence_topic)
+            for topic in (
+                settings.commands_topic,
+                settings.events_topic,
+                settings.presence_topic,
+                settings.parked_topic,
+            )
         }
     )
     view = InMemoryChatView()
     fanout = InMemoryFanout()
     codec = event_codec(settings)
     processor = CommandProcessor(
-        InMemoryProcessorLog(log, settings.commands_topic, settings.events_topic),
+        InMemoryProcessorLog(
+            log,
+            settings.commands_topic,
+            settings.events_topic,
+            parked_topic=settings.parked_topic,
+        ),
         codec,
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
+        snapshots=Snapshotter(
+            InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
+        ),
     )
-    projector = Projector(view, fanout, codec, settings.events_topic)
+    dead_letters = InMemoryDeadLetters(log, settings.parked_topic)
+    projector = Projector(view, fanout, codec, settings.events_topic, dead_letters)
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
     presence_view = InMemoryPresenceView()
@@ -93,11 +112,15 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         delivery.wake,
     )
     notifier_feed = InMemoryEventFeed(log, settings.events_topic, notifier.start_offset)
+    audit_trail = InMemoryAuditTrail()
+    audit = AuditProjector(audit_trail, codec, settings.events_topic)
+    audit_feed = InMemoryEventFeed(log, settings.events_topic, audit.start_offset)
     stop = threading.Event()
     threads = [
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
+        supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
     queries = InMemoryQueries(view)
@@ -119,6 +142,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            audit=audit_trail,
             media=media,
         )
     finally:

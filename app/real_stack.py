@@ -8,7 +8,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.codecs import event_codec, record_cipher
+from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
 from app.media import MediaAdapters, blob_store
 from app.notifier import (
@@ -23,11 +23,14 @@ from app.settings import Settings
 from app.supervise import exit_process, supervised, watch
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
+from commands.snapshots import Snapshotter
+from infra.kafka.dead_letters import KafkaDeadLetters
 from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.topics import chat_topics, ensure_topics
 from infra.postgres.accounts import PostgresAccountStore
+from infra.postgres.audit_trail import PostgresAuditQueries, PostgresAuditView
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.delivery_queue import PostgresDeliveryQueue
@@ -36,6 +39,7 @@ from infra.postgres.media_catalog import PostgresMediaCatalog
 from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
@@ -43,6 +47,7 @@ from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from projections.audit_projection import AuditProjector
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
@@ -54,7 +59,12 @@ log = logging.getLogger(__name__)
 def prepare_infrastructure(settings: Settings) -> None:
     """Topics and tables, created if missing (idempotent, safe in parallel)."""
     settings.require_services()
-    topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
+    topics = chat_topics(
+        settings.commands_topic,
+        settings.events_topic,
+        settings.presence_topic,
+        parked=settings.parked_topic,
+    )
     ensure_topics(settings.kafka, topics, settings.partitions)
     create_schema(settings.postgres_dsn, settings.pg_schema)
 
@@ -97,6 +107,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
             media=media,
         )
     finally:
@@ -121,30 +132,56 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        settings.processor_max_poll_interval_ms,
+        parked_topic=settings.parked_topic,
+    )
+    store = PostgresSnapshotStore.from_dsn(
+        settings.postgres_dsn, settings.pg_schema, settings.partitions
     )
     processor = CommandProcessor(
         processor_log,
         event_codec(settings),
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
+        snapshots=Snapshotter(store, snapshot_codec(settings), settings.snapshots),
     )
     watch(processor.liveness, stop)
     try:
         processor.run(stop)
     finally:
         processor_log.close()
+        store.close()
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:
-    """The chat projection, with the presence projection in a second thread."""
+    """The chat projection, with the presence and the audit projections in
+    threads of their own."""
     prepare_infrastructure(settings)
     presence = supervised("presence projector", run_presence_projector, settings, stop)
+    audit = supervised("audit projector", run_audit_projector, settings, stop)
     presence.start()
+    audit.start()
     try:
         run_chat_projector(settings, stop)
     finally:
         stop.set()
         presence.join(timeout=10)
+        audit.join(timeout=10)
+
+
+def run_audit_projector(settings: Settings, stop: threading.Event) -> None:
+    """chat.events -> the audit trail and the auditors (docs/audit.md)."""
+    view = PostgresAuditView(settings.postgres_dsn, settings.pg_schema)
+    projector = AuditProjector(view, event_codec(settings), settings.events_topic)
+    feed = KafkaEventFeed(
+        settings.kafka, settings.events_topic, settings.group("audit"), projector.start_offset
+    )
+    watch(projector.liveness, stop)
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
+        view.close()
 
 
 def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
@@ -171,11 +208,13 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
 def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     view = PostgresChatView.from_dsn(settings.postgres_dsn, settings.pg_schema)
     redis_client = sync_client(settings.redis_url)
+    dead_letters = KafkaDeadLetters(settings.kafka, settings.parked_topic, settings.partitions)
     projector = Projector(
         view,
         RedisFanoutPublisher(redis_client, settings.redis_prefix),
         event_codec(settings),
         settings.events_topic,
+        dead_letters,
     )
     feed = KafkaEventFeed(
         settings.kafka, settings.events_topic, settings.group("projector"), projector.start_offset
@@ -185,6 +224,7 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
         projector.run(feed, stop)
     finally:
         feed.close()
+        dead_letters.close()
         view.close()
         redis_client.close()
 

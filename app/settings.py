@@ -13,10 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
+from commands.gateway import GatewayLimits
 from commands.media_types import DEFAULT_LIMITS, DEFAULT_TYPES
 from commands.presence import PresenceSettings
+from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
+from infra.kafka.processor_log import MAX_POLL_INTERVAL_MS
 from ws_edge.services import SocketLimits
 
 Parse = Callable[[str, str], Any]
@@ -37,13 +40,24 @@ def _int(name: str, raw: str) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
-def _positive(name: str, raw: str) -> float:
+def _number(name: str, raw: str) -> float:
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _positive(name: str, raw: str) -> float:
+    value = _number(name, raw)
     if not value > 0:
         raise SettingsError(f"{name} must be positive")
+    return value
+
+
+def _non_negative(name: str, raw: str) -> float:
+    value = _number(name, raw)
+    if not value >= 0:
+        raise SettingsError(f"{name} must be zero or more")
     return value
 
 
@@ -128,6 +142,18 @@ class Settings:
     )
     send_rate_per_second: float = _setting("CHAT_SEND_RATE_PER_SECOND", 5.0, _positive)
     send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
+    snapshot_every_events: int = _setting(
+        "CHAT_SNAPSHOT_EVERY_EVENTS", SnapshotSettings.every_events, _int
+    )
+    processor_max_poll_interval_ms: int = _setting(
+        "CHAT_PROCESSOR_MAX_POLL_INTERVAL_MS", MAX_POLL_INTERVAL_MS, _int
+    )
+    snapshot_every_seconds: float = _setting(
+        "CHAT_SNAPSHOT_EVERY_SECONDS", SnapshotSettings.every_seconds, _positive
+    )
+    member_cache_seconds: float = _setting(
+        "CHAT_MEMBER_CACHE_SECONDS", GatewayLimits.member_cache_seconds, _non_negative
+    )
     login_attempts_per_minute: float = _setting("CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0, _positive)
     max_sockets_per_user: int = _setting("CHAT_MAX_SOCKETS_PER_USER", _LIMITS.max_sockets, _int)
     ws_send_queue_frames: int = _setting(
@@ -206,10 +232,20 @@ class Settings:
         return f"{self.topic_prefix}chat.presence"
 
     @property
+    def parked_topic(self) -> str:
+        """The dead-letter topic: records of chat.commands and chat.events
+        that could not be decoded or applied, with the error."""
+        return f"{self.topic_prefix}chat.parked"
+
+    @property
     def kafka(self) -> KafkaConfig:
         return KafkaConfig(
             self.kafka_bootstrap, self.kafka_client_config, self.kafka_session_timeout_ms
         )
+
+    @property
+    def snapshots(self) -> SnapshotSettings:
+        return SnapshotSettings(self.snapshot_every_events, self.snapshot_every_seconds)
 
     def group(self, role: str) -> str:
         """The consumer group of a role (``processor``, ``projector``, ...)."""
@@ -249,6 +285,8 @@ class Settings:
             raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
         if self.push_max_attempts < 1 or self.push_queue_per_destination < 1:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
+        if self.snapshot_every_events < 1:
+            raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
 
 
 def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
@@ -11,8 +11,11 @@ from typing import cast
 
 from eventsourcing.domain import DomainEvent
 
+from commands.auditor_decider import AuditorRoles
 from commands.messages import (
     AddMembers,
+    AnyCommand,
+    AuditCommand,
     Command,
     CreateGroup,
     MarkDelivered,
@@ -23,10 +26,25 @@ from commands.messages import (
     StartDirect,
     issued_time,
 )
+from domain.auditor import is_auditor_event
 from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
+from domain.snapshot_codec import Snapshotted
+
+FAILED_CODE = "internal_error"
+FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
+
+
+class DecisionFailed(Exception):
+    """Deciding a command raised an unexpected error (a bug, not a rule):
+    the conversation's state here may be half changed. ``rejection`` tells
+    the sender; the caller must rebuild the partition from the log."""
+
+    def __init__(self, rejection: CommandRejected) -> None:
+        super().__init__(rejection.reason)
+        self.rejection = rejection
 
 
 @dataclass(frozen=True)
@@ -35,39 +53,80 @@ class DeciderSettings:
 
 
 class PartitionState:
-    """The conversations of one partition, rebuilt from its events."""
+    """The conversations (and auditor roles) of one partition, rebuilt from its events."""
 
     def __init__(self, settings: DeciderSettings | None = None) -> None:
         self._conversations: dict[uuid.UUID, Conversation] = {}
+        self._auditors = AuditorRoles()
         self._settings = settings or DeciderSettings()
 
     def __len__(self) -> int:
         return len(self._conversations)
+
+    @property
+    def conversations(self) -> Mapping[uuid.UUID, Conversation]:
+        return self._conversations
+
+    @property
+    def aggregates(self) -> Mapping[uuid.UUID, Snapshotted]:
+        """Conversations and auditor roles, by id: what snapshots hold."""
+        return {**self._conversations, **self._auditors.roles}
+
+    def adopt(self, aggregate: Snapshotted) -> None:
+        """A conversation or an auditor role restored from a snapshot."""
+        if isinstance(aggregate, Conversation):
+            self._conversations[aggregate.id] = aggregate
+        else:
+            self._auditors.adopt(aggregate)
+
+    def version_of(self, aggregate_id: uuid.UUID) -> int:
+        """The version held of a conversation or auditor role (0 when none is)."""
+        current = self._conversations.get(aggregate_id) or self._auditors.roles.get(aggregate_id)
+        return 0 if current is None else current.version
 
     def replay(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
             self.apply(event)
 
     def apply(self, event: DomainEvent) -> None:
+        """Applies an event of the log; one a snapshot already holds (at or
+        below the conversation's version) changes nothing."""
+        if is_auditor_event(event):
+            self._auditors.apply(event)
+            return
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
+        if current is not None and event.originator_version <= current.version:
+            return
         mutated = event.mutate(current)
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated
 
-    def decide(self, command: Command) -> list[DomainEvent]:
+    def decide(self, command: AnyCommand) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
+        if isinstance(command, AuditCommand):
+            return self._decide_audit(command)
         existing = self._conversations.get(uuid.UUID(command.conversation_id))
+        version = existing.version if existing else 0  # before a failure moves it
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error)]
+            return [_rejection(command, version, error.code, str(error))]
+        except Exception as error:
+            rejection = _rejection(command, version, FAILED_CODE, FAILED_REASON)
+            raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
         self._conversations[conversation.id] = conversation
         return events
+
+    def _decide_audit(self, command: AuditCommand) -> list[DomainEvent]:
+        try:
+            return list(self._auditors.decide(command))
+        except DomainError:
+            return []  # a command whose key does not match its user: nobody to tell
 
     @singledispatchmethod
     def _decide(
@@ -157,16 +216,14 @@ def _existing(conversation: Conversation | None) -> Conversation:
     return conversation
 
 
-def _rejection(
-    command: Command, existing: Conversation | None, error: DomainError
-) -> CommandRejected:
+def _rejection(command: Command, version: int, code: str, reason: str) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
-        originator_version=existing.version if existing else 0,
+        originator_version=version,
         timestamp=issued_time(command),
         command_type=type(command).__name__,
         sender=command.user_id,
         client_msg_id=getattr(command, "client_msg_id", None),
-        code=error.code,
-        reason=str(error),
+        code=code,
+        reason=reason,
     )

@@ -29,6 +29,7 @@ from commands.messages import (
     encode_command,
 )
 from commands.ports import LogPublisher
+from commands.recent_members import DEFAULT_SECONDS, MembershipReader, RecentMembers
 from domain import membership_rules as rules
 from domain.attachments import Attachment
 from domain.conversation import direct_conversation_id
@@ -69,6 +70,8 @@ class UserDirectory(Protocol):
 class GatewayLimits:
     send_bucket: Bucket
     max_group_size: int = DEFAULT_MAX_GROUP_SIZE
+    # How long a sender's confirmed membership serves further sends.
+    member_cache_seconds: float = DEFAULT_SECONDS
 
 
 class CommandGateway:
@@ -85,6 +88,7 @@ class CommandGateway:
     ) -> None:
         self._publisher = publisher
         self._membership = membership
+        self._senders = RecentMembers(membership, limits.member_cache_seconds)
         self._users = users
         self._admission = admission
         self._ids = ids
@@ -154,7 +158,7 @@ class CommandGateway:
         if admitted.retry_after > 0:
             raise RateLimited(admitted.retry_after)
         validate_message(client_msg_id, body, len(attachments))
-        await self._require_member(conversation_id, user_id)
+        await self._require_member(conversation_id, user_id, self._senders)
         message_id = admitted.message_id
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
@@ -164,8 +168,11 @@ class CommandGateway:
         await self._submit(command)
         return message_id
 
-    async def _require_member(self, conversation_id: str, user_id: str) -> None:
-        if not is_storable_text(conversation_id) or not await self._membership.is_member(
+    async def _require_member(
+        self, conversation_id: str, user_id: str, membership: MembershipReader | None = None
+    ) -> None:
+        reader = membership or self._membership
+        if not is_storable_text(conversation_id) or not await reader.is_member(
             conversation_id, user_id
         ):
             raise NotAMember("no such conversation")

@@ -39,6 +39,9 @@ class PartitionCommit:
 
     events: Sequence[OutgoingRecord]
     next_command_offset: int
+    parked: Sequence[OutgoingRecord] = ()
+    """Copies of commands that could not be decoded or decided (see
+    ``domain.records.parked_record``), for the dead-letter topic."""
 
 
 class ProcessorLog(Protocol):
@@ -57,18 +60,28 @@ class ProcessorLog(Protocol):
         is fenced: no earlier owner can still commit to it."""
         ...
 
-    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
-        """Every committed event of these event partitions, each partition's
-        oldest first (partitions may interleave)."""
+    def committed_events(
+        self, partitions: Sequence[int], start: Mapping[int, int] | None = None
+    ) -> Iterator[LogRecord]:
+        """Every committed event of these event partitions from offset
+        ``start[p]`` on (0 when not given), each partition's oldest first
+        (partitions may interleave)."""
         ...
 
-    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> Mapping[int, int]:
         """Atomically, for every partition p in ``commits``: appends its
-        events to event partition p and marks its commands before
-        ``next_command_offset`` consumed. Raises LogUnavailable if it did not
-        commit; those partitions are then rewound to their committed offsets
-        and reported revoked and assigned again. Raises LogStuck if the log
-        cannot be used any more."""
+        events to event partition p, its parked commands to partition p of
+        the dead-letter topic, and marks its commands before
+        ``next_command_offset`` consumed. Returns, for each partition that got
+        events, the event offset after its last one. Raises LogUnavailable if
+        it did not commit; those partitions are then rewound to their
+        committed offsets and reported revoked and assigned again. Raises
+        LogStuck if the log cannot be used any more."""
+        ...
+
+    def reread(self, partitions: Sequence[int]) -> None:
+        """Reads the partitions again from their committed offsets; they are
+        reported revoked and assigned again (rebuild their state from the log)."""
         ...
 
     def backlog(self) -> int:

@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from domain.attachments import Attachment
+from domain.auditor import AuditorGranted, AuditorRevoked, AuditRead
 from domain.conversation import Conversation
 from domain.records import OutgoingRecord
 from domain.rejection import CommandRejected
@@ -41,6 +42,9 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "MessagesDelivered": Conversation.MessagesDelivered,
     "MessagesRead": Conversation.MessagesRead,
     "CommandRejected": CommandRejected,
+    "AuditorGranted": AuditorGranted,
+    "AuditorRevoked": AuditorRevoked,
+    "AuditRead": AuditRead,
 }
 _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}
 
@@ -80,13 +84,18 @@ def _with_values(event: DomainEvent) -> DomainEvent:
     return event
 
 
+def json_transcoder() -> JSONTranscoder:
+    """JSON with UUIDs, datetimes and attachments, for events and snapshots alike."""
+    transcoder = _ChatTranscoder()
+    transcoder.register(UUIDAsHex())
+    transcoder.register(DatetimeAsISO())
+    return transcoder
+
+
 class EventCodec:
     def __init__(self, cipher: Cipher | None = None, compressor: Compressor | None = None):
-        transcoder = _ChatTranscoder()
-        transcoder.register(UUIDAsHex())
-        transcoder.register(DatetimeAsISO())
         self._mapper: Mapper[uuid.UUID] = Mapper(
-            transcoder=transcoder, cipher=cipher, compressor=compressor
+            transcoder=json_transcoder(), cipher=cipher, compressor=compressor
         )
         self._encoding = (
             "+".join(name for name, on in (("zlib", compressor), ("aes", cipher)) if on)
@@ -105,6 +114,14 @@ class EventCodec:
             "content_encoding": self._encoding,
         }
         return OutgoingRecord(key=str(stored.originator_id), value=stored.state, headers=headers)
+
+    def plaintext(self, value: bytes) -> bytes:
+        """A record value deciphered and decompressed: the JSON as written."""
+        if self._mapper.cipher:
+            value = self._mapper.cipher.decrypt(value)
+        if self._mapper.compressor:
+            value = self._mapper.compressor.decompress(value)
+        return value
 
     def decode(self, value: bytes, headers: Mapping[str, str]) -> DomainEvent:
         name = headers.get("event_type", "")

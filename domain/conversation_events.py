@@ -4,7 +4,7 @@ per event type, as eventsourcing intends)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -43,6 +43,7 @@ class MessagePosted(ChainedEvent):
     """Version 2 added ``attachments`` (none for records written as version 1)."""
 
     class_version = 2
+    fields_since: ClassVar[dict[str, int]] = {"attachments": 2}
 
     seq: int
     message_id: int

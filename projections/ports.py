@@ -12,9 +12,23 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.conversation import Conversation
 from domain.presence import PresenceChanged
-from domain.records import LogRecord
+from domain.records import LogRecord, OutgoingRecord
 from domain.rejection import CommandRejected
 from projections.frames import encode_frame
+
+
+class ViewUnavailable(Exception):
+    """The read-model store could not be reached (after its retries): no
+    record is to blame; the projector stops and its supervisor restarts it."""
+
+
+class DeadLetters(Protocol):
+    """The dead-letter topic (``chat.parked``), as the projector writes it."""
+
+    def park(self, record: OutgoingRecord) -> None:
+        """Returns once the topic holds it (durable). Raises ViewUnavailable
+        (nothing to blame on the record) when the log does not take it."""
+        ...
 
 
 class EventFeed(Protocol):
@@ -127,6 +141,16 @@ class ChatView(Protocol):
 
     def skip(self, tracking: Tracking) -> None:
         """Records the position of an event this view does not use."""
+        ...
+
+    def hold(self, conversation_id: str, reason: str, tracking: Tracking) -> None:
+        """Records the position of an event that was parked, and that the
+        conversation's later events are parked too (its order is kept: none
+        is applied after a gap). The first reason is kept."""
+        ...
+
+    def held_conversations(self) -> set[str]:
+        """The conversations whose events are parked, not applied."""
         ...
 
 

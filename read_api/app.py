@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 
 from read_api import (
     account_routes,
+    audit_routes,
     conversation_commands,
     conversation_queries,
     media_routes,
@@ -21,6 +22,7 @@ OPERATIONS: list[Operation] = [
     *conversation_queries.operations,
     *conversation_commands.operations,
     *notification_routes.operations,
+    *audit_routes.operations,
     *media_routes.operations,
     *tus_routes.operations,
 ]

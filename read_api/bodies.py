@@ -6,7 +6,7 @@ here they only document the schema."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -202,3 +202,34 @@ class NotificationDecision(_Body):
 
 class Decisions(_Body):
     decisions: list[NotificationDecision]
+
+
+# -- auditing (PROTOCOL.md "Auditing") ----------------------------------------
+
+
+class AuditEvent(_Body):
+    position: int
+    type: str
+    version: int
+    schema_version: int
+    at: str
+    data: dict[str, Any]
+    prev_hash: str | None
+    hash: str | None
+
+
+class AuditEvents(_Body):
+    events: list[AuditEvent]
+    next: int | None
+
+
+class BadLink(_Body):
+    position: int
+    problem: Literal["altered", "broken", "reordered", "missing"]
+    detail: str
+
+
+class AuditVerification(_Body):
+    intact: bool
+    events: int
+    first_bad: BadLink | None

@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts, Session
+from commands.audit import AuditAccess
 from commands.devices import Devices
 from commands.gateway import CommandGateway
 from commands.media import MediaService
 from commands.tus_uploads import TusUploads
+from projections.audit_ports import AuditQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 
@@ -27,6 +29,8 @@ class ApiServices:
     contacts: Contacts
     devices: Devices
     decisions: DecisionLog
+    audit: AuditAccess
+    audit_trail: AuditQueries
     visibility_timeout: float = 3.0
     media: MediaService | None = None
     uploads: TusUploads | None = None

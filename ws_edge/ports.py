@@ -8,6 +8,7 @@ from typing import Any, Protocol
 Deliver = Callable[[str], None]
 """Takes one frame, already encoded as JSON text."""
 SessionEnded = Callable[[str], None]
+PushesLost = Callable[[], None]
 
 
 class FanoutSubscriber(Protocol):
@@ -32,4 +33,10 @@ class FanoutSubscriber(Protocol):
     def on_session_ended(self, listener: SessionEnded) -> None:
         """``listener(session_id)`` is called on the event loop for each
         ``end_session``, from any edge."""
+        ...
+
+    def on_pushes_lost(self, listener: PushesLost) -> None:
+        """``listener()`` is called on the event loop when frames published
+        for this edge's users may have been lost (its connection to the
+        fan-out dropped): their sockets must sync."""
         ...

@@ -1,5 +1,8 @@
 """The sockets open on this edge: shutdown closes them with 1001, and an
-ended session (logout, heard from any edge) closes its own with 4401."""
+ended session (logout, heard from any edge) closes its own with 4401.
+When the fan-out may have lost frames, every socket is closed with 1001
+too: clients reconnect and sync (PROTOCOL.md), which is how they get what
+was lost."""
 
 from __future__ import annotations
 
@@ -39,6 +42,10 @@ class SocketRegistry:
         for socket in list(self._open):
             if socket.session_id == session_id:
                 socket.request_close(UNAUTHORIZED)
+
+    def pushes_lost(self) -> None:
+        for socket in list(self._open):
+            socket.request_close(GOING_AWAY)
 
     async def close_all(self, timeout: float = 5.0) -> None:
         """Asks every socket to close with 1001 and waits (bounded) until they have."""

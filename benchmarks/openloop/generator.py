@@ -22,11 +22,31 @@ from benchmarks.openloop.openloop import Recorder, Sender, rung
 from benchmarks.openloop.sockets import open_many, open_socket, read_frames, send
 
 
+class Quiet:
+    """When the sockets last heard anything: everyone coming online pushes
+    presence to every contact (in a group of 1,000, a million frames), and
+    the measured rungs start only once that has drained."""
+
+    def __init__(self) -> None:
+        self.last_frame_at = time.monotonic()
+
+    async def settle(self, quiet_seconds: float = 1.0, limit_seconds: float = 300.0) -> None:
+        deadline = time.monotonic() + limit_seconds
+        while time.monotonic() - self.last_frame_at < quiet_seconds:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sockets never went quiet")
+            await asyncio.sleep(0.1)
+
+
 def _readers(
-    sockets: list[Any], user_ids: list[str], recorder: Recorder
+    sockets: list[Any], user_ids: list[str], recorder: Recorder, quiet: Quiet
 ) -> list[asyncio.Task[None]]:
     def reader(user_id: str) -> Any:
-        return lambda frame, at: recorder.on_frame(user_id, frame, at)
+        def on_frame(frame: dict[str, Any], at: float) -> None:
+            quiet.last_frame_at = at
+            recorder.on_frame(user_id, frame, at)
+
+        return on_frame
 
     return [
         asyncio.create_task(read_frames(socket, reader(user_id)))
@@ -42,10 +62,7 @@ async def ladder(
     rungs = []
     for index, rate in enumerate(config["rates"]):
         await rung(senders, Recorder(0), rate, config.get("warmup", 2), f"w{index}", roles, body)
-        recorder.scheduled.clear()
-        recorder.latencies.clear()
-        recorder.acks.clear()
-        recorder.received = 0
+        recorder.clear()
         result = await rung(senders, recorder, rate, config["seconds"], f"r{index}", roles, body)
         rungs.append(result)
         print(json.dumps({"rung": result}), file=sys.stderr, flush=True)
@@ -67,8 +84,9 @@ async def direct(config: dict[str, Any]) -> dict[str, Any]:
         for a, b in zip(firsts, seconds, strict=True)
     ]
     sockets = await open_many(config["ws_url"], [u.token for u in users])
-    recorder = Recorder(recipients=1)
-    tasks = _readers(sockets, [u.user_id for u in users], recorder)
+    recorder, quiet = Recorder(recipients=1), Quiet()
+    tasks = _readers(sockets, [u.user_id for u in users], recorder, quiet)
+    await quiet.settle()
     senders = [Sender(sockets[2 * n], chat) for n, chat in enumerate(chats)]
     result = await ladder(config, senders, recorder)
     for task in tasks:
@@ -80,8 +98,9 @@ async def group(config: dict[str, Any]) -> dict[str, Any]:
     users = await population.members(config["base_url"], config["group_size"])
     conversation = await population.group(config["base_url"], users[0], users[1:])
     sockets = await open_many(config["ws_url"], [u.token for u in users])
-    recorder = Recorder(recipients=len(users) - 1)
-    tasks = _readers(sockets, [u.user_id for u in users], recorder)
+    recorder, quiet = Recorder(recipients=len(users) - 1), Quiet()
+    tasks = _readers(sockets, [u.user_id for u in users], recorder, quiet)
+    await quiet.settle()
     senders = [Sender(socket, conversation) for socket in sockets[: config["senders"]]]
     result = await ladder(config, senders, recorder)
     for task in tasks:

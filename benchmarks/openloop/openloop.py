@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ class Recorder:
     latencies: list[float] = field(default_factory=list)
     acks: list[float] = field(default_factory=list)
     received: int = 0
+    by_user: Counter[str] = field(default_factory=Counter)
+    by_message: Counter[str] = field(default_factory=Counter)
 
     def on_frame(self, user_id: str, frame: dict[str, Any], at: float) -> None:
         kind = frame.get("type")
@@ -39,6 +42,8 @@ class Recorder:
             if due is not None:
                 self.latencies.append(at - due)
                 self.received += 1
+                self.by_user[user_id] += 1
+                self.by_message[frame["client_msg_id"]] += 1
         elif kind == "sent":
             due = self.scheduled.get(frame.get("client_msg_id", ""))
             if due is not None:
@@ -47,6 +52,26 @@ class Recorder:
     @property
     def expected(self) -> int:
         return len(self.scheduled) * self.recipients
+
+    def shortfall(self) -> dict[str, int]:
+        """Where losses are: messages some recipient missed, and recipients
+        (among those who got anything) who missed some."""
+        most = max(self.by_user.values(), default=0)
+        return {
+            "messages_incomplete": sum(
+                1 for cmid in self.scheduled if self.by_message[cmid] < self.recipients
+            ),
+            "recipients_short": sum(1 for n in self.by_user.values() if n < most),
+            "recipients_heard": len(self.by_user),
+        }
+
+    def clear(self) -> None:
+        self.scheduled.clear()
+        self.latencies.clear()
+        self.acks.clear()
+        self.received = 0
+        self.by_user.clear()
+        self.by_message.clear()
 
 
 async def rung(
@@ -93,6 +118,7 @@ async def rung(
         "deliveries_expected": recorder.expected,
         "delivered": recorder.received,
         "lost": recorder.expected - recorder.received,
+        **({"shortfall": recorder.shortfall()} if recorder.received < recorder.expected else {}),
         "latency_ms": stats.summary(recorder.latencies),
         "sent_ms": stats.summary(recorder.acks),
         "generator_lag_ms": stats.summary(lags),

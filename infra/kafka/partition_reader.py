@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -34,8 +34,10 @@ def read_committed_partitions(
     partitions: Sequence[int],
     stall_timeout: float = 30.0,
     until_no_open_transaction: bool = False,
+    start: Mapping[int, int] | None = None,
 ) -> Iterator[LogRecord]:
-    """Yields the committed records of ``topic[p]`` for each p, with one consumer.
+    """Yields the committed records of ``topic[p]`` for each p, from offset
+    ``start[p]`` (the beginning when not given), with one consumer.
 
     Ends a partition on its EOF event, not on an offset (transaction markers
     take offsets too). With ``until_no_open_transaction``, an EOF below the
@@ -49,7 +51,10 @@ def read_committed_partitions(
     reader = Consumer(_config(kafka, "read_committed"))
     watermarks = Consumer(_config(kafka, "read_uncommitted")) if until_no_open_transaction else None
     try:
-        reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        first = start or {}
+        reader.assign(
+            [TopicPartition(topic, p, first.get(p, OFFSET_BEGINNING)) for p in partitions]
+        )
         yield from _until_eof(reader, watermarks, topic, set(partitions), stall_timeout)
     finally:
         reader.close()

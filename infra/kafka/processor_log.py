@@ -31,6 +31,9 @@ from infra.kafka.transactions import CALL_TIMEOUT, TransactionalProducer, Transa
 
 log = logging.getLogger(__name__)
 
+MAX_POLL_INTERVAL_MS = 5 * 60 * 1000
+"""Kafka's default: a partition's restore (snapshots, then the events after
+them) is seconds, not minutes."""
 RESTORE_STALL_TIMEOUT = 60.0
 """An abandoned transaction holds a partition back until the coordinator
 aborts it (transaction timeout plus the broker's cleanup interval)."""
@@ -52,11 +55,13 @@ class KafkaProcessorLog:
         group: str,
         transactional_id: str,
         stop: threading.Event | None = None,
-        max_poll_interval_ms: int = 30 * 60 * 1000,
+        max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
+        parked_topic: str | None = None,
     ) -> None:
         self._kafka = kafka
         self._commands = commands_topic
         self._events = events_topic
+        self._parked = parked_topic
         self._stop = stop or threading.Event()
         self._assigned: set[int] = set()
         self._gained: set[int] = set()
@@ -73,8 +78,8 @@ class KafkaProcessorLog:
                     "auto.offset.reset": "earliest",
                     "partition.assignment.strategy": "cooperative-sticky",
                     "session.timeout.ms": kafka.session_timeout_ms,
-                    # Restoring a partition replays its events between two
-                    # polls: allow for it before the group takes them away.
+                    # Restoring a partition (its newest snapshots, then the
+                    # events after them) happens between two polls.
                     "max.poll.interval.ms": max_poll_interval_ms,
                 }
             )
@@ -119,11 +124,13 @@ class KafkaProcessorLog:
         self._lost.clear()
         return change
 
-    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
+    def committed_events(
+        self, partitions: Sequence[int], start: Mapping[int, int] | None = None
+    ) -> Iterator[LogRecord]:
         """Waits until the partitions' committed offsets are stable (an
         earlier owner's transaction that carried offsets ended), then reads
-        their events until no transaction is open on them (one that an
-        earlier owner left open before it got to the offsets)."""
+        their events from ``start`` until no transaction is open on them (one
+        that an earlier owner left open before it got to the offsets)."""
         self._wait_for_stable_offsets(partitions)
         return read_committed_partitions(
             self._kafka,
@@ -131,25 +138,37 @@ class KafkaProcessorLog:
             partitions,
             stall_timeout=RESTORE_STALL_TIMEOUT,
             until_no_open_transaction=True,
+            start=start,
         )
 
-    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> Mapping[int, int]:
         mine = {p: c for p, c in commits.items() if p in self._assigned}
         if len(mine) != len(commits):
             self._handing_back(commits)
             raise LogUnavailable(f"partitions {sorted(set(commits) - set(mine))} not assigned")
         events = [(p, record) for p, c in mine.items() for record in c.events]
+        parked = [(p, record) for p, c in mine.items() for record in c.parked]
+        if parked and self._parked is None:
+            self._rewind(sorted(mine))
+            raise LogUnavailable("no dead-letter topic to park commands in")
         offsets = [
             TopicPartition(self._commands, p, c.next_command_offset) for p, c in mine.items()
         ]
         try:
-            self._producer.commit(
-                self._events, events, offsets, self._consumer.consumer_group_metadata()
+            return self._producer.commit(
+                self._events,
+                events,
+                offsets,
+                self._consumer.consumer_group_metadata(),
+                (self._parked or "", parked),
             )
         except TransactionFailed as error:
             log.warning("commit of partitions %s failed: %s", sorted(mine), error)
             self._rewind(sorted(mine))
             raise LogUnavailable(str(error)) from error
+
+    def reread(self, partitions: Sequence[int]) -> None:
+        self._rewind(sorted(partitions))
 
     def backlog(self) -> int:
         """From what librdkafka knows already (no request): the high

@@ -71,7 +71,7 @@ class KafkaPublisher:
             {
                 "enable.idempotence": True,
                 "acks": "all",
-                "linger.ms": 2,
+                "linger.ms": 0,
                 "message.timeout.ms": int(delivery_timeout * 1000),
                 "error_cb": _on_errors(on_fatal),
             }

@@ -90,7 +90,8 @@ def try_produce(
     on_delivery: DeliveryCallback | None = None,
 ) -> None:
     """Produces to an explicit partition; raises ``BufferError`` when the
-    local queue is full (the caller decides how to wait)."""
+    local queue is full (the caller decides how to wait). Delivery reports
+    are served by whoever polls the producer (the publisher's own thread)."""
     kwargs: dict[str, Any] = {}
     if on_delivery is not None:
         kwargs["on_delivery"] = on_delivery
@@ -102,20 +103,26 @@ def try_produce(
         headers=encode_headers(record.headers),
         **kwargs,
     )
-    producer.poll(0)
 
 
 def produce_blocking(
-    producer: Producer, topic: str, partition: int, record: OutgoingRecord, attempts: int = 100
+    producer: Producer,
+    topic: str,
+    partition: int,
+    record: OutgoingRecord,
+    on_delivery: DeliveryCallback | None = None,
+    attempts: int = 100,
 ) -> None:
-    """``try_produce`` for threads that may block: on a full queue, serves
-    delivery reports for a moment and retries, a bounded number of times."""
+    """``try_produce`` for threads that may block and have no poll thread:
+    serves delivery reports after each record, and on a full queue for a
+    moment before retrying, a bounded number of times."""
     for _ in range(attempts):
         try:
-            try_produce(producer, topic, partition, record)
+            try_produce(producer, topic, partition, record, on_delivery)
         except BufferError:
             producer.poll(0.05)
             continue
+        producer.poll(0)
         return
     raise LogUnavailable(f"producer queue stayed full for {topic}[{partition}]")
 

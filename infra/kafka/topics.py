@@ -28,11 +28,17 @@ class TopicMismatch(Exception):
 
 
 def chat_topics(
-    commands: str, events: str, presence: str, retention_days: int = 7
+    commands: str,
+    events: str,
+    presence: str,
+    retention_days: int = 7,
+    *,
+    parked: str | None = None,
 ) -> dict[str, dict[str, str]]:
     """The topics of DESIGN.md §3 with their configuration: commands kept for
-    days, events forever, presence compacted and kept for days."""
-    return {
+    days, events forever, presence compacted and kept for days; and the
+    dead-letter topic, kept until an operator has looked (forever)."""
+    topics = {
         commands: {"retention.ms": str(retention_days * DAY_MS)},
         events: {"retention.ms": "-1"},
         presence: {
@@ -40,6 +46,9 @@ def chat_topics(
             "retention.ms": str(retention_days * DAY_MS),
         },
     }
+    if parked is not None:
+        topics[parked] = {"retention.ms": "-1"}
+    return topics
 
 
 def ensure_topics(

@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as CallTimedOut
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from commands.ports import LogStuck
 from domain.records import OutgoingRecord
@@ -92,7 +92,7 @@ class TransactionalProducer:
                 "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
                 "enable.idempotence": True,
                 "acks": "all",
-                "linger.ms": 2,
+                "linger.ms": 0,
                 # After a commit the broker answers CONCURRENT_TRANSACTIONS
                 # until its markers are written; librdkafka waits this long
                 # before asking again (100 ms by default: ~95 ms a commit).
@@ -109,16 +109,30 @@ class TransactionalProducer:
         events: Sequence[tuple[int, OutgoingRecord]],
         offsets: list[TopicPartition],
         group_metadata: Any,
-    ) -> None:
-        """Appends ``events`` (partition, record) and commits ``offsets`` for
-        the consumer group, atomically. Raises TransactionFailed (aborted,
-        the producer still usable), ProducerReplaced, or LogStuck when not
-        even that could be done in time (the caller must not go on)."""
+        parked: tuple[str, Sequence[tuple[int, OutgoingRecord]]] = ("", ()),
+    ) -> dict[int, int]:
+        """Appends ``events`` (partition, record), ``parked`` records to
+        their topic, and commits ``offsets`` for the consumer group,
+        atomically; returns, per partition, the offset
+        after the last of its events that the broker reported (lower, never
+        higher, than the truth if a report was still outstanding). Raises
+        TransactionFailed (aborted, the producer still usable),
+        ProducerReplaced, or LogStuck when not even that could be done in
+        time (the caller must not go on)."""
+        ends: dict[int, int] = {}
+
+        def delivered(error: KafkaError | None, message: Message) -> None:
+            partition, offset = message.partition(), message.offset()
+            if error is None and partition is not None and offset is not None:
+                ends[partition] = max(ends.get(partition, 0), offset + 1)
 
         def produce_all(producer: Producer) -> None:
             producer.begin_transaction()
             for partition, record in events:
-                produce_blocking(producer, topic, partition, record)
+                produce_blocking(producer, topic, partition, record, delivered)
+            parked_topic, parked_records = parked
+            for partition, record in parked_records:
+                produce_blocking(producer, parked_topic, partition, record)
 
         try:
             self._driven.call("begin_transaction and produce", produce_all)
@@ -129,6 +143,7 @@ class TransactionalProducer:
             self._retrying("commit_transaction", lambda p: p.commit_transaction(CALL_TIMEOUT))
         except (KafkaException, LogStuck, _Overran) as error:
             self._end_failed_transaction(error)
+        return ends
 
     def close(self) -> None:
         with contextlib.suppress(_Overran):
@@ -137,7 +152,7 @@ class TransactionalProducer:
 
     # -- failures ----------------------------------------------------------
 
-    def _end_failed_transaction(self, error: Exception) -> None:
+    def _end_failed_transaction(self, error: Exception) -> NoReturn:
         inner = kafka_error(error) if isinstance(error, KafkaException) else None
         if inner is not None and not inner.fatal():
             try:

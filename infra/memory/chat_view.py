@@ -41,6 +41,7 @@ class InMemoryChatView(TrackingRecorder):
         self.conversations: dict[str, ConversationState] = {}
         self.by_user: defaultdict[str, set[str]] = defaultdict(set)
         self._tracking = InMemoryTracking()
+        self.held: dict[str, str] = {}
 
     def batch(self) -> AbstractContextManager[None]:
         """Each write applies at once (under the lock): nothing to group."""
@@ -142,6 +143,13 @@ class InMemoryChatView(TrackingRecorder):
 
     def skip(self, tracking: Tracking) -> None:
         self._write(tracking, lambda: None)
+
+    def hold(self, conversation_id: str, reason: str, tracking: Tracking) -> None:
+        self._write(tracking, lambda: self.held.setdefault(conversation_id, reason))
+
+    def held_conversations(self) -> set[str]:
+        with self.lock:
+            return set(self.held)
 
     def _change(
         self,

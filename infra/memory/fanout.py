@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from projections.ports import Push
-from ws_edge.ports import Deliver, SessionEnded
+from ws_edge.ports import Deliver, PushesLost, SessionEnded
 
 
 class InMemoryFanout:
@@ -56,3 +56,6 @@ class InMemoryFanout:
     def on_session_ended(self, listener: SessionEnded) -> None:
         with self._lock:
             self._session_listeners.append((asyncio.get_running_loop(), listener))
+
+    def on_pushes_lost(self, listener: PushesLost) -> None:
+        """Never called: frames handed over in memory cannot be lost."""

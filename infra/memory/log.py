@@ -115,21 +115,32 @@ class InMemoryLog:
         events_topic: str,
         offsets_topic: str,
         commits: Mapping[int, PartitionCommit],
-    ) -> None:
+        parked_topic: str | None = None,
+    ) -> dict[int, int]:
         """Atomically, for every partition p in ``commits``: appends its events
-        to p of ``events_topic`` and sets the group's committed offset of p of
-        ``offsets_topic``. Only the group's owner may."""
+        to p of ``events_topic`` (its parked records to p of ``parked_topic``)
+        and sets the group's committed offset of p of
+        ``offsets_topic``. Only the group's owner may. Returns the end of each
+        partition that got events."""
         for commit in commits.values():
             for record in commit.events:
                 _check_size(record)
+            if commit.parked and parked_topic not in self._records:
+                raise LogUnavailable(f"no dead-letter topic {parked_topic} to park commands in")
         with self._changed:
             if self._owners.get(group) is not member:
                 raise LogUnavailable(f"fenced: group {group} has a newer member")
+            ends: dict[int, int] = {}
             for partition, commit in commits.items():
                 for record in commit.events:
                     self._append(events_topic, partition, record)
+                if commit.events:
+                    ends[partition] = len(self._topic(events_topic)[partition])
+                for record in commit.parked:
+                    self._append(parked_topic or "", partition, record)
                 self._offsets[(group, offsets_topic, partition)] = commit.next_command_offset
             self._changed.notify_all()
+            return ends
 
     def end(self, topic: str, partition: int) -> int:
         with self._changed:
@@ -163,10 +174,12 @@ class InMemoryProcessorLog:
         commands_topic: str = "chat.commands",
         events_topic: str = "chat.events",
         group: str = PROCESSOR_GROUP,
+        parked_topic: str | None = "chat.parked",
     ) -> None:
         self._log = log
         self._commands = commands_topic
         self._events = events_topic
+        self._parked = parked_topic
         self._group = group
         self._positions: dict[int, int] = {}
         self._joined = False
@@ -196,30 +209,35 @@ class InMemoryProcessorLog:
         change, self._change = self._change, AssignmentChange()
         return change
 
-    def committed_events(self, partitions: Sequence[int]) -> Iterator[LogRecord]:
+    def committed_events(
+        self, partitions: Sequence[int], start: Mapping[int, int] | None = None
+    ) -> Iterator[LogRecord]:
         for partition in partitions:
-            yield from self._log.records(self._events, partition)
+            first = (start or {}).get(partition, 0)
+            yield from self._log.records(self._events, partition)[first:]
 
-    def commit(self, commits: Mapping[int, PartitionCommit]) -> None:
+    def commit(self, commits: Mapping[int, PartitionCommit]) -> Mapping[int, int]:
         """On failure, the partitions are rewound to their committed offsets
         and reported revoked and assigned again (rebuild them from the log)."""
         try:
-            self._log.commit(
+            return self._log.commit(
                 self._group,
                 self,
                 events_topic=self._events,
                 offsets_topic=self._commands,
                 commits=commits,
+                parked_topic=self._parked,
             )
         except LogUnavailable:
             if self._log.owns(self._group, self):
-                for partition in commits:
-                    self._positions[partition] = self._log.committed(
-                        self._group, self._commands, partition
-                    )
-                change = AssignmentChange(tuple(commits), tuple(commits))
-                self._change = _merge(self._change, change)
+                self.reread(list(commits))
             raise
+
+    def reread(self, partitions: Sequence[int]) -> None:
+        for partition in partitions:
+            self._positions[partition] = self._log.committed(self._group, self._commands, partition)
+        change = AssignmentChange(tuple(partitions), tuple(partitions))
+        self._change = _merge(self._change, change)
 
     def backlog(self) -> int:
         return sum(

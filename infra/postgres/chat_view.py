@@ -28,6 +28,7 @@ from psycopg_pool import ConnectionPool
 from domain.conversation import Conversation
 from domain.membership_rules import ADMIN, MEMBER
 from domain.rejection import CommandRejected
+from infra.postgres.holds import HoldStatements
 from infra.postgres.member_cache import MemberCache
 from infra.postgres.membership import (
     ADD_MEMBERS,
@@ -38,6 +39,7 @@ from infra.postgres.membership import (
 )
 from infra.postgres.tracking import TrackingStatements
 from infra.postgres.view_batch import BatchStatements, PostedRow, ViewBatch
+from projections.ports import ViewUnavailable
 from projections.wire import attachments_json, conversation_object
 
 T = TypeVar("T")
@@ -84,6 +86,7 @@ class PostgresChatView(TrackingRecorder):
         self._remove_member = _in_schema(REMOVE_MEMBER, schema)
         self._rename = _in_schema(RENAME, schema)
         self._per_member = per_member_query(schema)
+        self._holds = HoldStatements(schema)
         self._batch: ViewBatch | None = None
         self._members = MemberCache(self._load_members)
 
@@ -200,6 +203,16 @@ class PostgresChatView(TrackingRecorder):
     def skip(self, tracking: Tracking) -> None:
         self._write(tracking, lambda batch: None)
 
+    def hold(self, conversation_id: str, reason: str, tracking: Tracking) -> None:
+        params = {"conversation_id": conversation_id, "reason": reason}
+        self._write(tracking, lambda batch: batch.curs.execute(self._holds.hold, params))
+
+    @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
+    def held_conversations(self) -> set[str]:
+        with self._transaction() as curs:
+            curs.execute(self._holds.held)
+            return {row["conversation_id"] for row in curs.fetchall()}
+
     def _change(
         self,
         tracking: Tracking,
@@ -244,10 +257,15 @@ class PostgresChatView(TrackingRecorder):
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor[DictRow]]:
-        """A transaction committed when the block ends, rolled back on error."""
+        """A transaction committed when the block ends, rolled back on error.
+        In pipeline mode: statements whose answers are not read yet travel
+        together (BEGIN with the first read, the batch's writes with the
+        positions' check), a round trip per answer read instead of per
+        statement."""
         self._pool.open()
         with (
             self._pool.connection() as conn,
+            conn.pipeline(),
             conn.transaction(),
             conn.cursor(row_factory=dict_row) as curs,
         ):
@@ -268,6 +286,9 @@ class PostgresChatView(TrackingRecorder):
                 self._batch = ViewBatch(curs, self._statements)
                 yield
                 self._batch.finish()
+        except psycopg.OperationalError as error:
+            self._members.forget()
+            raise ViewUnavailable(str(error)) from error
         except BaseException:
             self._members.forget()  # it may hold what was rolled back
             raise
@@ -281,7 +302,7 @@ class PostgresChatView(TrackingRecorder):
         written: T = self._write_alone(tracking, write)
         return written
 
-    @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
+    @retry((psycopg.OperationalError, ViewUnavailable), max_attempts=10, wait=0.2)
     def _write_alone(self, tracking: Tracking, write: Callable[[ViewBatch], T]) -> T:
         with self.batch():
             assert self._batch is not None

@@ -14,8 +14,11 @@ from typing import LiteralString
 import psycopg
 from psycopg import sql
 
+from infra.postgres.audit_schema import AUDIT_TABLES
+from infra.postgres.holds import HELD_TABLE
 from infra.postgres.media_schema import MEDIA_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
+from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
 _TABLES: tuple[LiteralString, ...] = (
@@ -67,6 +70,9 @@ _TABLES: tuple[LiteralString, ...] = (
     "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
     CREATE_TRACKING,
     *NOTIFY_TABLES,
+    *SNAPSHOT_TABLES,
+    HELD_TABLE,
+    *AUDIT_TABLES,
     *MEDIA_TABLES,
 )
 

@@ -21,6 +21,7 @@ from app.settings import Settings
 from commands.ports import LogUnavailable, PartitionCommit, ProcessorLog
 from domain.records import LogRecord, OutgoingRecord
 from infra.kafka.event_feed import KafkaEventFeed
+from infra.kafka.partition_reader import read_committed_partitions
 from infra.kafka.processor_log import KafkaProcessorLog
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.records import encode_headers
@@ -57,6 +58,10 @@ class LogHarness(Protocol):
     def event_feed(self, start_offset: StartOffset) -> EventFeed: ...
 
     def zombie(self, partition: int, events: Sequence[OutgoingRecord]) -> Zombie: ...
+
+    def parked(self, partition: int) -> list[LogRecord]:
+        """What the dead-letter topic holds (committed) in ``partition``."""
+        ...
 
     def close(self) -> None: ...
 
@@ -113,7 +118,11 @@ class MemoryHarness:
     def __init__(self) -> None:
         self.settings = Settings(partitions=PARTITIONS)
         self.log = InMemoryLog(
-            {self.settings.commands_topic: PARTITIONS, self.settings.events_topic: PARTITIONS}
+            {
+                self.settings.commands_topic: PARTITIONS,
+                self.settings.events_topic: PARTITIONS,
+                self.settings.parked_topic: PARTITIONS,
+            }
         )
 
     def publish(self, records: Sequence[OutgoingRecord], topic: str | None = None) -> None:
@@ -127,8 +136,14 @@ class MemoryHarness:
 
     def processor_log(self) -> ProcessorLog:
         return InMemoryProcessorLog(
-            self.log, self.settings.commands_topic, self.settings.events_topic
+            self.log,
+            self.settings.commands_topic,
+            self.settings.events_topic,
+            parked_topic=self.settings.parked_topic,
         )
+
+    def parked(self, partition: int) -> list[LogRecord]:
+        return self.log.records(self.settings.parked_topic, partition)
 
     def event_feed(self, start_offset: StartOffset) -> EventFeed:
         return InMemoryEventFeed(self.log, self.settings.events_topic, start_offset)
@@ -210,7 +225,10 @@ class KafkaHarness:
             partitions=PARTITIONS,
         )
         self._topics = chat_topics(
-            self.settings.commands_topic, self.settings.events_topic, self.settings.presence_topic
+            self.settings.commands_topic,
+            self.settings.events_topic,
+            self.settings.presence_topic,
+            parked=self.settings.parked_topic,
         )
         self._closers: list[Callable[[], None]] = []
         self._feeds = 0
@@ -245,7 +263,12 @@ class KafkaHarness:
             self.settings.events_topic,
             group,
             group,
+            parked_topic=self.settings.parked_topic,
         )
+
+    def parked(self, partition: int) -> list[LogRecord]:
+        topic = self.settings.parked_topic
+        return list(read_committed_partitions(self.settings.kafka, topic, [partition]))
 
     def event_feed(self, start_offset: StartOffset) -> EventFeed:
         self._feeds += 1

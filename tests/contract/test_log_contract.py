@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from commands.ports import LogUnavailable, PartitionCommit
-from domain.records import LogRecord, OutgoingRecord
+from domain.records import COMMANDS_LOG, LogRecord, OutgoingRecord, parked_record
 from infra.partitioning import murmur2, partition_for
 from tests.contract.log_fixtures import (
     LogHarness,
@@ -91,6 +91,50 @@ def test_commit_makes_the_events_visible_to_committed_events(harness: LogHarness
     assert [(r.key, r.value, dict(r.headers)) for r in stored] == [
         (e.key, e.value, dict(e.headers)) for e in events
     ]
+
+
+def test_commit_puts_parked_commands_on_the_dead_letter_topic_with_the_offsets(
+    harness: LogHarness,
+) -> None:
+    key = key_in(1, harness.partitions)
+    harness.publish([command(key, "broken")])
+    log = harness.processor_log()
+    [polled] = poll_until(log, lambda records: len(records) >= 1)
+    parked = parked_record(polled, COMMANDS_LOG, "cannot decode")
+
+    log.commit({1: PartitionCommit([], polled.offset + 1, [parked])})
+
+    [stored] = harness.parked(1)
+    assert (stored.key, stored.value, dict(stored.headers)) == (key, b"broken", parked.headers)
+
+
+def test_parked_commands_of_a_failed_commit_are_not_parked(harness: LogHarness) -> None:
+    key = key_in(0, harness.partitions)
+    log = harness.processor_log()
+    wait_for_all_partitions(log, harness.partitions)
+    parked = OutgoingRecord(key, b"broken", {"parked_error": "x"})
+
+    with pytest.raises(LogUnavailable):
+        log.commit({0: PartitionCommit([command(key, TOO_LARGE)], 0, [parked])})
+
+    assert harness.parked(0) == []
+
+
+def test_reread_hands_the_partition_back_and_polls_from_the_committed_offset(
+    harness: LogHarness,
+) -> None:
+    key = key_in(2, harness.partitions)
+    harness.publish([command(key, "one"), command(key, "two")])
+    log = harness.processor_log()
+    polled = poll_until(log, lambda records: len(records) >= 2)
+    log.commit({2: PartitionCommit([], polled[0].offset + 1)})
+    log.assignment_changes()
+
+    log.reread([2])
+
+    change = log.assignment_changes()
+    again = poll_until(log, lambda records: len(records) >= 1)
+    assert (change.revoked, change.assigned, values(again)) == ((2,), (2,), [b"two"])
 
 
 def test_a_failed_commit_raises_log_unavailable_and_appends_nothing(

@@ -277,3 +277,23 @@ def _everything(models: ReadModels, feed: Feed) -> object:
         )
 
     return models.ask(collect)
+
+
+# -- holds (parked events) ----------------------------------------------------
+
+
+def test_a_held_conversation_is_listed_until_an_operator_deletes_it(models: ReadModels) -> None:
+    models.view.hold("c-1", "cannot apply", Tracking(f"{TOPIC}.p0", 7))
+    assert models.view.held_conversations() == {"c-1"}
+
+
+def test_holding_records_the_position_of_the_parked_event(models: ReadModels) -> None:
+    models.view.hold("c-1", "cannot apply", Tracking(f"{TOPIC}.p0", 7))
+    assert models.view.max_tracking_id(f"{TOPIC}.p0") == 7
+
+
+def test_a_repeated_hold_position_raises_already_projected(models: ReadModels) -> None:
+    models.view.hold("c-1", "cannot apply", Tracking(f"{TOPIC}.p0", 7))
+    with pytest.raises(AlreadyProjected):
+        models.view.hold("c-2", "cannot apply", Tracking(f"{TOPIC}.p0", 7))
+    assert models.view.held_conversations() == {"c-1"}

@@ -57,6 +57,13 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/v1/devices/{device_id}"): lambda c, u, cid, other: c.delete(
         f"/v1/devices/{cid}", headers=u.auth
     ),
+    # Auditors only (tests/integration/test_audit_http.py grants one).
+    ("GET", "/v1/audit/conversations/{conversation_id}/events"): lambda c, u, cid, other: c.get(
+        f"/v1/audit/conversations/{cid}/events", headers=u.auth
+    ),
+    ("GET", "/v1/audit/conversations/{conversation_id}/verify"): lambda c, u, cid, other: c.get(
+        f"/v1/audit/conversations/{cid}/verify", headers=u.auth
+    ),
     # Media routes: tests/integration/test_media_http.py tries each with a real media.
     ("GET", "/v1/media/{media_id}"): lambda c, u, cid, other: c.get(
         f"/v1/media/{cid}", headers=u.auth

@@ -28,6 +28,8 @@ from domain.conversation import Conversation
 from domain.records import LogRecord
 from domain.rejection import CommandRejected
 from infra.kafka.topics import ensure_topics
+from infra.memory.dead_letters import InMemoryDeadLetters
+from infra.memory.log import InMemoryLog
 from infra.partitioning import partition_for
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.compare import compare_read_models
@@ -208,7 +210,8 @@ def produced(unique_name: str, kafka_bootstrap: str, postgres_dsn: str) -> Itera
         create_schema(postgres_dsn, settings.pg_schema)
         live = PostgresChatView.from_dsn(postgres_dsn, settings.pg_schema)
         try:
-            Projector(live, Pushes(), codec, topic).step(ListFeed(records), 0)
+            dead_letters = InMemoryDeadLetters(InMemoryLog({"chat.parked": PARTITIONS}))
+            Projector(live, Pushes(), codec, topic, dead_letters).step(ListFeed(records), 0)
         finally:
             live.close()
         last_offsets = {r.partition: r.offset for r in records}

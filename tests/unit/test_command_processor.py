@@ -67,13 +67,6 @@ def test_a_command_that_breaks_a_rule_becomes_a_rejection() -> None:
     assert event_types(log) == ["CommandRejected"]
 
 
-def test_a_malformed_command_is_skipped_and_the_next_one_decided() -> None:
-    log = new_log()
-    publish(log, StartDirect(CHAT, "ann", "bob", AT), b"not a command", send("c1", 1))
-    run_until_idle(processor_on(log))
-    assert event_types(log) == ["ConversationStarted", "MessagePosted"]
-
-
 def test_a_restarted_processor_resumes_after_the_committed_commands() -> None:
     log = new_log()
     publish(log, StartDirect(CHAT, "ann", "bob", AT), send("c1", 1))
@@ -93,7 +86,7 @@ def _value_and_headers(log: InMemoryLog, index: int) -> tuple[bytes, dict[str, s
 class RefusingLog(InMemoryLog):
     """A log on which no transaction ever commits (a broker that refuses)."""
 
-    def commit(self, group: str, member: object, **commit: Any) -> None:
+    def commit(self, group: str, member: object, **commit: Any) -> dict[int, int]:
         raise LogUnavailable("refused")
 
 

@@ -4,6 +4,8 @@ from eventsourcing.persistence import Tracking
 
 from domain.codec import EventCodec
 from infra.memory.chat_view import InMemoryChatView
+from infra.memory.dead_letters import InMemoryDeadLetters
+from infra.memory.log import InMemoryLog
 from projections.ports import Push
 from projections.projector import Projector
 
@@ -27,7 +29,8 @@ class NoPushes:
 
 def test_a_newly_assigned_partition_starts_after_its_position_and_is_forgotten_first() -> None:
     view = ForgetfulView()
-    projector = Projector(view, NoPushes(), EventCodec(), "chat.events")
+    dead_letters = InMemoryDeadLetters(InMemoryLog({"chat.parked": 8}))
+    projector = Projector(view, NoPushes(), EventCodec(), "chat.events", dead_letters)
     view.skip(Tracking("chat.events.p3", 41))
     assert projector.start_offset(3) == 42
     assert view.forgotten == ["chat.events.p3"]

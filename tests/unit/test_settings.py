@@ -17,6 +17,8 @@ def test_the_embedded_default_needs_no_variable() -> None:
         {"CHAT_WS_SEND_QUEUE_FRAMES": "1"},
         {"CHAT_SEND_RATE_PER_SECOND": "-1"},
         {"CHAT_PG_SCHEMA": "a;drop"},
+        {"CHAT_SNAPSHOT_EVERY_EVENTS": "0"},
+        {"CHAT_SNAPSHOT_EVERY_SECONDS": "0"},
     ],
 )
 def test_a_malformed_setting_is_refused_with_its_name(env: dict[str, str]) -> None:
