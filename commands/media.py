@@ -76,14 +76,22 @@ class MediaService:
         """The user's upload rate and bytes of the last 24 h (429 beyond)."""
         now = self._clock()
         await require_token(self._limiter, f"media:{user_id}", self._limits.bucket, now)
-        _, used = await self._catalog.uploaded_since(user_id, now - timedelta(days=1))
-        if used + (declared_size or 0) >= self._limits.bytes_per_day:
+        await self._within_daily_bytes(user_id, declared_size or 0)
+
+    async def _within_daily_bytes(self, user_id: str, size: int) -> None:
+        since = self._clock() - timedelta(days=1)
+        _, used = await self._catalog.uploaded_since(user_id, since)
+        if used + size > self._limits.bytes_per_day:
             raise RateLimited(3600.0)
 
     async def upload(
-        self, user_id: str, declared_type: str, chunks: AsyncIterable[bytes]
+        self,
+        user_id: str,
+        declared_type: str,
+        chunks: AsyncIterable[bytes],
+        declared_size: int | None = None,
     ) -> Attachment:
-        await self.admit(user_id)
+        await self.admit(user_id, declared_size)
         with tempfile.TemporaryDirectory(dir=self._spool_dir, prefix="upload-") as folder:
             spooled = await self.spool(Path(folder) / "upload", declared_type, chunks)
             return await self.store(user_id, spooled)
@@ -136,6 +144,7 @@ class MediaService:
 
     async def store(self, user_id: str, spooled: Spooled) -> Attachment:
         """Inspects the spooled file, stores its blob and thumbnail, then its metadata."""
+        await self._within_daily_bytes(user_id, spooled.size)
         inspection = await inspect_off_loop(
             self._inspector, spooled.path, spooled.content_type, self._limits.inspect_seconds
         )

@@ -39,7 +39,8 @@ async def upload_media(request: Request) -> Response:
             raise ApiError("bad_request", "the upload has no bytes")
         if int(length) > media.policy.largest:
             raise ApiError("too_large", f"a file has at most {media.policy.largest} bytes")
-    uploaded = await media.upload(session.user_id, declared, request.stream())
+    size = int(length) if length.isdigit() else None
+    uploaded = await media.upload(session.user_id, declared, request.stream(), size)
     return answer(Media, uploaded.as_json(), 201)
 
 
