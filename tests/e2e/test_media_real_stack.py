@@ -143,7 +143,9 @@ def test_a_stranger_gets_404_for_a_members_media(stack: Stack, s3_prefix: str) -
         assert eve.http.get(f"/v1/media/{media['media_id']}{path}").status_code == 404
 
 
-def test_a_rebuild_from_the_log_sees_the_attachments(stack: Stack, s3_prefix: str) -> None:
+def test_a_rebuild_and_a_replay_of_the_log_see_the_attachments(
+    stack: Stack, s3_prefix: str
+) -> None:
     ann, ben = (
         User(stack.base_url, unique_handle("ann")),
         User(stack.base_url, unique_handle("ben")),
@@ -171,3 +173,16 @@ def test_a_rebuild_from_the_log_sees_the_attachments(stack: Stack, s3_prefix: st
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "read models equal the rebuild" in result.stdout
+    replayed = subprocess.run(
+        [sys.executable, "-m", "app.cli", "replay", "--output", "-"],
+        cwd=REPO,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    posted = [line for line in replayed.stdout.splitlines() if "MessagePosted" in line]
+    assert len(posted) == 1
+    assert media["media_id"] in posted[0] and media["sha256"] in posted[0]
