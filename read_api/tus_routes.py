@@ -71,6 +71,7 @@ async def _owned(request: Request) -> TusUpload:
 
 
 async def options(request: Request) -> Response:
+    await session_of(request)
     limit = media_service(request).policy.largest
     headers = _tus_headers(
         **{"Tus-Version": TUS_VERSION, "Tus-Extension": "creation", "Tus-Max-Size": str(limit)}
@@ -144,7 +145,7 @@ operations = [
         options,
         "tus: the protocol version, extensions and largest upload",
         {204: NO_BODY},
-        auth=False,
+        (503,),
     ),
     Operation(
         "POST",
