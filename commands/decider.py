@@ -183,7 +183,12 @@ class PartitionState:
         conversation = _existing(existing)
         self._require_unblocked(conversation, command)
         conversation.post_message(
-            command.user_id, command.client_msg_id, command.message_id, command.body, at
+            command.user_id,
+            command.client_msg_id,
+            command.message_id,
+            command.body,
+            at,
+            command.attachments,
         )
         return conversation
 

@@ -32,6 +32,7 @@ from commands.messages import (
 from commands.ports import LogPublisher
 from commands.recent_members import DEFAULT_SECONDS, MembershipReader, RecentMembers
 from domain import membership_rules as rules
+from domain.attachments import Attachment
 from domain.conversation import direct_conversation_id
 from domain.errors import NotAMember, UserNotFound
 from domain.ids import MessageIdGenerator
@@ -145,8 +146,16 @@ class CommandGateway:
         receipt = RECEIPT_COMMANDS[kind]
         await self._submit(receipt(conversation_id, user_id, up_to_seq, self._now()))
 
-    async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
-        """Returns the message id; the same one for a resend."""
+    async def send(
+        self,
+        user_id: str,
+        conversation_id: str,
+        client_msg_id: str,
+        body: str,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> int:
+        """Returns the message id; the same one for a resend. ``attachments``
+        are media the sender uploaded (checked by the media service)."""
         at = self._clock()
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim = f"{conversation_id}|{client_msg_id}"
@@ -155,13 +164,13 @@ class CommandGateway:
         )
         if admitted.retry_after > 0:
             raise RateLimited(admitted.retry_after)
-        validate_message(client_msg_id, body)
+        validate_message(client_msg_id, body, len(attachments))
         await self._require_member(conversation_id, user_id, self._senders)
         message_id = admitted.message_id
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
         command = SendMessage(
-            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat()
+            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat(), attachments
         )
         await self._submit(command)
         return message_id

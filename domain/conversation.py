@@ -145,7 +145,7 @@ class Conversation(Aggregate):
         earlier = self.recent_client_ids.get(sender, {}).get(client_msg_id)
         if earlier is not None:
             return PostedMessage(message_id=earlier[0], seq=earlier[1], is_new=False)
-        validate_message(client_msg_id, body)
+        validate_message(client_msg_id, body, len(attachments))
         fields: dict[str, Any] = {
             "seq": self.last_seq + 1,
             "message_id": message_id,

@@ -19,6 +19,23 @@ Kind = Literal["direct", "group"]
 _DECODE_JSON = msgspec.json.Decoder()
 
 
+MediaKind = Literal["image", "voice", "video", "file"]
+
+
+class Media(msgspec.Struct, kw_only=True):
+    """A media object (PROTOCOL.md, "Media"): the fields that do not apply are null."""
+
+    media_id: str
+    kind: MediaKind
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    has_thumbnail: bool
+
+
 class Message(msgspec.Struct, kw_only=True):
     """A message; the caller's own messages also carry their status."""
 
@@ -29,6 +46,7 @@ class Message(msgspec.Struct, kw_only=True):
     body: str
     sent_at: str
     client_msg_id: str
+    attachments: list[Media] = msgspec.field(default_factory=list)
     recipients: int | UnsetType = UNSET
     delivered_count: int | UnsetType = UNSET
     read_count: int | UnsetType = UNSET
@@ -87,6 +105,7 @@ def message_object(
     sent_at: str,
     client_msg_id: str,
     status: MessageStatus | None = None,
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The message object of PROTOCOL.md (with its status for its sender)."""
     message = Message(
@@ -97,6 +116,7 @@ def message_object(
         body=body,
         sent_at=sent_at,
         client_msg_id=client_msg_id,
+        attachments=[msgspec.convert(a, Media) for a in attachments],
     )
     if status is not None:
         message.recipients = status.recipients
@@ -117,7 +137,12 @@ def posted_message(event: MessagePosted) -> dict[str, Any]:
         body=event.body,
         sent_at=event.sent_at,
         client_msg_id=event.client_msg_id,
+        attachments=attachments_json(event),
     )
+
+
+def attachments_json(event: MessagePosted) -> list[dict[str, Any]]:
+    return [attachment.as_json() for attachment in event.attachments]
 
 
 STATUS_FIELDS = ("recipients", "delivered_count", "read_count", "status")

@@ -12,7 +12,9 @@ from read_api import (
     conversation_queries,
     directory_routes,
     friend_routes,
+    media_routes,
     notification_routes,
+    tus_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
@@ -25,6 +27,8 @@ OPERATIONS: list[Operation] = [
     *conversation_commands.operations,
     *notification_routes.operations,
     *audit_routes.operations,
+    *media_routes.operations,
+    *tus_routes.operations,
 ]
 
 

@@ -13,8 +13,10 @@ from commands.blocks import Blocks
 from commands.devices import Devices
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.media import MediaService
 from commands.metrics import NO_METRICS, Metrics
 from commands.relationship_gateway import RelationshipGateway
+from commands.tus_uploads import TusUploads
 from projections.audit_ports import AuditQueries
 from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
@@ -49,6 +51,8 @@ class ApiServices:
     visibility_timeout: float = 3.0
     read_limit: ReadLimit | None = None  # None: reads are not limited
     metrics: Metrics = NO_METRICS
+    media: MediaService | None = None
+    uploads: TusUploads | None = None
 
 
 class ApiState(TypedDict):

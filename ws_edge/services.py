@@ -11,6 +11,7 @@ from commands.accounts import Accounts
 from commands.blocks import Blocks, NoBlocks
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.media import MediaService
 from commands.metrics import NO_METRICS, Metrics
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
@@ -47,6 +48,7 @@ class SocketServices:
     limits: SocketLimits = SocketLimits()
     blocks: Blocks = field(default_factory=NoBlocks)
     metrics: Metrics = NO_METRICS
+    media: MediaService | None = None
 
 
 class SocketState(TypedDict):

@@ -11,6 +11,7 @@ and writes nothing, so a redelivered record never writes twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,7 +40,7 @@ from infra.postgres.membership import (
 from infra.postgres.tracking import TrackingStatements
 from infra.postgres.view_batch import BatchStatements, PostedRow, ViewBatch
 from projections.ports import ViewUnavailable
-from projections.wire import conversation_object
+from projections.wire import attachments_json, conversation_object
 
 T = TypeVar("T")
 PerMember = Mapping[str, Mapping[str, Any]]
@@ -148,6 +149,7 @@ class PostgresChatView(TrackingRecorder):
             event.body,
             event.client_msg_id,
             event_time(event.sent_at),
+            json.dumps(attachments_json(event)),
         )
 
         def post(batch: ViewBatch) -> list[str]:

@@ -63,6 +63,7 @@ _TABLES = (
             "body",
             "client_msg_id",
             "sent_at",
+            "attachments",
         ),
         (True, False),
     ),

@@ -21,6 +21,7 @@ from psycopg import sql
 from infra.postgres.audit_schema import AUDIT_TABLES
 from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.holds import HELD_TABLE
+from infra.postgres.media_schema import MEDIA_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
@@ -78,6 +79,7 @@ _TABLES: tuple[LiteralString, ...] = (
     *SNAPSHOT_TABLES,
     HELD_TABLE,
     *AUDIT_TABLES,
+    *MEDIA_TABLES,
 )
 
 
