@@ -31,6 +31,10 @@ FOLLOW = -1
 """A stop offset meaning: never stop (``--follow``)."""
 
 
+OUTSIDE_READER_GROUP = "outside-reader-"
+"""The throwaway group id's prefix: never joined, never committed."""
+
+
 @dataclass(frozen=True)
 class LoggedRecord:
     """A record with the topic it came from and the broker's timestamp."""
@@ -67,7 +71,7 @@ class LogReader:
         self._consumer = Consumer(
             kafka.client(
                 {
-                    "group.id": f"outside-reader-{uuid.uuid4().hex}",
+                    "group.id": f"{OUTSIDE_READER_GROUP}{uuid.uuid4().hex}",
                     "enable.auto.commit": False,
                     "enable.auto.offset.store": False,
                     "isolation.level": "read_committed",
