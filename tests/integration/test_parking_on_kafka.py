@@ -5,7 +5,7 @@ PostgreSQL, where a projector started later finds the hold."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,36 +18,13 @@ from infra.kafka.topics import ensure_topics
 from infra.partitioning import partition_for
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.schema import create_schema
-from projections.ports import Push
 from projections.projector import HELD_REASON, Projector
 from tests.support.kafka import delete_topics
 from tests.support.postgres import drop_schema
+from tests.support.projector_fakes import ListFeed, NoPushes
 
 PARTITIONS = 3
 CHAT = str(uuid.uuid4())
-
-
-class NoPushes:
-    def publish(self, push: Push) -> None:
-        return None
-
-    def publish_all(self, pushes: Sequence[Push]) -> None:
-        return None
-
-
-class ListFeed:
-    def __init__(self, records: Sequence[LogRecord]) -> None:
-        self._records = list(records)
-
-    def poll(self, timeout: float) -> list[LogRecord]:
-        records, self._records = self._records, []
-        return records
-
-    def backlog(self) -> int:
-        return 0
-
-    def close(self) -> None:
-        return None
 
 
 class Engines:

@@ -18,35 +18,13 @@ from domain.records import EVENTS_LOG, LogRecord
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.log import InMemoryLog
-from projections.ports import Push, ViewUnavailable
+from projections.ports import ViewUnavailable
 from projections.projector import HELD_REASON, CannotDecipher, Projector
+from tests.support.projector_fakes import ListFeed, NoPushes
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 CODEC = EventCodec()
 PARKED = "chat.parked"
-
-
-class NoPushes:
-    def publish(self, push: Push) -> None:
-        return None
-
-    def publish_all(self, pushes: Sequence[Push]) -> None:
-        return None
-
-
-class ListFeed:
-    def __init__(self, records: Sequence[LogRecord]) -> None:
-        self._records = list(records)
-
-    def poll(self, timeout: float) -> list[LogRecord]:
-        records, self._records = self._records, []
-        return records
-
-    def backlog(self) -> int:
-        return 0
-
-    def close(self) -> None:
-        return None
 
 
 class BrokenOnBody(InMemoryChatView):
