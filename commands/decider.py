@@ -15,12 +15,16 @@ from commands.messages import (
     AddMembers,
     Command,
     CreateGroup,
+    DeleteMessage,
+    EditMessage,
     MarkDelivered,
     MarkRead,
+    React,
     RemoveMember,
     RenameGroup,
     SendMessage,
     StartDirect,
+    Unreact,
     issued_time,
 )
 from domain.conversation import Conversation, is_conversation_event
@@ -140,8 +144,39 @@ class PartitionState:
     def _(self, command: SendMessage, existing: Conversation | None, at: datetime) -> Conversation:
         conversation = _existing(existing)
         conversation.post_message(
-            command.user_id, command.client_msg_id, command.message_id, command.body, at
+            command.user_id,
+            command.client_msg_id,
+            command.message_id,
+            command.body,
+            at,
+            reply_to=command.reply_to,
         )
+        return conversation
+
+    @_decide.register
+    def _(self, command: EditMessage, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.edit_message(command.user_id, command.seq, command.body, at)
+        return conversation
+
+    @_decide.register
+    def _(
+        self, command: DeleteMessage, existing: Conversation | None, at: datetime
+    ) -> Conversation:
+        conversation = _existing(existing)
+        conversation.delete_message(command.user_id, command.seq, at)
+        return conversation
+
+    @_decide.register
+    def _(self, command: React, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.react(command.user_id, command.seq, command.emoji, at)
+        return conversation
+
+    @_decide.register
+    def _(self, command: Unreact, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.unreact(command.user_id, command.seq, command.emoji, at)
         return conversation
 
     @_decide.register

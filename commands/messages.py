@@ -39,6 +39,42 @@ class SendMessage:
     message_id: int
     body: str
     issued_at: str
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    conversation_id: str
+    user_id: str
+    seq: int
+    body: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class DeleteMessage:
+    conversation_id: str
+    user_id: str
+    seq: int
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class React:
+    conversation_id: str
+    user_id: str
+    seq: int
+    emoji: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class Unreact:
+    conversation_id: str
+    user_id: str
+    seq: int
+    emoji: str
+    issued_at: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,10 @@ Command = (
     | RenameGroup
     | MarkDelivered
     | MarkRead
+    | EditMessage
+    | DeleteMessage
+    | React
+    | Unreact
 )
 COMMAND_TYPES: dict[str, type[Command]] = {
     command.__name__: command
@@ -104,6 +144,10 @@ COMMAND_TYPES: dict[str, type[Command]] = {
         RenameGroup,
         MarkDelivered,
         MarkRead,
+        EditMessage,
+        DeleteMessage,
+        React,
+        Unreact,
     )
 }
 

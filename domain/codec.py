@@ -37,6 +37,11 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "MessagesDelivered": Conversation.MessagesDelivered,
     "MessagesRead": Conversation.MessagesRead,
     "CommandRejected": CommandRejected,
+    "ReplyPosted": Conversation.ReplyPosted,
+    "MessageEdited": Conversation.MessageEdited,
+    "MessageDeleted": Conversation.MessageDeleted,
+    "ReactionAdded": Conversation.ReactionAdded,
+    "ReactionRemoved": Conversation.ReactionRemoved,
 }
 _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}
 

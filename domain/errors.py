@@ -39,3 +39,8 @@ class UserNotFound(DomainError):
     """A user named in a command does not exist (or may not be reached)."""
 
     code = "not_found"
+
+
+class MessageNotFound(ConversationNotFound):
+    """The message does not exist, was deleted, or the actor may not change
+    it: one answer for all three, so that nobody learns more than they read."""
