@@ -23,6 +23,7 @@ from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
+from commands.change_gateway import ChangeGateway
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
@@ -136,6 +137,14 @@ def edge_services(
             auth_timeout=settings.ws_auth_timeout_seconds,
             max_sockets=settings.max_sockets_per_user,
             send_queue_frames=settings.ws_send_queue_frames,
+        ),
+        changes=ChangeGateway(
+            adapters.commands,
+            adapters.queries,
+            adapters.rate_limiter,
+            clock,
+            Bucket(burst=settings.change_burst, per_second=settings.change_rate_per_second),
+            record_cipher(settings),
         ),
     )
     return EdgeState(api=api, ws=ws)

@@ -140,6 +140,8 @@ class Settings:
     )
     send_rate_per_second: float = _setting("CHAT_SEND_RATE_PER_SECOND", 5.0, _positive)
     send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
+    change_rate_per_second: float = _setting("CHAT_CHANGE_RATE_PER_SECOND", 5.0, _positive)
+    change_burst: int = _setting("CHAT_CHANGE_BURST", 30, _int)
     snapshot_every_events: int = _setting(
         "CHAT_SNAPSHOT_EVERY_EVENTS", SnapshotSettings.every_events, _int
     )

@@ -138,8 +138,16 @@ class CommandGateway:
         receipt = RECEIPT_COMMANDS[kind]
         await self._submit(receipt(conversation_id, user_id, up_to_seq, self._now()))
 
-    async def send(self, user_id: str, conversation_id: str, client_msg_id: str, body: str) -> int:
-        """Returns the message id; the same one for a resend."""
+    async def send(
+        self,
+        user_id: str,
+        conversation_id: str,
+        client_msg_id: str,
+        body: str,
+        reply_to: int | None = None,
+    ) -> int:
+        """Returns the message id; the same one for a resend. ``reply_to``:
+        the seq of the message it answers (the processor checks it)."""
         at = self._clock()
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim = f"{conversation_id}|{client_msg_id}"
@@ -154,7 +162,7 @@ class CommandGateway:
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
         command = SendMessage(
-            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat()
+            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat(), reply_to
         )
         await self._submit(command)
         return message_id

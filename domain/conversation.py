@@ -56,6 +56,7 @@ class Conversation(MessageChanges, Aggregate):
     MessagesDelivered: TypeAlias = events.MessagesDelivered
     MessagesRead: TypeAlias = events.MessagesRead
     ReplyPosted: TypeAlias = events.ReplyPosted
+    MessageChange: TypeAlias = events.MessageChange
     MessageEdited: TypeAlias = events.MessageEdited
     MessageDeleted: TypeAlias = events.MessageDeleted
     ReactionAdded: TypeAlias = events.ReactionAdded

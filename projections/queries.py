@@ -57,6 +57,20 @@ class ConversationQueries(Protocol):
         every recipient has it, else "sent"."""
         ...
 
+    async def changed_messages(
+        self,
+        conversation_id: str,
+        after_change_seq: int,
+        up_to_seq: int,
+        limit: int,
+        viewer: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Messages with seq <= ``up_to_seq`` whose last change (edit,
+        deletion, reaction) has a change_seq above ``after_change_seq``, at
+        most ``limit``, ascending by that change_seq. The caller has checked
+        membership."""
+        ...
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         """``[{"user_id", "delivered_seq", "read_seq"}]`` of every member,
         by user id. The caller has checked membership."""

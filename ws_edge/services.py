@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts
+from commands.change_gateway import ChangeGateway
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
 from commands.presence import PresenceService
@@ -41,6 +42,7 @@ class SocketServices:
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
+    changes: ChangeGateway | None = None  # edits, deletions, reactions
 
 
 class SocketState(TypedDict):

@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from infra.postgres.holds import HELD_TABLE
+from infra.postgres.message_changes import MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
@@ -70,6 +71,7 @@ _TABLES: tuple[LiteralString, ...] = (
     *NOTIFY_TABLES,
     *SNAPSHOT_TABLES,
     HELD_TABLE,
+    *MESSAGE_CHANGE_TABLES,
 )
 
 

@@ -296,6 +296,16 @@ class Feed:
         for event, tracking in self.history:
             project(view, event, tracking)
 
+    def pending_events(self, conversation: Conversation) -> list[Any]:
+        """Projects what the last commands on the aggregate made; returns
+        what each view call returned."""
+        returned = []
+        for event in conversation.collect_events():
+            tracking = self.next_position()
+            returned.append(project(self.view, event, tracking))
+            self.history.append((event, tracking))
+        return returned
+
     def _project_last(self, conversation: Conversation, kind: type[E]) -> E:
         event = conversation.collect_events()[-1]
         assert isinstance(event, kind)
@@ -313,8 +323,18 @@ def project(view: ChatView, event: Any, tracking: Tracking) -> Any:
     """Calls the view method the projection would call for this event."""
     if isinstance(event, Conversation.Started):
         return view.conversation_started(event, tracking)
+    if isinstance(event, Conversation.ReplyPosted):
+        return view.reply_posted(event, tracking)
     if isinstance(event, Conversation.MessagePosted):
         return view.message_posted(event, tracking)
+    if isinstance(event, Conversation.MessageEdited):
+        return view.message_edited(event, tracking)
+    if isinstance(event, Conversation.MessageDeleted):
+        return view.message_deleted(event, tracking)
+    if isinstance(event, Conversation.ReactionAdded):
+        return view.reaction_added(event, tracking)
+    if isinstance(event, Conversation.ReactionRemoved):
+        return view.reaction_removed(event, tracking)
     if isinstance(event, Conversation.MembersAdded):
         return view.members_added(event, tracking)
     if isinstance(event, Conversation.MemberRemoved):
