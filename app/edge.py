@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -31,7 +32,7 @@ from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
 from projections.notification_ports import DecisionLog
-from projections.queries import Contacts, ConversationQueries, PresenceReader
+from projections.queries import Contacts, ConversationQueries, PresenceReader, posted_by
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
 from read_api.services import ApiServices, ApiState
@@ -141,6 +142,7 @@ def edge_services(
         changes=ChangeGateway(
             adapters.commands,
             adapters.queries,
+            functools.partial(posted_by, adapters.queries),
             adapters.rate_limiter,
             clock,
             Bucket(burst=settings.change_burst, per_second=settings.change_rate_per_second),
