@@ -33,6 +33,7 @@ from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from domain.ids import MessageIdGenerator
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader, posted_by
+from projections.search import MessageSearch
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
 from read_api.services import ApiServices, ApiState
@@ -66,6 +67,7 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    search: MessageSearch | None = None
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -122,6 +124,7 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        search=adapters.search,
     )
     ws = SocketServices(
         accounts,

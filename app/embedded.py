@@ -38,6 +38,7 @@ from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
+from infra.memory.search import InMemorySearch
 from infra.memory.snapshots import InMemorySnapshotStore
 from projections.notifier import Notifier
 from projections.presence_projector import PresenceProjector
@@ -132,6 +133,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            search=InMemorySearch(view),
         )
     finally:
         stop.set()

@@ -36,6 +36,7 @@ from infra.postgres.devices import PostgresDeviceStore
 from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.search import PostgresSearch
 from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
@@ -62,7 +63,7 @@ def prepare_infrastructure(settings: Settings) -> None:
         parked=settings.parked_topic,
     )
     ensure_topics(settings.kafka, topics, settings.partitions)
-    create_schema(settings.postgres_dsn, settings.pg_schema)
+    create_schema(settings.postgres_dsn, settings.pg_schema, settings.search_language)
 
 
 def _publisher(settings: Settings, topic: str) -> KafkaPublisher:
@@ -101,6 +102,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            search=PostgresSearch(
+                "", settings.pg_schema, settings.search_language, pool=queries.pool
+            ),
         )
     finally:
         await fanout.close()

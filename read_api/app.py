@@ -10,6 +10,7 @@ from read_api import (
     conversation_commands,
     conversation_queries,
     notification_routes,
+    search_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
@@ -19,6 +20,7 @@ OPERATIONS: list[Operation] = [
     *conversation_queries.operations,
     *conversation_commands.operations,
     *notification_routes.operations,
+    *search_routes.operations,
 ]
 
 

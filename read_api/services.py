@@ -12,6 +12,7 @@ from commands.devices import Devices
 from commands.gateway import CommandGateway
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
+from projections.search import MessageSearch
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ApiServices:
     devices: Devices
     decisions: DecisionLog
     visibility_timeout: float = 3.0
+    search: MessageSearch | None = None
 
 
 class ApiState(TypedDict):

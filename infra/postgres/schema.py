@@ -17,6 +17,7 @@ from psycopg import sql
 from infra.postgres.holds import HELD_TABLE
 from infra.postgres.message_changes import MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
+from infra.postgres.search import DEFAULT_LANGUAGE, search_columns
 from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
@@ -81,9 +82,12 @@ def lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def create_schema(dsn: str, schema: str) -> None:
-    """Creates the schema, its tables and the tracking table, if missing."""
+def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE) -> None:
+    """Creates the schema, its tables and the tracking table, if missing;
+    the search column in ``search_language`` (a text search configuration)."""
     with psycopg.connect(dsn) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
         for statement in _TABLES:
             conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+        for composed in search_columns(schema, search_language):
+            conn.execute(composed)
