@@ -157,8 +157,9 @@ class ConversationMachine(RuleBasedStateMachine):
     def _actor(self, data: st.DataObject, model: ModelConversation) -> str:
         """Mostly a member (changes need one), sometimes anyone."""
         members = sorted(model.members)
-        if members and data.draw(st.integers(0, 4)):
-            return data.draw(st.sampled_from(members))
+        if members and data.draw(st.integers(0, 4)) > 0:
+            member: str = data.draw(st.sampled_from(members))
+            return member
         return data.draw(st.sampled_from(USERS))
 
     def _changeable(self, model: ModelConversation, actor: str, seq: int) -> bool:
@@ -247,9 +248,13 @@ class ConversationMachine(RuleBasedStateMachine):
                 assert reactions == model.reactions.get(seq, {})
                 original = model.replies.get(seq)
                 quote = message["reply_to"]
-                assert (quote and quote["seq"]) == original
-                if quote is not None:
-                    assert quote["body"] == model.bodies.get(original, "")
+                if original is None:
+                    assert quote is None
+                else:
+                    assert (quote["seq"], quote["body"]) == (
+                        original,
+                        model.bodies.get(original, ""),
+                    )
 
     @invariant()
     def deleted_bodies_appear_in_no_read_model(self) -> None:
