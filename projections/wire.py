@@ -43,7 +43,8 @@ class Quote(msgspec.Struct, kw_only=True):
 class Message(msgspec.Struct, kw_only=True):
     """A message; the caller's own messages also carry their status.
     Edited: the last body, ``edited`` and ``edited_at``. Deleted: a
-    tombstone (``deleted``, ``deleted_at``, empty ``body``, no reactions).
+    tombstone (``deleted``, ``deleted_at``, empty ``body``, no reactions, no
+    quote).
     ``change_seq``: the conversation's change that touched it last (0: none)."""
 
     conversation_id: str
@@ -138,7 +139,9 @@ def message_object(
         deleted=deleted,
         deleted_at=changes.deleted_at,
         reactions=[] if deleted else [Reaction(e, len(u), list(u)) for e, u in changes.reactions],
-        reply_to=None if changes.reply_to is None else msgspec.convert(changes.reply_to, Quote),
+        reply_to=None
+        if deleted or changes.reply_to is None
+        else msgspec.convert(changes.reply_to, Quote),
         change_seq=changes.change_seq,
     )
     if status is not None:

@@ -246,7 +246,7 @@ class ConversationMachine(RuleBasedStateMachine):
                 assert message["body"] == model.bodies.get(seq, "")
                 reactions = {r["emoji"]: r["user_ids"] for r in message["reactions"]}
                 assert reactions == model.reactions.get(seq, {})
-                original = model.replies.get(seq)
+                original = None if seq in model.deleted else model.replies.get(seq)
                 quote = message["reply_to"]
                 if original is None:
                     assert quote is None
