@@ -118,6 +118,12 @@ async def run_searches(
     return timings
 
 
+def _exists(dsn: str, schema: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        query = "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s"
+        return conn.execute(query, (schema,)).fetchone() is not None
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -130,16 +136,20 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=5_000)
     parser.add_argument("--searches", type=int, default=500)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--keep", help="load into this schema and keep it (or reuse it)")
     args = parser.parse_args()
     dsn = Settings.from_env().postgres_dsn or "postgresql://chat:chat@127.0.0.1:5432/chat_test"
-    schema = f"bench_search_{uuid.uuid4().hex[:8]}"
-    create_schema(dsn, schema)
+    schema = args.keep or f"bench_search_{uuid.uuid4().hex[:8]}"
+    loaded = 0.0
     try:
-        chats = conversations(args.conversations, args.users, random.Random(args.seed))
-        loaded = load(dsn, schema, chats, args.messages, args.seed)
+        if not args.keep or not _exists(dsn, schema):
+            create_schema(dsn, schema)
+            chats = conversations(args.conversations, args.users, random.Random(args.seed))
+            loaded = load(dsn, schema, chats, args.messages, args.seed)
         timings = asyncio.run(run_searches(dsn, schema, args.users, args.searches, args.seed))
     finally:
-        drop_schema(dsn, schema)
+        if not args.keep:
+            drop_schema(dsn, schema)
     seconds = [t for t, _ in timings]
     report = {
         "messages": args.messages,
