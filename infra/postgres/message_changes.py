@@ -13,13 +13,18 @@ from typing import Final, LiteralString
 
 from psycopg import sql
 
+# (table, column, its definition): added where missing. Only then: ALTER
+# TABLE takes an exclusive lock even when the column exists, and a role
+# starting next to a running edge would deadlock its reads.
+MESSAGE_CHANGE_COLUMNS: tuple[tuple[str, str, LiteralString], ...] = (
+    ("messages", "reply_to", "integer"),
+    ("messages", "edited_at", "timestamptz"),
+    ("messages", "deleted_at", "timestamptz"),
+    ("messages", "change_seq", "integer NOT NULL DEFAULT 0"),
+    ("conversations", "last_change_seq", "integer NOT NULL DEFAULT 0"),
+)
+
 MESSAGE_CHANGE_TABLES: tuple[LiteralString, ...] = (
-    "ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS reply_to integer",
-    "ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS edited_at timestamptz",
-    "ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS deleted_at timestamptz",
-    "ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS change_seq integer NOT NULL DEFAULT 0",
-    """ALTER TABLE {s}.conversations
-        ADD COLUMN IF NOT EXISTS last_change_seq integer NOT NULL DEFAULT 0""",
     """CREATE INDEX IF NOT EXISTS messages_changes
         ON {s}.messages (conversation_id, change_seq) WHERE change_seq > 0""",
     """CREATE TABLE IF NOT EXISTS {s}.reactions (

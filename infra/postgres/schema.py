@@ -9,13 +9,13 @@ Citus distribution column); accounts are per user.
 from __future__ import annotations
 
 import hashlib
-from typing import LiteralString
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg import sql
 
 from infra.postgres.holds import HELD_TABLE
-from infra.postgres.message_changes import MESSAGE_CHANGE_TABLES
+from infra.postgres.message_changes import MESSAGE_CHANGE_COLUMNS, MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.search import DEFAULT_LANGUAGE, search_columns
 from infra.postgres.snapshots import SNAPSHOT_TABLES
@@ -72,8 +72,12 @@ _TABLES: tuple[LiteralString, ...] = (
     *NOTIFY_TABLES,
     *SNAPSHOT_TABLES,
     HELD_TABLE,
-    *MESSAGE_CHANGE_TABLES,
 )
+
+_COLUMNS = """
+SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = %s AND table_name IN ('messages', 'conversations')
+"""
 
 
 def lock_key(schema: str) -> int:
@@ -89,5 +93,25 @@ def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
         for statement in _TABLES:
             conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
-        for composed in search_columns(schema, search_language):
-            conn.execute(composed)
+        _add_missing_columns(conn, schema, search_language)
+        for statement in MESSAGE_CHANGE_TABLES:
+            conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+
+
+def _add_missing_columns(conn: psycopg.Connection[Any], schema: str, search_language: str) -> None:
+    """Columns later builds added to existing tables, each only if missing."""
+    present = {(table, column) for table, column in conn.execute(_COLUMNS, (schema,)).fetchall()}
+    for table, column, definition in MESSAGE_CHANGE_COLUMNS:
+        if (table, column) not in present:
+            conn.execute(
+                sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
+                    sql.Identifier(schema),
+                    sql.Identifier(table),
+                    sql.Identifier(column),
+                    sql.SQL(definition),
+                )
+            )
+    add_search, index_search = search_columns(schema, search_language)
+    if ("messages", "search") not in present:
+        conn.execute(add_search)
+    conn.execute(index_search)

@@ -31,7 +31,7 @@ _HEADLINE_OPTIONS = f"StartSel={MATCH_START}, StopSel={MATCH_END}, HighlightAll=
 
 
 _COLUMN: Final = """
-ALTER TABLE {s}.messages ADD COLUMN IF NOT EXISTS search tsvector
+ALTER TABLE {s}.messages ADD COLUMN search tsvector
     GENERATED ALWAYS AS (to_tsvector({config}::regconfig, body)) STORED
 """
 _INDEX: Final = "CREATE INDEX IF NOT EXISTS messages_search ON {s}.messages USING gin (search)"
