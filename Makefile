@@ -12,7 +12,7 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services chromium stack test lint clean-state bench
+.PHONY: install run services chromium kcat stack test lint clean-state bench
 
 install: $(STAMP)
 
@@ -31,10 +31,13 @@ services:
 chromium:
 	scripts/chromium.sh
 
+kcat:
+	scripts/kcat.sh
+
 stack: install services
 	$(STACK_ENV) $(VENV)/bin/chatapp stack
 
-test: install services chromium
+test: install services chromium kcat
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: install

@@ -1,16 +1,17 @@
 """``chatapp <command>``: the roles (serve, edge, processor, projector,
-notifier, stack) and the operator tools (rebuild, asyncapi, vapid-keys)."""
+notifier, friends, stack), the operator tools (rebuild, asyncapi, vapid-keys,
+event-schemas, grant-auditor, revoke-auditor) and the analysts' and
+auditors' tools (replay, audit verify)."""
 
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import time
 from collections.abc import Callable
 
-from app import roles
+from app import cli_tools, roles
+from app.logs import configure_logging
 from app.settings import Settings, SettingsError
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -28,12 +29,22 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuilds the read models from offset 0 into a fresh schema and compares
     them with the live ones; exit status 1 if they differ."""
     from app.rebuild import rebuild_view
-    from infra.postgres.compare import compare_read_models
+    from infra.postgres.compare import compare_read_models, table_summaries
 
     settings.require_services()
     target = f"{settings.pg_schema}_rebuild_{int(time.time())}"
+    started = time.monotonic()
     count = rebuild_view(settings, target)
-    print(f"rebuilt {count} events into schema {target}")
+    seconds = time.monotonic() - started
+    rate = count / seconds if seconds > 0 else 0.0
+    print(f"rebuilt {count} events into schema {target} in {seconds:.2f} s ({rate:,.0f} events/s)")
+    live = table_summaries(settings.postgres_dsn, settings.pg_schema)
+    for table, rebuilt in table_summaries(settings.postgres_dsn, target).items():
+        verdict = "equal" if live[table] == rebuilt else "DIFFERENT"
+        print(
+            f"{table}: live {live[table].rows} rows, checksum {live[table].checksum}; "
+            f"rebuilt {rebuilt.rows} rows, checksum {rebuilt.checksum}: {verdict}"
+        )
     differences = compare_read_models(settings.postgres_dsn, settings.pg_schema, target)
     for line in differences:
         print(line)
@@ -43,6 +54,12 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 def asyncapi(args: argparse.Namespace, settings: Settings) -> int:
     from app.asyncapi import main
+
+    return main(check=args.check)
+
+
+def event_schemas(args: argparse.Namespace, settings: Settings) -> int:
+    from app.event_schemas import main
 
     return main(check=args.check)
 
@@ -66,26 +83,29 @@ def parser() -> argparse.ArgumentParser:
         ("processor", roles.processor, "chat.commands -> chat.events"),
         ("projector", roles.projector, "chat.events -> read models and pushes"),
         ("notifier", roles.notifier, "chat.events -> push notifications for offline users"),
-        ("stack", roles.stack, "processor, projector, notifier and edge as four processes"),
+        ("friends", roles.friends, "chat.events -> friends, requests, blocks and friend pushes"),
+        ("stack", roles.stack, "processor, projector, notifier, friends and edge as processes"),
     ):
         commands.add_parser(name, help=help_text).set_defaults(run=_role(run))
     commands.add_parser("rebuild", help=rebuild.__doc__).set_defaults(run=rebuild)
     commands.add_parser("vapid-keys", help=vapid_keys.__doc__).set_defaults(run=vapid_keys)
+    cli_tools.add_commands(commands)
     docs = commands.add_parser("asyncapi", help="write docs/asyncapi.yaml from the code")
     docs.add_argument("--check", action="store_true", help="exit 1 if it is out of date")
     docs.set_defaults(run=asyncapi)
+    schemas = commands.add_parser("event-schemas", help="write docs/events/*.schema.json")
+    schemas.add_argument("--check", action="store_true", help="exit 1 if they are out of date")
+    schemas.set_defaults(run=event_schemas)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CHAT_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
     try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_format, args.command)
         run: Command = args.run
-        return run(args, Settings.from_env())
+        return run(args, settings)
     except SettingsError as error:
         print(f"chatapp: {error}", file=sys.stderr)
         return 2

@@ -8,11 +8,12 @@ import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,23 +21,32 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
+from app.edge_health import health_routes
+from app.health import process_health
+from app.metrics import process_metrics
 from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
 from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
+from commands.audit import AuditAccess
+from commands.blocks import Blocks
 from commands.change_gateway import ChangeGateway
+from commands.counted import CountedAdmission, CountedRateLimiter
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
+from commands.relationship_gateway import RelationReads, RelationshipGateway
 from domain.ids import MessageIdGenerator
+from projections.audit_ports import AuditQueries
+from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader, posted_by
 from projections.search import MessageSearch
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
-from read_api.services import ApiServices, ApiState
+from read_api.services import ApiServices, ApiState, ReadLimit
 from ws_edge.endpoint import SOCKET_PATH, websocket_endpoint
 from ws_edge.endpoint import routes as ws_routes
 from ws_edge.ports import FanoutSubscriber
@@ -67,7 +77,15 @@ class EdgeAdapters:
     devices: DeviceStore
     decisions: DecisionLog
     push: PushOptions
+    friends: FriendsReads
+    audit: AuditQueries
+    # What /readyz checks (name -> raises unless the service answers).
+    probes: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     search: MessageSearch | None = None
+
+
+class FriendsReads(FriendQueries, Blocks, RelationReads, Protocol):
+    """The friends projection's read models, as the edge reads them."""
 
 
 EdgeAdaptersFactory = Callable[[Settings], AbstractAsyncContextManager[EdgeAdapters]]
@@ -83,18 +101,20 @@ def edge_services(
     sockets: SocketRegistry,
     clock: Callable[[], datetime] = utc_now,
 ) -> EdgeState:
+    metrics = process_metrics()
+    limiter = CountedRateLimiter(adapters.rate_limiter, metrics)
     login_rate = settings.login_attempts_per_minute
     accounts = Accounts(
         adapters.account_store,
         timedelta(seconds=settings.session_ttl_seconds),
-        adapters.rate_limiter,
+        limiter,
         Bucket(burst=max(1, int(login_rate)), per_second=login_rate / 60),
     )
     gateway = CommandGateway(
         adapters.commands,
         adapters.queries,
         adapters.account_store,
-        adapters.admission,
+        CountedAdmission(adapters.admission, metrics),
         MessageIdGenerator(settings.worker_id),
         clock,
         GatewayLimits(
@@ -102,6 +122,16 @@ def edge_services(
             max_group_size=settings.max_group_size,
             member_cache_seconds=settings.member_cache_seconds,
         ),
+        record_cipher(settings),
+        blocks=adapters.friends,
+    )
+    relationships = RelationshipGateway(
+        adapters.commands,
+        adapters.account_store,
+        adapters.friends,
+        adapters.rate_limiter,
+        clock,
+        _per_hour(settings.friend_requests_per_hour),
         record_cipher(settings),
     )
 
@@ -124,6 +154,15 @@ def edge_services(
         adapters.contacts,
         Devices(adapters.devices, adapters.push),
         adapters.decisions,
+        relationships,
+        adapters.friends,
+        adapters.friends,
+        AuditAccess(adapters.commands, adapters.audit, clock, record_cipher(settings)),
+        adapters.audit,
+        read_limit=ReadLimit(
+            limiter, Bucket(burst=settings.read_burst, per_second=settings.read_rate_per_second)
+        ),
+        metrics=metrics,
         search=adapters.search,
     )
     ws = SocketServices(
@@ -134,14 +173,19 @@ def edge_services(
         clock,
         presence,
         uuid.uuid4().hex[:12],
-        adapters.rate_limiter,
+        limiter,
         sockets,
         settings.allowed_origins,
         SocketLimits(
             auth_timeout=settings.ws_auth_timeout_seconds,
             max_sockets=settings.max_sockets_per_user,
             send_queue_frames=settings.ws_send_queue_frames,
+            receipt_bucket=Bucket(
+                burst=settings.receipt_burst, per_second=settings.receipt_rate_per_second
+            ),
         ),
+        blocks=adapters.friends,
+        metrics=metrics,
         changes=ChangeGateway(
             adapters.commands,
             adapters.queries,
@@ -153,6 +197,11 @@ def edge_services(
         ),
     )
     return EdgeState(api=api, ws=ws)
+
+
+def _per_hour(rate: float) -> Bucket:
+    """``rate`` at once, then ``rate`` an hour."""
+    return Bucket(burst=max(1, int(rate)), per_second=rate / 3600)
 
 
 async def sweep_presence(presence: PresenceService) -> None:
@@ -181,6 +230,8 @@ class EdgeApplication(Starlette):
 def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Starlette:
     """The edge app; ``app.state.sockets`` lets the server close sockets on shutdown."""
     sockets = SocketRegistry()
+    process_health().max_lag = settings.ready_max_lag
+    process_metrics().count_sockets(lambda: len(sockets))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[EdgeState]:
@@ -188,6 +239,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
             state = edge_services(settings, adapters, sockets)
             adapters.fanout.on_session_ended(sockets.session_ended)
             adapters.fanout.on_pushes_lost(sockets.pushes_lost)
+            app.state.probes = adapters.probes
             sweeper = asyncio.create_task(sweep_presence(state["ws"].presence))
             try:
                 yield state
@@ -198,7 +250,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
 
     web_dir = Path(settings.web_dir) if settings.web_dir else BUNDLED_WEB_DIR
     app = EdgeApplication(
-        routes=[*api_routes(), *ws_routes, *web_routes(web_dir)],
+        routes=[*api_routes(), *ws_routes, *health_routes(), *web_routes(web_dir)],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,

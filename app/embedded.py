@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
+from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
     notifier_threads,
@@ -21,12 +22,15 @@ from app.supervise import supervised
 from commands.decider import DeciderSettings
 from commands.processor import CommandProcessor
 from commands.snapshots import Snapshotter
+from domain.records import EVENTS_LOG
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.admission import InMemorySendAdmission
+from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.fanout import InMemoryFanout
+from infra.memory.friends import InMemoryFriends
 from infra.memory.limits import InMemoryRateLimiter
 from infra.memory.log import (
     InMemoryEventFeed,
@@ -40,10 +44,14 @@ from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
 from infra.memory.search import InMemorySearch
 from infra.memory.snapshots import InMemorySnapshotStore
+from projections.audit_projection import AuditProjector
+from projections.friends_projector import FriendsProjector
 from projections.notifier import Notifier
+from projections.presence_audience import PresenceAudience
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
+from projections.push_metrics import MeasuredFanout
 
 NOT_DURABLE_WARNING = (
     "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
@@ -81,13 +89,28 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         snapshots=Snapshotter(
             InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
         ),
+        metrics=process_metrics(),
     )
     dead_letters = InMemoryDeadLetters(log, settings.parked_topic)
-    projector = Projector(view, fanout, codec, settings.events_topic, dead_letters)
+    measured = MeasuredFanout(fanout, process_metrics(), utc_now)
+    projector = Projector(
+        view,
+        measured,
+        codec,
+        settings.events_topic,
+        dead_letters,
+        on_parked=lambda: process_metrics().parked(EVENTS_LOG),
+    )
     feed = InMemoryEventFeed(log, settings.events_topic, projector.start_offset)
     contacts = InMemoryContacts(view)
+    accounts = InMemoryAccountStore()
+    friends = InMemoryFriends(accounts)
+    friends_projector = FriendsProjector(friends, fanout, codec, settings.events_topic)
+    friends_feed = InMemoryEventFeed(log, settings.events_topic, friends_projector.start_offset)
     presence_view = InMemoryPresenceView()
-    presence_projector = PresenceProjector(presence_view, contacts, fanout)
+    presence_projector = PresenceProjector(
+        presence_view, PresenceAudience(contacts, friends), fanout
+    )
     presence_feed = InMemoryEventFeed(log, settings.presence_topic, presence_projector.start_offset)
     notifications = InMemoryNotifications()
     keys = vapid_keys(settings, ephemeral=True)
@@ -109,11 +132,16 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         delivery.wake,
     )
     notifier_feed = InMemoryEventFeed(log, settings.events_topic, notifier.start_offset)
+    audit_trail = InMemoryAuditTrail()
+    audit = AuditProjector(audit_trail, codec, settings.events_topic)
+    audit_feed = InMemoryEventFeed(log, settings.events_topic, audit.start_offset)
     stop = threading.Event()
     threads = [
         supervised("processor", processor.run, stop),
         supervised("projector", projector.run, feed, stop),
         supervised("presence", presence_projector.run, presence_feed, stop),
+        supervised("friends", friends_projector.run, friends_feed, stop),
+        supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
     for thread in threads:
@@ -122,7 +150,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         yield EdgeAdapters(
             commands=InMemoryPublisher(log, settings.commands_topic),
             queries=InMemoryQueries(view),
-            account_store=InMemoryAccountStore(),
+            account_store=accounts,
             fanout=fanout,
             admission=InMemorySendAdmission(),
             presence_leases=InMemoryPresenceLeases(),
@@ -133,6 +161,8 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=notifications,
             decisions=notifications,
             push=push_options(settings, keys),
+            friends=friends,
+            audit=audit_trail,
             search=InMemorySearch(view),
         )
     finally:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
+from app.health import PROBE_TIMEOUT_SECONDS, process_health
+from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
     notify_policy,
@@ -20,20 +22,30 @@ from app.notifier import (
 )
 from app.settings import Settings
 from app.supervise import exit_process, supervised, watch
+from app.sweeper import run_presence_sweeper
 from commands.decider import DeciderSettings
+from commands.liveness import Liveness
 from commands.processor import CommandProcessor
+from commands.snapshot_metrics import MeasuredSnapshotStore
 from commands.snapshots import Snapshotter
+from domain.records import EVENTS_LOG
 from infra.kafka.dead_letters import KafkaDeadLetters
 from infra.kafka.event_feed import KafkaEventFeed
+from infra.kafka.probe import KafkaProbe
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
 from infra.kafka.topics import chat_topics, ensure_topics
 from infra.postgres.accounts import PostgresAccountStore
+from infra.postgres.audit_trail import PostgresAuditQueries, PostgresAuditView
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.contacts import PostgresContactDirectory, PostgresContacts
 from infra.postgres.delivery_queue import PostgresDeliveryQueue
 from infra.postgres.devices import PostgresDeviceStore
+from infra.postgres.friend_graph import PostgresFriendGraph
+from infra.postgres.friends_queries import PostgresFriendQueries
+from infra.postgres.friends_view import PostgresFriendsView
 from infra.postgres.notifier_view import PostgresNotifierView
+from infra.postgres.probe import ping_pool, ping_postgres
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
 from infra.postgres.search import PostgresSearch
@@ -45,12 +57,40 @@ from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from infra.redis.probe import ping_redis
+from projections.audit_projection import AuditProjector
+from projections.friends_projector import FriendsProjector
 from projections.notifier import Notifier
+from projections.presence_audience import PresenceAudience
 from projections.presence_projector import PresenceProjector
 from projections.projector import Projector
 from projections.push_delivery import PushDelivery
+from projections.push_metrics import MeasuredFanout
 
 log = logging.getLogger(__name__)
+
+
+def role_probes(settings: Settings, role: str) -> dict[str, Callable[[], None]]:
+    """What a role's ``/readyz`` checks: Kafka metadata of the topic it
+    consumes, and the PostgreSQL and Redis it writes to (the processor uses
+    neither)."""
+    topic = settings.commands_topic if role == "processor" else settings.events_topic
+    kafka = KafkaProbe(settings.kafka, topic)
+    probes: dict[str, Callable[[], None]] = {"kafka": lambda: kafka.check(PROBE_TIMEOUT_SECONDS)}
+    if role != "processor":
+        probes["postgres"] = lambda: ping_postgres(settings.postgres_dsn, PROBE_TIMEOUT_SECONDS)
+        probes["redis"] = lambda: ping_redis(settings.redis_url, PROBE_TIMEOUT_SECONDS)
+    return probes
+
+
+def _lag_listener(group: str, topic: str) -> Callable[[Mapping[int, int]], None]:
+    return process_health().lag_listener(group, topic, process_metrics())
+
+
+def _watch(liveness: Liveness, stop: threading.Event) -> None:
+    """The watchdog, and ``/healthz`` reads the same liveness."""
+    process_health().watch_loop(liveness)
+    watch(liveness, stop)
 
 
 def prepare_infrastructure(settings: Settings) -> None:
@@ -62,7 +102,7 @@ def prepare_infrastructure(settings: Settings) -> None:
         settings.presence_topic,
         parked=settings.parked_topic,
     )
-    ensure_topics(settings.kafka, topics, settings.partitions)
+    ensure_topics(settings.kafka, topics, settings.partitions, settings.replication_factor)
     create_schema(settings.postgres_dsn, settings.pg_schema, settings.search_language)
 
 
@@ -102,6 +142,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             devices=devices,
             decisions=devices,
             push=push_options(settings, vapid_keys(settings)),
+            friends=PostgresFriendQueries(queries.pool, settings.pg_schema),
+            audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
+            probes=_edge_probes(commands, fanout, queries),
             search=PostgresSearch(
                 "", settings.pg_schema, settings.search_language, pool=queries.pool
             ),
@@ -113,6 +156,17 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         await asyncio.to_thread(commands.close)
         await asyncio.to_thread(presence.close)
         await redis_client.aclose()
+
+
+def _edge_probes(
+    commands: KafkaPublisher, fanout: RedisFanoutSubscriber, queries: PostgresQueries
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The edge is ready when its producer, its fan-out and its pool work."""
+    return {
+        "kafka": lambda: asyncio.to_thread(commands.check, PROBE_TIMEOUT_SECONDS),
+        "redis": fanout.check,
+        "postgres": lambda: ping_pool(queries.pool, PROBE_TIMEOUT_SECONDS),
+    }
 
 
 def run_processor(settings: Settings, stop: threading.Event) -> None:
@@ -128,7 +182,9 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
             f"{settings.topic_prefix}{settings.group('processor')}", settings.processor_id
         ),
         stop,
+        settings.processor_max_poll_interval_ms,
         parked_topic=settings.parked_topic,
+        on_lag=_lag_listener(settings.group("processor"), settings.commands_topic),
     )
     store = PostgresSnapshotStore.from_dsn(
         settings.postgres_dsn, settings.pg_schema, settings.partitions
@@ -138,9 +194,14 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
         event_codec(settings),
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
-        snapshots=Snapshotter(store, snapshot_codec(settings), settings.snapshots),
+        snapshots=Snapshotter(
+            MeasuredSnapshotStore(store, process_metrics()),
+            snapshot_codec(settings),
+            settings.snapshots,
+        ),
+        metrics=process_metrics(),
     )
-    watch(processor.liveness, stop)
+    _watch(processor.liveness, stop)
     try:
         processor.run(stop)
     finally:
@@ -149,35 +210,65 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
 
 
 def run_projector(settings: Settings, stop: threading.Event) -> None:
-    """The chat projection, with the presence projection in a second thread."""
+    """The chat projection, with the presence and the audit projections
+    and the presence sweeper (app.sweeper) in threads of their own."""
     prepare_infrastructure(settings)
     presence = supervised("presence projector", run_presence_projector, settings, stop)
+    audit = supervised("audit projector", run_audit_projector, settings, stop)
     presence.start()
+    audit.start()
+    sweeper = supervised("presence sweeper", run_presence_sweeper, settings, stop)
+    sweeper.start()
     try:
         run_chat_projector(settings, stop)
     finally:
         stop.set()
         presence.join(timeout=10)
+        audit.join(timeout=10)
+        sweeper.join(timeout=10)
 
 
-def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
-    redis_client = sync_client(settings.redis_url)
-    contacts = PostgresContactDirectory(settings.postgres_dsn, settings.pg_schema)
-    contacts.open()
-    projector = PresenceProjector(
-        RedisPresenceView(redis_client, settings.redis_prefix),
-        contacts,
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
-    )
+def run_audit_projector(settings: Settings, stop: threading.Event) -> None:
+    """chat.events -> the audit trail and the auditors (docs/audit.md)."""
+    view = PostgresAuditView(settings.postgres_dsn, settings.pg_schema)
+    projector = AuditProjector(view, event_codec(settings), settings.events_topic)
     feed = KafkaEventFeed(
-        settings.kafka, settings.presence_topic, settings.group("presence"), projector.start_offset
+        settings.kafka, settings.events_topic, settings.group("audit"), projector.start_offset
     )
     watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:
         feed.close()
+        view.close()
+
+
+def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
+    redis_client = sync_client(settings.redis_url)
+    contacts = PostgresContactDirectory(settings.postgres_dsn, settings.pg_schema)
+    contacts.open()
+    graph = PostgresFriendGraph(settings.postgres_dsn, settings.pg_schema)
+    graph.open()
+    projector = PresenceProjector(
+        RedisPresenceView(redis_client, settings.redis_prefix),
+        PresenceAudience(contacts, graph),
+        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+    )
+    group = settings.group("presence")
+    feed = KafkaEventFeed(
+        settings.kafka,
+        settings.presence_topic,
+        group,
+        projector.start_offset,
+        _lag_listener(group, settings.presence_topic),
+    )
+    _watch(projector.liveness, stop)
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
         contacts.close()
+        graph.close()
         redis_client.close()
 
 
@@ -187,20 +278,51 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     dead_letters = KafkaDeadLetters(settings.kafka, settings.parked_topic, settings.partitions)
     projector = Projector(
         view,
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        MeasuredFanout(
+            RedisFanoutPublisher(redis_client, settings.redis_prefix), process_metrics(), utc_now
+        ),
         event_codec(settings),
         settings.events_topic,
         dead_letters,
+        on_parked=lambda: process_metrics().parked(EVENTS_LOG),
+    )
+    group = settings.group("projector")
+    feed = KafkaEventFeed(
+        settings.kafka,
+        settings.events_topic,
+        group,
+        projector.start_offset,
+        _lag_listener(group, settings.events_topic),
+    )
+    _watch(projector.liveness, stop)
+    try:
+        projector.run(feed, stop)
+    finally:
+        feed.close()
+        dead_letters.close()
+        view.close()
+        redis_client.close()
+
+
+def run_friends_projector(settings: Settings, stop: threading.Event) -> None:
+    """chat.events -> friends, requests, blocks (PostgreSQL) -> ``friend`` pushes."""
+    prepare_infrastructure(settings)
+    view = PostgresFriendsView.from_dsn(settings.postgres_dsn, settings.pg_schema)
+    redis_client = sync_client(settings.redis_url)
+    projector = FriendsProjector(
+        view,
+        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        event_codec(settings),
+        settings.events_topic,
     )
     feed = KafkaEventFeed(
-        settings.kafka, settings.events_topic, settings.group("projector"), projector.start_offset
+        settings.kafka, settings.events_topic, settings.group("friends"), projector.start_offset
     )
     watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:
         feed.close()
-        dead_letters.close()
         view.close()
         redis_client.close()
 
@@ -224,12 +346,17 @@ def run_notifier(settings: Settings, stop: threading.Event) -> None:
         utc_now,
         delivery.wake,
     )
+    group = settings.group("notifier")
     feed = KafkaEventFeed(
-        settings.kafka, settings.events_topic, settings.group("notifier"), notifier.start_offset
+        settings.kafka,
+        settings.events_topic,
+        group,
+        notifier.start_offset,
+        _lag_listener(group, settings.events_topic),
     )
     sender = supervised("push delivery", run_delivery, delivery, transports, stop)
     sender.start()
-    watch(notifier.liveness, stop)
+    _watch(notifier.liveness, stop)
     try:
         notifier.run(feed, stop)
     finally:

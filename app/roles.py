@@ -1,6 +1,6 @@
 """The long-running roles: serve (embedded default or all roles on the real
-services), edge, processor, projector, notifier, and stack (each role a
-process)."""
+services), edge, processor, projector, notifier, friends, and stack (each
+role a process)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import logging
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from app.health import process_health
 from app.server import serve_app
 from app.settings import Settings
 from app.supervise import stop_on_signals, supervised
+
+if TYPE_CHECKING:
+    from app.health_server import HealthServer
 
 log = logging.getLogger("chatapp")
 
@@ -25,12 +31,18 @@ def serve(settings: Settings) -> None:
         log.warning(NOT_DURABLE_WARNING)
         serve_app(settings, embedded_edge)
         return
-    from app.real_stack import real_edge, run_notifier, run_processor, run_projector
+    from app.real_stack import (
+        real_edge,
+        run_friends_projector,
+        run_notifier,
+        run_processor,
+        run_projector,
+    )
 
     stop = threading.Event()
     workers = [
         supervised(run.__name__, run, settings, stop)
-        for run in (run_processor, run_projector, run_notifier)
+        for run in (run_processor, run_projector, run_notifier, run_friends_projector)
     ]
     for worker in workers:
         worker.start()
@@ -52,30 +64,66 @@ def edge(settings: Settings) -> None:
 def processor(settings: Settings) -> None:
     from app.real_stack import run_processor
 
-    settings.require_services()
-    run_processor(settings, stop_on_signals())
+    _run_role(settings, "processor", settings.processor_health_port, run_processor)
 
 
 def projector(settings: Settings) -> None:
     from app.real_stack import run_projector
 
-    settings.require_services()
-    run_projector(settings, stop_on_signals())
+    _run_role(settings, "projector", settings.projector_health_port, run_projector)
 
 
 def notifier(settings: Settings) -> None:
     from app.real_stack import run_notifier
 
+    _run_role(settings, "notifier", settings.notifier_health_port, run_notifier)
+
+
+def _run_role(
+    settings: Settings,
+    role: str,
+    health_port: int,
+    run: Callable[[Settings, threading.Event], None],
+) -> None:
+    """Runs a role until SIGTERM, with its health server if it has a port."""
     settings.require_services()
-    run_notifier(settings, stop_on_signals())
+    stop = stop_on_signals()
+    health = _health_server(settings, role, health_port, stop)
+    try:
+        run(settings, stop)
+    finally:
+        if health is not None:
+            health.close()
+
+
+def _health_server(
+    settings: Settings, role: str, port: int, stop: threading.Event
+) -> HealthServer | None:
+    """``/healthz``, ``/readyz`` and ``/metrics`` on ``port`` (0: none)."""
+    from app.health_server import HealthServer
+    from app.real_stack import role_probes
+
+    board = process_health()
+    board.max_lag = settings.ready_max_lag
+    board.stopping = stop
+    if port == 0:
+        return None
+    return HealthServer(settings.health_host, port, board, role_probes(settings, role)).start()
+
+
+def friends(settings: Settings) -> None:
+    from app.real_stack import run_friends_projector
+
+    settings.require_services()
+    run_friends_projector(settings, stop_on_signals())
 
 
 def stack(settings: Settings) -> None:
-    """The four roles as separate processes; stops them all on Ctrl-C."""
+    """The five roles as separate processes; stops them all on Ctrl-C."""
     settings.require_services()
     processes = [
         subprocess.Popen([sys.executable, "-m", "app.cli", role])
-        for role in ("processor", "projector", "notifier", "edge")
+        for role in ("processor", "projector", "notifier", "friends", "edge")
     ]
     stop = stop_on_signals(grace=40.0)  # the roles' own stops come first
     try:

@@ -10,6 +10,7 @@ from types import FrameType
 import uvicorn
 
 from app.edge import EdgeAdaptersFactory, create_app
+from app.health import process_health
 from app.settings import Settings
 from app.supervise import exit_after_grace
 from ws_edge.registry import SocketRegistry
@@ -30,10 +31,13 @@ class EdgeServer(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if not self.should_exit:
+            process_health().stopping.set()  # /readyz: 503 from now on
             exit_after_grace(EDGE_STOP_GRACE_SECONDS)  # a broker that is down must not hold it up
         super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:  # no new connection from now on
+            server.close()
         await self._sockets.close_all()
         await super().shutdown(sockets)
 
@@ -55,6 +59,8 @@ def serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
         ws_ping_timeout=20.0,
         lifespan="on",
         log_level=os.environ.get("CHAT_LOG_LEVEL", "info").lower(),
+        # JSON lines: uvicorn's loggers go to the root handler (app.logs).
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         access_log=False,
     )
     EdgeServer(config, app.state.sockets).run()

@@ -18,6 +18,7 @@ from commands.presence import PresenceSettings
 from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
+from infra.kafka.processor_log import MAX_POLL_INTERVAL_MS
 from ws_edge.services import SocketLimits
 
 Parse = Callable[[str, str], Any]
@@ -65,6 +66,12 @@ def _bool(name: str, raw: str) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _log_format(name: str, raw: str) -> str:
+    if raw not in ("text", "json"):
+        raise SettingsError(f"{name} must be text or json, got {raw!r}")
+    return raw
 
 
 def _list(name: str, raw: str) -> tuple[str, ...]:
@@ -146,6 +153,9 @@ class Settings:
     snapshot_every_events: int = _setting(
         "CHAT_SNAPSHOT_EVERY_EVENTS", SnapshotSettings.every_events, _int
     )
+    processor_max_poll_interval_ms: int = _setting(
+        "CHAT_PROCESSOR_MAX_POLL_INTERVAL_MS", MAX_POLL_INTERVAL_MS, _int
+    )
     snapshot_every_seconds: float = _setting(
         "CHAT_SNAPSHOT_EVERY_SECONDS", SnapshotSettings.every_seconds, _positive
     )
@@ -153,6 +163,7 @@ class Settings:
         "CHAT_MEMBER_CACHE_SECONDS", GatewayLimits.member_cache_seconds, _non_negative
     )
     login_attempts_per_minute: float = _setting("CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0, _positive)
+    friend_requests_per_hour: float = _setting("CHAT_FRIEND_REQUESTS_PER_HOUR", 30.0, _positive)
     max_sockets_per_user: int = _setting("CHAT_MAX_SOCKETS_PER_USER", _LIMITS.max_sockets, _int)
     ws_send_queue_frames: int = _setting(
         "CHAT_WS_SEND_QUEUE_FRAMES", _LIMITS.send_queue_frames, _int
@@ -181,6 +192,18 @@ class Settings:
     push_retention_seconds: float = _setting(
         "CHAT_PUSH_RETENTION_SECONDS", 7 * 24 * 3600.0, _positive
     )
+    # Operations (docs/operations.md): topics, health, metrics, logs, limits.
+    replication_factor: int = _setting("CHAT_REPLICATION_FACTOR", 1, _int)
+    log_format: str = _setting("CHAT_LOG_FORMAT", "text", _log_format)
+    health_host: str = _setting("CHAT_HEALTH_HOST", "127.0.0.1")
+    processor_health_port: int = _setting("CHAT_PROCESSOR_HEALTH_PORT", 0, _int)
+    projector_health_port: int = _setting("CHAT_PROJECTOR_HEALTH_PORT", 0, _int)
+    notifier_health_port: int = _setting("CHAT_NOTIFIER_HEALTH_PORT", 0, _int)
+    ready_max_lag: int = _setting("CHAT_READY_MAX_LAG", 1000, _int)
+    read_rate_per_second: float = _setting("CHAT_READ_RATE_PER_SECOND", 30.0, _positive)
+    read_burst: int = _setting("CHAT_READ_BURST", 300, _int)
+    receipt_rate_per_second: float = _setting("CHAT_RECEIPT_RATE_PER_SECOND", 20.0, _positive)
+    receipt_burst: int = _setting("CHAT_RECEIPT_BURST", 100, _int)
 
     @property
     def embedded(self) -> bool:
@@ -255,6 +278,10 @@ class Settings:
             raise SettingsError("CHAT_SEARCH_LANGUAGE must name a text search configuration")
         if self.push_max_attempts < 1 or self.push_queue_per_destination < 1:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
+        if self.replication_factor < 1:
+            raise SettingsError("CHAT_REPLICATION_FACTOR must be at least 1")
+        if min(self.read_burst, self.receipt_burst) < 1:
+            raise SettingsError("CHAT_READ_BURST and CHAT_RECEIPT_BURST must be at least 1")
         if self.snapshot_every_events < 1:
             raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from confluent_kafka import KafkaError, Message, Producer
-from eventsourcing.domain import DomainEvent, Snapshot
+from eventsourcing.domain import DomainEvent
 
 from app.settings import Settings
 from commands.decider import DeciderSettings
@@ -119,7 +119,7 @@ def snapshot(
     codec = SnapshotCodec()
     by_partition: dict[int, list[StoredSnapshot]] = {p: [] for p in range(partitions)}
     for chat in chats:
-        state = codec.encode(Snapshot.take(chat))
+        state = codec.encode(chat)
         partition = partition_for(str(chat.id), partitions)
         by_partition[partition].append(StoredSnapshot(chat.id, chat.version, state))
     for partition, stored in by_partition.items():

@@ -11,8 +11,11 @@ from typing import cast
 
 from eventsourcing.domain import DomainEvent
 
+from commands.auditor_decider import AuditorRoles
 from commands.messages import (
     AddMembers,
+    AnyCommand,
+    AuditCommand,
     Command,
     CreateGroup,
     DeleteMessage,
@@ -27,10 +30,15 @@ from commands.messages import (
     Unreact,
     issued_time,
 )
+from commands.relationship_commands import RELATIONSHIP_COMMANDS
+from commands.relationship_decider import RelationshipBook
+from domain.auditor import is_auditor_event
 from domain.conversation import Conversation, is_conversation_event
 from domain.errors import DomainError, NotAMember
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.rejection import CommandRejected
+from domain.relationship import Relationship
+from domain.snapshot_codec import Snapshotted
 
 FAILED_CODE = "internal_error"
 FAILED_REASON = "the server could not handle this command; it was set aside for an operator"
@@ -52,10 +60,13 @@ class DeciderSettings:
 
 
 class PartitionState:
-    """The conversations of one partition, rebuilt from its events."""
+    """The conversations, auditor roles and relationships of one partition,
+    rebuilt from its events."""
 
     def __init__(self, settings: DeciderSettings | None = None) -> None:
         self._conversations: dict[uuid.UUID, Conversation] = {}
+        self._auditors = AuditorRoles()
+        self._relationships = RelationshipBook()
         self._settings = settings or DeciderSettings()
 
     def __len__(self) -> int:
@@ -65,14 +76,26 @@ class PartitionState:
     def conversations(self) -> Mapping[uuid.UUID, Conversation]:
         return self._conversations
 
-    def adopt(self, conversation: Conversation) -> None:
-        """A conversation restored from a snapshot."""
-        self._conversations[conversation.id] = conversation
+    @property
+    def aggregates(self) -> Mapping[uuid.UUID, Snapshotted]:
+        """Conversations, auditor roles and relationships, by id: what snapshots hold."""
+        return {**self._conversations, **self._auditors.roles, **self._relationships.pairs}
 
-    def version_of(self, conversation_id: uuid.UUID) -> int:
-        """The version held of a conversation (0 when none is)."""
-        current = self._conversations.get(conversation_id)
-        return 0 if current is None else current.version
+    def adopt(self, aggregate: Snapshotted) -> None:
+        """A conversation, auditor role or relationship restored from a snapshot."""
+        if isinstance(aggregate, Conversation):
+            self._conversations[aggregate.id] = aggregate
+        elif isinstance(aggregate, Relationship):
+            self._relationships.adopt(aggregate)
+        else:
+            self._auditors.adopt(aggregate)
+
+    def version_of(self, aggregate_id: uuid.UUID) -> int:
+        """The version held of a conversation, auditor role or relationship (0 when none is)."""
+        current = self._conversations.get(aggregate_id) or self._auditors.roles.get(aggregate_id)
+        if current is None:
+            return self._relationships.version_of(aggregate_id)
+        return current.version
 
     def replay(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
@@ -81,6 +104,11 @@ class PartitionState:
     def apply(self, event: DomainEvent) -> None:
         """Applies an event of the log; one a snapshot already holds (at or
         below the conversation's version) changes nothing."""
+        if self._relationships.apply(event):
+            return
+        if is_auditor_event(event):
+            self._auditors.apply(event)
+            return
         if not is_conversation_event(event):
             return  # CommandRejected and other non-aggregate events
         current = self._conversations.get(event.originator_id)
@@ -90,21 +118,32 @@ class PartitionState:
         if isinstance(mutated, Conversation):
             self._conversations[event.originator_id] = mutated
 
-    def decide(self, command: Command) -> list[DomainEvent]:
+    def decide(self, command: AnyCommand) -> list[DomainEvent]:
         """The events a command produces (possibly none), applied here."""
+        if isinstance(command, RELATIONSHIP_COMMANDS):
+            return self._relationships.decide(command)
+        if isinstance(command, AuditCommand):
+            return self._decide_audit(command)
         existing = self._conversations.get(uuid.UUID(command.conversation_id))
+        version = existing.version if existing else 0  # before a failure moves it
         try:
             conversation = self._decide(command, existing, issued_time(command))
         except DomainError as error:
-            return [_rejection(command, existing, error.code, str(error))]
+            return [_rejection(command, version, error.code, str(error))]
         except Exception as error:
-            rejection = _rejection(command, existing, FAILED_CODE, FAILED_REASON)
+            rejection = _rejection(command, version, FAILED_CODE, FAILED_REASON)
             raise DecisionFailed(rejection) from error
         if conversation is None:
             return []
         events = [cast(DomainEvent, event) for event in conversation.collect_events()]
         self._conversations[conversation.id] = conversation
         return events
+
+    def _decide_audit(self, command: AuditCommand) -> list[DomainEvent]:
+        try:
+            return list(self._auditors.decide(command))
+        except DomainError:
+            return []  # a command whose key does not match its user: nobody to tell
 
     @singledispatchmethod
     def _decide(
@@ -116,6 +155,9 @@ class PartitionState:
     def _(
         self, command: StartDirect, existing: Conversation | None, at: datetime
     ) -> Conversation | None:
+        pair = self._relationships.between(command.user_id, command.peer_id)
+        if pair is not None:
+            pair.require_can_start_direct(command.user_id)
         if existing is not None:
             existing.require_member(command.user_id)
             return None  # starting it again changes nothing
@@ -143,6 +185,7 @@ class PartitionState:
     @_decide.register
     def _(self, command: SendMessage, existing: Conversation | None, at: datetime) -> Conversation:
         conversation = _existing(existing)
+        self._require_unblocked(conversation, command)
         conversation.post_message(
             command.user_id,
             command.client_msg_id,
@@ -202,16 +245,39 @@ class PartitionState:
     @_decide.register
     def _(
         self, command: MarkDelivered, existing: Conversation | None, at: datetime
-    ) -> Conversation:
+    ) -> Conversation | None:
         conversation = _existing(existing)
+        if self._hidden_by_block(conversation, command.user_id):
+            return None
         conversation.mark_delivered(command.user_id, command.up_to_seq, at)
         return conversation
 
     @_decide.register
-    def _(self, command: MarkRead, existing: Conversation | None, at: datetime) -> Conversation:
+    def _(
+        self, command: MarkRead, existing: Conversation | None, at: datetime
+    ) -> Conversation | None:
         conversation = _existing(existing)
+        if self._hidden_by_block(conversation, command.user_id):
+            return None
         conversation.mark_read(command.user_id, command.up_to_seq, at)
         return conversation
+
+    def _require_unblocked(self, conversation: Conversation, command: SendMessage) -> None:
+        """A blocked pair's direct conversation takes no new message (a
+        resend of one posted before the block still finds it)."""
+        conversation.require_member(command.user_id)
+        if command.client_msg_id in conversation.recent_client_ids.get(command.user_id, {}):
+            return
+        pair = self._relationships.of_direct(conversation)
+        if pair is not None:
+            pair.require_can_send(command.user_id)
+
+    def _hidden_by_block(self, conversation: Conversation, user_id: str) -> bool:
+        """A blocked user's receipts in the direct conversation with its
+        blocker decide to nothing: nothing new of it reaches the blocker."""
+        conversation.require_member(user_id)
+        pair = self._relationships.of_direct(conversation)
+        return pair is not None and pair.hides_activity_of(user_id)
 
 
 def _existing(conversation: Conversation | None) -> Conversation:
@@ -220,12 +286,10 @@ def _existing(conversation: Conversation | None) -> Conversation:
     return conversation
 
 
-def _rejection(
-    command: Command, existing: Conversation | None, code: str, reason: str
-) -> CommandRejected:
+def _rejection(command: Command, version: int, code: str, reason: str) -> CommandRejected:
     return CommandRejected(
         originator_id=uuid.UUID(command.conversation_id),
-        originator_version=existing.version if existing else 0,
+        originator_version=version,
         timestamp=issued_time(command),
         command_type=type(command).__name__,
         sender=command.user_id,

@@ -6,7 +6,7 @@ rules (domain.membership_rules, domain.rules), against the aggregate."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -15,6 +15,7 @@ from eventsourcing.persistence import Cipher
 
 from commands.accounts import User
 from commands.admission import SendAdmission
+from commands.blocks import Blocks, NoBlocks
 from commands.limits import Bucket, RateLimited
 from commands.messages import (
     AddMembers,
@@ -36,6 +37,7 @@ from domain.errors import NotAMember, UserNotFound
 from domain.ids import MessageIdGenerator
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from domain.records import OutgoingRecord
+from domain.relationship import unknown_user
 from domain.rules import is_storable_text, validate_message, validate_title
 
 RECEIPT_COMMANDS: dict[str, type[MarkDelivered] | type[MarkRead]] = {
@@ -84,8 +86,10 @@ class CommandGateway:
         clock: Callable[[], datetime],
         limits: GatewayLimits,
         cipher: Cipher | None = None,
+        blocks: Blocks | None = None,
     ) -> None:
         self._publisher = publisher
+        self._blocks: Blocks = blocks or NoBlocks()
         self._membership = membership
         self._senders = RecentMembers(membership, limits.member_cache_seconds)
         self._users = users
@@ -98,6 +102,7 @@ class CommandGateway:
     async def start_direct(self, user_id: str, peer_id: str) -> str:
         rules.require_two_users(user_id, peer_id)
         await self._require_users([peer_id])
+        await self._require_reachable(user_id, [peer_id])
         conversation_id = str(direct_conversation_id(user_id, peer_id))
         await self._submit(StartDirect(conversation_id, user_id, peer_id, self._now()))
         return conversation_id
@@ -107,6 +112,7 @@ class CommandGateway:
         members = tuple(m for m in dict.fromkeys(member_ids) if m != user_id)
         rules.require_room(len(members) + 1, self._limits.max_group_size)
         await self._require_users(members)
+        await self._require_reachable(user_id, members)
         conversation_id = str(uuid.uuid4())
         await self._submit(CreateGroup(conversation_id, user_id, title, members, self._now()))
         return conversation_id
@@ -118,6 +124,7 @@ class CommandGateway:
         new = set(members) - set(roles.members)
         rules.require_room(len(roles.members) + len(new), self._limits.max_group_size)
         await self._require_users(members)
+        await self._require_reachable(user_id, [m for m in members if m in new])
         await self._submit(AddMembers(conversation_id, user_id, members, self._now()))
 
     async def remove_member(self, user_id: str, conversation_id: str, member_id: str) -> None:
@@ -186,6 +193,14 @@ class CommandGateway:
         for user_id in user_ids:
             if await self._users.user_by_id(user_id) is None:
                 raise UserNotFound(f"no such user: {user_id[:64]}")
+
+    async def _require_reachable(self, user_id: str, others: Sequence[str]) -> None:
+        """Someone who blocked the user is, to it, no such user (PROTOCOL.md:
+        no direct conversation, no adding to a group)."""
+        blockers = await self._blocks.blockers_of(user_id, others)
+        for other in others:
+            if other in blockers:
+                raise unknown_user(other)
 
     async def _submit(self, command: Command) -> None:
         record = OutgoingRecord(

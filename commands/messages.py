@@ -9,6 +9,8 @@ from typing import Any
 
 from eventsourcing.persistence import Cipher
 
+from commands.relationship_commands import RELATIONSHIP_COMMANDS, RelationshipCommand
+
 
 class MalformedCommand(ValueError):
     """A record on chat.commands that is not a command this code knows."""
@@ -119,6 +121,39 @@ class MarkRead:
     issued_at: str
 
 
+@dataclass(frozen=True)
+class GrantAuditor:
+    """An operator gives ``user_id`` the auditor role (``chatapp grant-auditor``)."""
+
+    auditor_id: str  # domain.auditor.auditor_stream_id(user_id): the record key
+    user_id: str
+    by: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class RevokeAuditor:
+    auditor_id: str
+    user_id: str
+    by: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class RecordAuditRead:
+    """The edge served an auditor a read of a conversation (see domain.auditor)."""
+
+    auditor_id: str
+    user_id: str
+    conversation_id: str
+    read: str
+    after: int | None
+    limit: int | None
+    issued_at: str
+
+
+AuditCommand = GrantAuditor | RevokeAuditor | RecordAuditRead
+
 Command = (
     StartDirect
     | CreateGroup
@@ -128,14 +163,19 @@ Command = (
     | RenameGroup
     | MarkDelivered
     | MarkRead
+    | RelationshipCommand
     | EditMessage
     | DeleteMessage
     | React
     | Unreact
 )
-COMMAND_TYPES: dict[str, type[Command]] = {
+AnyCommand = Command | AuditCommand
+COMMAND_TYPES: dict[str, type[AnyCommand]] = {
     command.__name__: command
     for command in (
+        GrantAuditor,
+        RevokeAuditor,
+        RecordAuditRead,
         StartDirect,
         CreateGroup,
         SendMessage,
@@ -144,6 +184,7 @@ COMMAND_TYPES: dict[str, type[Command]] = {
         RenameGroup,
         MarkDelivered,
         MarkRead,
+        *RELATIONSHIP_COMMANDS,
         EditMessage,
         DeleteMessage,
         React,
@@ -152,18 +193,18 @@ COMMAND_TYPES: dict[str, type[Command]] = {
 }
 
 
-def issued_time(command: Command) -> datetime:
+def issued_time(command: AnyCommand) -> datetime:
     return datetime.fromisoformat(command.issued_at)
 
 
-def encode_command(command: Command, cipher: Cipher | None = None) -> bytes:
+def encode_command(command: AnyCommand, cipher: Cipher | None = None) -> bytes:
     """JSON; encrypted when a cipher is given (then bodies are unreadable on the log)."""
     body: dict[str, Any] = {"type": type(command).__name__, **asdict(command)}
     value = json.dumps(body, separators=(",", ":")).encode("utf-8")
     return cipher.encrypt(value) if cipher else value
 
 
-def decode_command(value: bytes, cipher: Cipher | None = None) -> Command:
+def decode_command(value: bytes, cipher: Cipher | None = None) -> AnyCommand:
     try:
         body = json.loads(cipher.decrypt(value) if cipher else value)
         command_class = COMMAND_TYPES[body.pop("type")]

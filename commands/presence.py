@@ -28,6 +28,10 @@ class ExpiredUser:
     last_seen: datetime  # the last heartbeat of its last lease (a transition time)
 
 
+class SocketCapReached(Exception):
+    """The user already has as many live leases as allowed; none was taken."""
+
+
 class PresenceLeases(Protocol):
     """Transition times (came online, went offline) are decided by the store,
     in the same atomic step as the transition, and each is later than the
@@ -35,10 +39,13 @@ class PresenceLeases(Protocol):
     even when edges race or their clocks differ."""
 
     async def acquire(
-        self, user_id: str, lease_id: str, now: datetime, ttl: float
+        self, user_id: str, lease_id: str, now: datetime, ttl: float, cap: int = 0
     ) -> datetime | None:
         """Takes or renews a lease until ``now + ttl``; if the user had no live
-        lease before (came online), the time of that transition."""
+        lease before (came online), the time of that transition. With ``cap``
+        > 0, a new lease is refused (SocketCapReached) when the user has
+        ``cap`` live ones, checked and taken in one atomic step; a renewal
+        never is."""
         ...
 
     async def live(self, user_id: str, now: datetime) -> int:
@@ -84,6 +91,14 @@ class PresenceService:
 
     async def connected(self, user_id: str, lease_id: str) -> None:
         came = await self._leases.acquire(user_id, lease_id, self._now(), self.settings.lease_ttl)
+        if came is not None:
+            await self._publish(PresenceChanged(user_id, ONLINE, _iso(came)))
+
+    async def admit(self, user_id: str, lease_id: str, cap: int) -> None:
+        """Takes the new socket's lease unless the user has ``cap`` live ones
+        (raises SocketCapReached): simultaneous connects cannot pass the cap."""
+        now = self._now()
+        came = await self._leases.acquire(user_id, lease_id, now, self.settings.lease_ttl, cap)
         if came is not None:
             await self._publish(PresenceChanged(user_id, ONLINE, _iso(came)))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -23,14 +24,21 @@ from eventsourcing.persistence import Cipher
 from commands.decider import DeciderSettings, DecisionFailed, PartitionState
 from commands.liveness import Liveness
 from commands.messages import MalformedCommand, decode_command
+from commands.metrics import NO_METRICS, Metrics
 from commands.ports import LogUnavailable, PartitionCommit, ProcessorLog
 from commands.restore import Restorer
 from commands.snapshots import Snapshotter
+from domain.auditor import is_auditor_event
 from domain.codec import EventCodec
-from domain.conversation import Conversation, is_conversation_event
+from domain.conversation import is_conversation_event
 from domain.records import COMMANDS_LOG, LogRecord, OutgoingRecord, parked_record
+from domain.relationship_events import RelationshipEvent
+from domain.snapshot_codec import Snapshotted
 
 log = logging.getLogger(__name__)
+
+SNAPSHOT_RETRY_SECONDS = 10.0
+"""After the snapshot store failed, batches go on without it this long."""
 
 
 @dataclass
@@ -50,6 +58,7 @@ class CommandProcessor:
         command_cipher: Cipher | None = None,
         liveness: Liveness | None = None,
         snapshots: Snapshotter | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._command_cipher = command_cipher
         self._log = log_port
@@ -57,8 +66,9 @@ class CommandProcessor:
         self._settings = settings or DeciderSettings()
         self._partitions: dict[int, PartitionState] = {}
         self._snapshots = snapshots
-        self._snapshots_failing = False
-        self.restorer = Restorer(log_port, codec, self._settings, snapshots)
+        self._snapshots_retry_at = 0.0
+        self._metrics = metrics
+        self.restorer = Restorer(log_port, codec, self._settings, snapshots, metrics)
         self.liveness = liveness or Liveness("processor")
 
     def run(self, stop: threading.Event, poll_timeout: float = 0.2) -> None:
@@ -116,7 +126,7 @@ class CommandProcessor:
                 commit = PartitionCommit(outgoing, record.offset + 1, parked)
                 return _Decided(commit, changed, reread=True)
             outgoing.extend(self._codec.encode(event) for event in events)
-            changed.update(e.originator_id for e in events if is_conversation_event(e))
+            changed.update(e.originator_id for e in events if _snapshotted(e))
         return _Decided(PartitionCommit(outgoing, batch[-1].offset + 1, parked), changed)
 
     def _park(self, record: LogRecord, error: str) -> OutgoingRecord:
@@ -128,6 +138,7 @@ class CommandProcessor:
             record.key,
             error,
         )
+        self._metrics.parked(COMMANDS_LOG)
         return parked_record(record, COMMANDS_LOG, error)
 
     def _commit(self, decided: dict[int, _Decided]) -> None:
@@ -145,27 +156,41 @@ class CommandProcessor:
             return
         self.liveness.progressed()
         rebuild = [p for p, done in decided.items() if done.reread]
+        for partition in rebuild:
+            self._forget(partition)  # its state may be half changed: never snapshot it
         if rebuild:
             self._log.reread(rebuild)
         if self._snapshots is not None:
             for partition, done in decided.items():
+                if done.reread:
+                    continue
                 events = len(done.commit.events)
                 self._snapshots.committed(partition, done.changed, events, ends.get(partition))
 
     def _snapshot(self) -> None:
         """Some of the snapshot work between batches; a store that fails
         only delays it (restoring then reads more of the log)."""
-        if self._snapshots is None:
+        if self._snapshots is None or time.monotonic() < self._snapshots_retry_at:
             return
         try:
-            self._snapshots.step(self._conversations)
+            self._snapshots.step(self._aggregates)
         except Exception as error:
-            if not self._snapshots_failing:
+            if not self._snapshots_retry_at:
                 log.warning("snapshots delayed (the store failed): %s", error)
-            self._snapshots_failing = True
+            self._snapshots_retry_at = time.monotonic() + SNAPSHOT_RETRY_SECONDS
         else:
-            self._snapshots_failing = False
+            self._snapshots_retry_at = 0.0
 
-    def _conversations(self, partition: int) -> Mapping[uuid.UUID, Conversation]:
+    def _aggregates(self, partition: int) -> Mapping[uuid.UUID, Snapshotted]:
         state = self._partitions.get(partition)
-        return {} if state is None else state.conversations
+        return {} if state is None else state.aggregates
+
+
+def _snapshotted(event: object) -> bool:
+    """An event of an aggregate that snapshots hold (not a rejection):
+    a conversation's, an auditor role's or a relationship's."""
+    return (
+        is_conversation_event(event)
+        or is_auditor_event(event)
+        or isinstance(event, RelationshipEvent)
+    )

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from commands.decider import DeciderSettings, PartitionState
+from commands.metrics import NO_METRICS, Metrics
 from commands.ports import ProcessorLog
 from commands.snapshots import Snapshotter
 from domain.codec import EventCodec
@@ -36,11 +37,13 @@ class Restorer:
         codec: EventCodec,
         settings: DeciderSettings,
         snapshots: Snapshotter | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._log = log_port
         self._codec = codec
         self._settings = settings
         self._snapshots = snapshots
+        self._metrics = metrics
         self.last: RestoreReport | None = None
 
     def restore(self, partitions: Sequence[int]) -> dict[int, PartitionState]:
@@ -68,6 +71,7 @@ class Restorer:
             time.monotonic() - started,
         )
         log.info("restored %s", self.last)
+        self._metrics.restored(self.last.seconds)
         return states
 
     def _from_snapshots(self, states: Mapping[int, PartitionState]) -> tuple[dict[int, int], int]:

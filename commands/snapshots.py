@@ -16,16 +16,16 @@ and writes late (a zombie) can never move either back.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from eventsourcing.domain import Snapshot
+from domain.snapshot_codec import SnapshotCodec, Snapshotted
 
-from domain.conversation import Conversation
-from domain.snapshot_codec import SnapshotCodec
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,21 @@ class Snapshotter:
         self._clock = clock
         self._partitions: dict[int, _Partition] = {}
 
-    def restore(self, partition: int) -> tuple[int | None, list[Conversation]]:
-        """The partition's mark and the conversations of its snapshots."""
-        stored = self._store.load(partition)
-        self._partitions[partition] = _Partition(self._clock(), end=stored.mark or 0)
-        return stored.mark, [
-            self._codec.decode(s.conversation_id, s.version, s.state) for s in stored.snapshots
-        ]
+    def restore(self, partition: int) -> tuple[int | None, list[Snapshotted]]:
+        """The partition's mark and the conversations of its snapshots; no
+        mark and none when they cannot be read (the store is down, a
+        snapshot does not decode): the partition is then read from its start."""
+        self._partitions[partition] = _Partition(self._clock())
+        try:
+            stored = self._store.load(partition)
+            conversations = [
+                self._codec.decode(s.conversation_id, s.version, s.state) for s in stored.snapshots
+            ]
+        except Exception as error:
+            log.error("snapshots of partition %d unusable, reading it whole: %s", partition, error)
+            return None, []
+        self._partitions[partition].end = stored.mark or 0
+        return stored.mark, conversations
 
     def replayed(self, partition: int, changed: Iterable[uuid.UUID], end: int | None) -> None:
         """After restoring: these conversations got events beyond their
@@ -127,7 +135,7 @@ class Snapshotter:
             state.changed = set()
             state.events_since = 0
 
-    def step(self, conversations: Callable[[int], Mapping[uuid.UUID, Conversation]]) -> None:
+    def step(self, conversations: Callable[[int], Mapping[uuid.UUID, Snapshotted]]) -> None:
         """Stores up to ``per_step`` snapshots of running rounds, and the
         marks of rounds that are done. A store that fails leaves the round
         where it was, to go on at the next step."""
@@ -153,16 +161,12 @@ class Snapshotter:
         return self._clock() - state.last_round_at >= self._settings.every_seconds
 
     def _snapshots(
-        self, current: Mapping[uuid.UUID, Conversation], ids: Sequence[uuid.UUID]
+        self, current: Mapping[uuid.UUID, Snapshotted], ids: Sequence[uuid.UUID]
     ) -> list[StoredSnapshot]:
         snapshots = []
-        for conversation_id in ids:
-            conversation = current.get(conversation_id)
-            if conversation is not None:
-                snapshot = Snapshot.take(conversation)
-                snapshots.append(
-                    StoredSnapshot(
-                        conversation_id, conversation.version, self._codec.encode(snapshot)
-                    )
-                )
+        for aggregate_id in ids:
+            aggregate = current.get(aggregate_id)
+            if aggregate is not None:
+                state = self._codec.encode(aggregate)
+                snapshots.append(StoredSnapshot(aggregate_id, aggregate.version, state))
         return snapshots

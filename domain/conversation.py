@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import conversation_events as events
 from domain import membership_rules as rules
+from domain.attachments import Attachment
 from domain.errors import ConversationNotFound
 from domain.hashchain import GENESIS_HASH, chain_payload, link_hash
 from domain.membership_rules import ADMIN, DEFAULT_MAX_GROUP_SIZE, DIRECT, GROUP, MEMBER
@@ -149,6 +150,7 @@ class Conversation(MessageChanges, Aggregate):
         message_id: int,
         body: str,
         at: datetime,
+        attachments: tuple[Attachment, ...] = (),
         reply_to: int | None = None,
     ) -> PostedMessage:
         """Posts a message (a reply when ``reply_to`` names a message the
@@ -168,6 +170,7 @@ class Conversation(MessageChanges, Aggregate):
             "body": body,
             "client_msg_id": client_msg_id,
             "sent_at": at.isoformat(),
+            "attachments": tuple(attachments),
         }
         if reply_to is None:
             self._trigger_chained(self.MessagePosted, at, fields)

@@ -4,10 +4,11 @@ per event type, as eventsourcing intends)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
+from domain.attachments import Attachment
 from domain.membership_rules import ADMIN, MEMBER
 
 if TYPE_CHECKING:
@@ -39,12 +40,22 @@ class ChainedEvent(Aggregate.Event):
 
 
 class MessagePosted(ChainedEvent):
+    """Version 2 added ``attachments`` (none for records written as version 1)."""
+
+    class_version = 2
+    fields_since: ClassVar[dict[str, int]] = {"attachments": 2}
+
     seq: int
     message_id: int
     sender: str
     body: str
     client_msg_id: str
     sent_at: str
+    attachments: tuple[Attachment, ...]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["attachments"] = ()
 
     def apply_to(self, conversation: Conversation) -> None:
         conversation.last_seq = self.seq

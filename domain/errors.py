@@ -41,6 +41,18 @@ class UserNotFound(DomainError):
     code = "not_found"
 
 
+class Conflict(DomainError):
+    """The command contradicts the current state (e.g. befriending a friend)."""
+
+    code = "conflict"
+
+
+class RelationNotFound(DomainError):
+    """No such friend request, friendship or block between the two users."""
+
+    code = "not_found"
+
+
 class MessageNotFound(ConversationNotFound):
     """The message does not exist, was deleted, or the actor may not change
     it: one answer for all three, so that nobody learns more than they read."""

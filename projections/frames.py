@@ -71,6 +71,15 @@ class RejectedPush(_Frame, tag="rejected", kw_only=True):
     reason: str
 
 
+class FriendPush(_Frame, tag="friend", kw_only=True):
+    """The relation of the recipient to ``user_id`` changed; ``blocked``
+    (added): whether the recipient has blocked ``user_id``."""
+
+    user_id: str
+    state: Literal["incoming", "outgoing", "friends", "none"]
+    blocked: bool = False
+
+
 class ReadyFrame(_Frame, tag="ready", kw_only=True):
     user_id: str
     session_id: str
@@ -108,6 +117,7 @@ SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
     TypingPush,
     ConversationPush,
     RejectedPush,
+    FriendPush,
     ReadyFrame,
     SentFrame,
     OkFrame,
@@ -189,6 +199,11 @@ def rejected_frame(event: CommandRejected) -> Frame:
             reason=event.reason,
         )
     )
+
+
+def friend_frame(user_id: str, state: str, blocked: bool = False) -> Frame:
+    relation = msgspec.convert(state, Literal["incoming", "outgoing", "friends", "none"])
+    return _built(FriendPush(user_id=user_id, state=relation, blocked=blocked))
 
 
 def ready_frame(user_id: str, session_id: str) -> Frame:

@@ -32,6 +32,17 @@ from projections.ports import (
 
 HELD_REASON = "held: an earlier event of this conversation is parked"
 
+
+class CannotDecipher(Exception):
+    """An encrypted event did not decode: the projector stops."""
+
+
+STOPS = (ViewUnavailable, CannotDecipher)
+"""Failures no record is to blame for."""
+ENCRYPTED = "aes"
+"""In ``content_encoding``: a record that does not decode then most likely
+met a wrong key (the cipher authenticates), which no record is to blame for."""
+
 log = logging.getLogger(__name__)
 
 
@@ -79,6 +90,8 @@ class Projector:
         self._pushes = AfterCommit(fanout)
         self._projection = ChatProjection(view, self._pushes)
         self._held: set[str] | None = None
+        self._holding: set[str] = set()
+        """Held by the batch going on; held for good once it commits."""
         self.liveness = Liveness("projector")
 
     def run(self, feed: EventFeed, stop: threading.Event, poll_timeout: float = 0.2) -> None:
@@ -94,7 +107,7 @@ class Projector:
         self._held_conversations()  # loaded once, outside any transaction
         try:
             self._project_together(records)
-        except ViewUnavailable:
+        except STOPS:
             raise
         except Exception as error:
             log.warning("a batch of %d failed (%r): one by one now", len(records), error)
@@ -110,27 +123,33 @@ class Projector:
                     self._project(record)
         except BaseException:
             self._pushes.drop()
+            self._holding.clear()
             raise
         self._pushes.release()
+        self._held_conversations().update(self._holding)
+        self._holding.clear()
 
     def _project_alone(self, record: LogRecord) -> None:
         try:
             self._project_together([record])
-        except ViewUnavailable:
+        except STOPS:
             raise
         except Exception as error:
-            self._park(record, f"cannot apply: {error!r}")
+            self._park(record, f"cannot apply: {error!r}")  # a transaction of its own
+            self._held_conversations().update(self._holding)
+            self._holding.clear()
 
     def start_offset(self, partition: int) -> int:
         """Where the feed starts a newly assigned partition."""
         name = tracking_name(self._topic, partition)
         self._view.forget(name)
+        self._held = None  # read again: another projector may have held some
         done = self._view.max_tracking_id(name)
         return 0 if done is None else done + 1
 
     def _project(self, record: LogRecord) -> None:
         tracking = Tracking(tracking_name(self._topic, record.partition), record.offset)
-        if record.key in self._held_conversations():
+        if record.key in self._held_conversations() or record.key in self._holding:
             self._park(record, HELD_REASON)
             return
         try:
@@ -140,6 +159,9 @@ class Projector:
             self._skip(tracking)
             return
         except Exception as error:
+            if ENCRYPTED in record.headers.get("content_encoding", ""):
+                # A wrong key, not a bad record: stop rather than park them all.
+                raise CannotDecipher(f"{tracking}: {error!r}") from error
             self._park(record, f"cannot decode: {error!r}")
             return
         # Delivered again after a restart or rebalance: it was applied once already.
@@ -164,6 +186,6 @@ class Projector:
             self._view.hold(record.key, reason, tracking)
         except AlreadyProjected:
             return
-        self._held_conversations().add(record.key)
+        self._holding.add(record.key)
         self._on_parked()
         log.error("parked %s (conversation %s): %s", tracking, record.key, reason)

@@ -95,6 +95,10 @@ async def posted_by(
 class PresenceReader(Protocol):
     async def presence(self, user_id: str) -> PresenceState | None: ...
 
+    async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
+        """The users' states, in one round trip; users never seen are left out."""
+        ...
+
 
 class Contacts(Protocol):
     async def shares_conversation(self, user_id: str, other_id: str) -> bool: ...

@@ -7,8 +7,11 @@ from starlette.routing import BaseRoute, Route
 
 from read_api import (
     account_routes,
+    audit_routes,
     conversation_commands,
     conversation_queries,
+    directory_routes,
+    friend_routes,
     notification_routes,
     search_routes,
 )
@@ -16,10 +19,13 @@ from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
 
 OPERATIONS: list[Operation] = [
+    *directory_routes.operations,  # before /v1/users/{user_id}: /v1/users/search
+    *friend_routes.operations,
     *account_routes.operations,
     *conversation_queries.operations,
     *conversation_commands.operations,
     *notification_routes.operations,
+    *audit_routes.operations,
     *search_routes.operations,
 ]
 

@@ -6,7 +6,7 @@ here they only document the schema."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -215,3 +215,89 @@ class NotificationDecision(_Body):
 
 class Decisions(_Body):
     decisions: list[NotificationDecision]
+
+
+# -- friends, blocking, directory (PROTOCOL.md v1.1) ----------------------------
+
+
+class OtherUser(_Body):
+    """The user a friend request or a block is about."""
+
+    user_id: str
+
+
+class DirectoryUser(_Body):
+    user_id: str
+    handle: str
+    display_name: str
+
+
+class RequestedUser(DirectoryUser):
+    requested_at: str
+
+
+class FriendRequests(_Body):
+    incoming: list[RequestedUser]
+    outgoing: list[RequestedUser]
+
+
+class Friend(DirectoryUser):
+    status: Literal["online", "offline"]
+    last_seen: str | None
+    last_chat_at: str | None
+    conversation_id: str | None
+
+
+class FriendList(_Body):
+    friends: list[Friend]
+
+
+class BlockedUser(DirectoryUser):
+    blocked_at: str
+
+
+class BlockList(_Body):
+    blocks: list[BlockedUser]
+
+
+class UserList(_Body):
+    users: list[DirectoryUser]
+
+
+class SuggestedUser(DirectoryUser):
+    mutual_friends: int
+
+
+class Suggestions(_Body):
+    users: list[SuggestedUser]
+
+
+# -- auditing (PROTOCOL.md "Auditing") ----------------------------------------
+
+
+class AuditEvent(_Body):
+    position: int
+    type: str
+    version: int
+    schema_version: int
+    at: str
+    data: dict[str, Any]
+    prev_hash: str | None
+    hash: str | None
+
+
+class AuditEvents(_Body):
+    events: list[AuditEvent]
+    next: int | None
+
+
+class BadLink(_Body):
+    position: int
+    problem: Literal["altered", "broken", "reordered", "missing"]
+    detail: str
+
+
+class AuditVerification(_Body):
+    intact: bool
+    events: int
+    first_bad: BadLink | None

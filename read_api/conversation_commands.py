@@ -13,6 +13,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
+from commands.counted import counting_send
 from read_api.bodies import (
     Accepted,
     ConversationCreated,
@@ -58,9 +59,11 @@ async def post_message(request: Request) -> Response:
     session = await session_of(request)
     conversation_id = path_id(request, "conversation_id")
     body: NewMessage = await body_of(request, NewMessage)
-    message_id = await services(request).gateway.send(
-        session.user_id, conversation_id, body.client_msg_id, body.body
-    )
+    api = services(request)
+    with counting_send(api.metrics):
+        message_id = await api.gateway.send(
+            session.user_id, conversation_id, body.client_msg_id, body.body
+        )
     return answer(MessageAccepted, MessageAccepted(message_id=str(message_id)), 202)
 
 

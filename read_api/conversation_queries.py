@@ -16,20 +16,20 @@ from projections.wire import Conversation
 from read_api.bodies import MAX_SEQ, Inbox, MessagePage, Presence, Receipts, Seq
 from read_api.errors import ApiError
 from read_api.operations import Operation, Query
-from read_api.requests import answer, path_id, query_int, services, session_of
+from read_api.requests import answer, path_id, query_int, reader_session, services
 
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)]
 
 
 async def list_conversations(request: Request) -> Response:
-    session = await session_of(request)
+    session = await reader_session(request)
     limit = query_int(request, "limit", 1, MAX_PAGE) or MAX_PAGE
     conversations = await services(request).queries.inbox(session.user_id, limit)
     return answer(Inbox, {"conversations": conversations})
 
 
 async def get_conversation(request: Request) -> Response:
-    session = await session_of(request)
+    session = await reader_session(request)
     found = await services(request).queries.conversation(
         path_id(request, "conversation_id"), session.user_id
     )
@@ -39,7 +39,7 @@ async def get_conversation(request: Request) -> Response:
 
 
 async def _member_conversation(request: Request) -> tuple[str, str]:
-    session = await session_of(request)
+    session = await reader_session(request)
     conversation_id = path_id(request, "conversation_id")
     if not await services(request).queries.is_member(conversation_id, session.user_id):
         raise ApiError("not_found", "no such conversation")
@@ -66,12 +66,14 @@ async def list_receipts(request: Request) -> Response:
 
 
 async def user_presence(request: Request) -> Response:
-    """404 unless the caller shares a conversation with that user."""
-    session = await session_of(request)
+    """404 unless the caller shares a conversation with that user, and for a
+    user in a block with the caller (either way), as for a stranger."""
+    session = await reader_session(request)
     user_id = path_id(request, "user_id")
     api = services(request)
-    if user_id != session.user_id and not await api.contacts.shares_conversation(
-        session.user_id, user_id
+    if user_id != session.user_id and (
+        not await api.contacts.shares_conversation(session.user_id, user_id)
+        or await api.blocks.blocked_between(session.user_id, user_id)
     ):
         raise ApiError("not_found", "no such user")
     state = await api.presence.presence(user_id)
@@ -87,7 +89,7 @@ operations = [
         list_conversations,
         "The inbox, most recent activity first",
         {200: Inbox},
-        (400,),
+        (400, 429),
         query=(Query("limit", PageSize),),
     ),
     Operation(
@@ -96,7 +98,7 @@ operations = [
         get_conversation,
         "One conversation",
         {200: Conversation},
-        (404,),
+        (404, 429),
     ),
     Operation(
         "GET",
@@ -104,7 +106,7 @@ operations = [
         list_messages,
         "History, ascending seq",
         {200: MessagePage},
-        (400, 404),
+        (400, 404, 429),
         query=(Query("after_seq", Seq), Query("before_seq", Seq), Query("limit", PageSize)),
     ),
     Operation(
@@ -113,7 +115,7 @@ operations = [
         list_receipts,
         "Every member's delivered and read watermarks",
         {200: Receipts},
-        (404,),
+        (404, 429),
     ),
     Operation(
         "GET",
@@ -121,6 +123,6 @@ operations = [
         user_presence,
         "A contact's presence (404 unless the caller shares a conversation with them)",
         {200: Presence},
-        (404,),
+        (404, 429),
     ),
 ]

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from commands.accounts import Session
+from commands.limits import require_token
 from domain.rules import has_unstorable_text, is_storable_text
 from projections.wire import decode_json
 from read_api.errors import INVALID_FIELD, ApiError
@@ -45,6 +46,17 @@ async def session_of(request: Request) -> Session:
     session = await api.accounts.authenticate(token or "", api.clock())
     if session is None:
         raise ApiError("unauthorized", "a valid bearer token is needed")
+    return session
+
+
+async def reader_session(request: Request) -> Session:
+    """The caller's session, once a token of its read bucket is taken (429
+    with Retry-After when there is none)."""
+    session = await session_of(request)
+    api = services(request)
+    if api.read_limit is not None:
+        key = f"read:{session.user_id}"
+        await require_token(api.read_limit.limiter, key, api.read_limit.bucket, api.clock())
     return session
 
 

@@ -8,11 +8,27 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts, Session
+from commands.audit import AuditAccess
+from commands.blocks import Blocks
 from commands.devices import Devices
 from commands.gateway import CommandGateway
+from commands.limits import Bucket, RateLimiter
+from commands.metrics import NO_METRICS, Metrics
+from commands.relationship_gateway import RelationshipGateway
+from projections.audit_ports import AuditQueries
+from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
 from projections.search import MessageSearch
+
+
+@dataclass(frozen=True)
+class ReadLimit:
+    """The per-user bucket of the HTTP reads (history, inbox, conversation,
+    receipts, presence)."""
+
+    limiter: RateLimiter
+    bucket: Bucket
 
 
 @dataclass(frozen=True)
@@ -26,7 +42,14 @@ class ApiServices:
     contacts: Contacts
     devices: Devices
     decisions: DecisionLog
+    relationships: RelationshipGateway
+    friends: FriendQueries
+    blocks: Blocks
+    audit: AuditAccess
+    audit_trail: AuditQueries
     visibility_timeout: float = 3.0
+    read_limit: ReadLimit | None = None  # None: reads are not limited
+    metrics: Metrics = NO_METRICS
     search: MessageSearch | None = None
 
 

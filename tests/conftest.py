@@ -7,22 +7,26 @@ import uuid
 
 import pytest
 
+KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+POSTGRES_DSN = os.environ.get(
+    "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
+)
+REDIS_URL = os.environ.get("CHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
 
 @pytest.fixture
 def kafka_bootstrap() -> str:
-    return os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    return KAFKA_BOOTSTRAP
 
 
 @pytest.fixture
 def postgres_dsn() -> str:
-    return os.environ.get(
-        "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
-    )
+    return POSTGRES_DSN
 
 
 @pytest.fixture
 def redis_url() -> str:
-    return os.environ.get("CHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    return REDIS_URL
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from commands.accounts import Session
+from commands.presence import SocketCapReached
 from projections.frames import encode_frame, error_frame, ready_frame
 from ws_edge import close_codes
 from ws_edge.client_frames import BadFrame, parse_frame
@@ -20,6 +21,10 @@ from ws_edge.handlers import FrameHandlers
 from ws_edge.services import SocketServices
 
 log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 2.0
+"""At shutdown, how long a socket's queued frames (the answers to its
+frames in flight) may take to go out before it is closed with 1001."""
 
 SESSION_CHECK_BEATS = 4  # about a minute with the default 40 s lease
 SESSION_CHECK_TIMEOUT = 5.0
@@ -53,6 +58,7 @@ class SocketConnection:
         self._expires_at = 0.0
         self._beats = 0
         self._beating: asyncio.Task[None] | None = None
+        self._handling = False  # a client frame is being answered
 
     @property
     def session_id(self) -> str:
@@ -90,11 +96,20 @@ class SocketConnection:
     async def run(self) -> None:
         """Reads and writes until the client leaves or the socket must close."""
         user_id = self._session.user_id
-        if await self._services.presence.sockets_of(user_id) >= self._services.limits.max_sockets:
+        try:  # the cap, checked and the lease taken in one atomic step
+            await self._services.presence.admit(
+                user_id, self._lease_id, self._services.limits.max_sockets
+            )
+        except SocketCapReached:
             await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
         ready = ready_frame(user_id, self._session.session_id)
-        await self._websocket.send_text(encode_frame(ready))
+        try:
+            await self._websocket.send_text(encode_frame(ready))
+        except BaseException:
+            with contextlib.suppress(Exception):  # the sweeper is the fallback
+                await self._services.presence.disconnected(user_id, self._lease_id)
+            raise
         self._services.sockets.add(self)
         self._reader = asyncio.current_task()
         try:
@@ -119,17 +134,23 @@ class SocketConnection:
         self._reader = None  # nothing may cancel the clean-up, nor start a writer
         if self._timer is not None:
             self._timer.cancel()
-        if self._writer is not None:
-            self._writer.cancel()
+        writer = self._writer
+        if writer is not None:
+            if self._close_code == close_codes.GOING_AWAY:  # the answers go out first
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(writer), FLUSH_SECONDS)
+            writer.cancel()
         if self._beating is not None:
             self._beating.cancel()
-        self._services.sockets.remove(self)
-        await self._services.fanout.unsubscribe(user_id, self.push)
-        with contextlib.suppress(Exception):  # the sweeper is the fallback
-            await self._services.presence.disconnected(user_id, self._lease_id)
-        if self._close_code is not None:
-            with contextlib.suppress(Exception):
-                await self._websocket.close(self._close_code)
+        try:
+            await self._services.fanout.unsubscribe(user_id, self.push)
+            with contextlib.suppress(Exception):  # the sweeper is the fallback
+                await self._services.presence.disconnected(user_id, self._lease_id)
+            if self._close_code is not None:
+                with contextlib.suppress(Exception):
+                    await self._websocket.close(self._close_code)
+        finally:  # the server's shutdown waits for this, then closes the rest with 1012
+            self._services.sockets.remove(self)
 
     def _start_timers(self) -> None:
         """One timer per socket: the next beat, or the session's expiry (a
@@ -174,7 +195,13 @@ class SocketConnection:
             return True
 
     def request_close(self, code: int) -> None:
-        self._close(code)
+        """From outside (shutdown, logout): a frame being answered is
+        answered first (a send in flight gets ``sent`` or an error), then
+        its reply is written and the socket closed with ``code``."""
+        if self._close_code is None:
+            self._close_code = code
+        if not self._handling:
+            self._stop_reading()
 
     def _close(self, code: int) -> None:
         if self._close_code is None:
@@ -219,7 +246,13 @@ class SocketConnection:
             if len(text) > limit and len(text.encode("utf-8")) > limit:
                 self._close(close_codes.TOO_BIG)
                 return
-            await self._handle(text)
+            self._handling = True
+            try:
+                await self._handle(text)
+            finally:
+                self._handling = False
+            if self._close_code is not None:
+                return  # asked to close while answering: the answer is queued
 
     async def _handle(self, text: str) -> None:
         try:

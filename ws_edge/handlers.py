@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from commands.accounts import Session
+from commands.counted import counting_send
 from commands.limits import RateLimited, require_token
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
@@ -94,18 +95,23 @@ class FrameHandlers:
         await self._send_frame(ok_frame(frame.id))
 
     async def _send(self, frame: SendFrame) -> None:
-        message_id = await self._services.gateway.send(
-            self._session.user_id,
-            frame.conversation_id,
-            frame.client_msg_id,
-            frame.body,
-            frame.reply_to,
-        )
+        with counting_send(self._services.metrics):
+            message_id = await self._services.gateway.send(
+                self._session.user_id,
+                frame.conversation_id,
+                frame.client_msg_id,
+                frame.body,
+                frame.reply_to,
+            )
         await self._send_frame(
             sent_frame(frame.id, frame.conversation_id, frame.client_msg_id, message_id)
         )
 
     async def _receipt(self, frame: DeliveredFrame | ReadFrame) -> None:
+        """Rate-limited per user (one bucket for delivered and read)."""
+        services = self._services
+        key = f"receipt:{self._session.user_id}"
+        await require_token(services.limiter, key, services.limits.receipt_bucket, services.clock())
         kind = "read" if isinstance(frame, ReadFrame) else "delivered"
         await self._services.gateway.mark(
             self._session.user_id, frame.conversation_id, kind, frame.up_to_seq
@@ -127,7 +133,12 @@ class FrameHandlers:
             self._last_typing.clear()
         self._last_typing[conversation_id] = now
         others = [member for member in found["member_ids"] if member != user_id]
+        if found["kind"] == "direct" and await self._blocked_pair(user_id, others):
+            return  # nothing of a blocked pair reaches the other
         await self._services.fanout.broadcast(others, typing_frame(conversation_id, user_id))
+
+    async def _blocked_pair(self, user_id: str, others: list[str]) -> bool:
+        return bool(others) and await self._services.blocks.blocked_between(user_id, others[0])
 
     async def _sync(self, frame: SyncFrame) -> None:
         """Costly (a query per cursor): rate-limited per user."""

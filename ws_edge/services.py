@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import TypedDict
 
 from commands.accounts import Accounts
+from commands.blocks import Blocks, NoBlocks
 from commands.change_gateway import ChangeGateway
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.metrics import NO_METRICS, Metrics
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
 from ws_edge.ports import FanoutSubscriber
@@ -18,6 +20,7 @@ from ws_edge.registry import SocketRegistry
 
 MAX_FRAME_BYTES = 64 * 1024
 SYNC_BUCKET = Bucket(burst=10, per_second=1.0)
+RECEIPT_BUCKET = Bucket(burst=100, per_second=20.0)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class SocketLimits:
     max_frame_bytes: int = MAX_FRAME_BYTES
     max_sockets: int = 10
     sync_bucket: Bucket = SYNC_BUCKET
+    receipt_bucket: Bucket = RECEIPT_BUCKET
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class SocketServices:
     sockets: SocketRegistry = field(default_factory=SocketRegistry)
     allowed_origins: tuple[str, ...] = ()
     limits: SocketLimits = SocketLimits()
+    blocks: Blocks = field(default_factory=NoBlocks)
+    metrics: Metrics = NO_METRICS
     changes: ChangeGateway | None = None  # edits, deletions, reactions
 
 

@@ -12,6 +12,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from domain.records import LogRecord
 from infra.kafka.config import KafkaConfig
+from infra.kafka.lag import LagListener, LagReporter
 from infra.kafka.records import cached_backlog, consume_records
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,10 @@ class KafkaEventFeed:
         topic: str,
         group: str,
         start_offset: Callable[[int], int],
+        on_lag: LagListener | None = None,
     ) -> None:
         self._start_offset = start_offset
+        self._lag = LagReporter(on_lag)
         self._closed = False
         config = kafka.client(
             {
@@ -59,7 +62,9 @@ class KafkaEventFeed:
         log.info("feed revoked %s", sorted(tp.partition for tp in partitions))
 
     def poll(self, timeout: float) -> list[LogRecord]:
-        return consume_records(self._consumer, timeout)
+        records = consume_records(self._consumer, timeout)
+        self._lag.maybe_report(self._consumer, self._consumer.assignment)
+        return records
 
     def backlog(self) -> int:
         return cached_backlog(self._consumer, self._consumer.assignment())

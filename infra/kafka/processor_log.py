@@ -25,6 +25,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from commands.ports import AssignmentChange, LogUnavailable, PartitionCommit
 from domain.records import LogRecord
 from infra.kafka.config import KafkaConfig
+from infra.kafka.lag import LagListener, LagReporter
 from infra.kafka.partition_reader import read_committed_partitions
 from infra.kafka.records import cached_backlog, consume_records
 from infra.kafka.transactions import CALL_TIMEOUT, TransactionalProducer, TransactionFailed
@@ -57,8 +58,10 @@ class KafkaProcessorLog:
         stop: threading.Event | None = None,
         max_poll_interval_ms: int = MAX_POLL_INTERVAL_MS,
         parked_topic: str | None = None,
+        on_lag: LagListener | None = None,
     ) -> None:
         self._kafka = kafka
+        self._lag = LagReporter(on_lag)
         self._commands = commands_topic
         self._events = events_topic
         self._parked = parked_topic
@@ -114,6 +117,7 @@ class KafkaProcessorLog:
 
     def poll(self, timeout: float) -> list[LogRecord]:
         records = consume_records(self._consumer, timeout)
+        self._lag.maybe_report(self._consumer, self._assigned_partitions)
         return [record for record in records if record.partition in self._assigned]
 
     def assignment_changes(self) -> AssignmentChange:
@@ -149,6 +153,7 @@ class KafkaProcessorLog:
         events = [(p, record) for p, c in mine.items() for record in c.events]
         parked = [(p, record) for p, c in mine.items() for record in c.parked]
         if parked and self._parked is None:
+            self._rewind(sorted(mine))
             raise LogUnavailable("no dead-letter topic to park commands in")
         offsets = [
             TopicPartition(self._commands, p, c.next_command_offset) for p, c in mine.items()
@@ -172,8 +177,10 @@ class KafkaProcessorLog:
     def backlog(self) -> int:
         """From what librdkafka knows already (no request): the high
         watermarks of its last fetches minus the positions."""
-        tps = [TopicPartition(self._commands, p) for p in sorted(self._assigned)]
-        return cached_backlog(self._consumer, tps)
+        return cached_backlog(self._consumer, self._assigned_partitions())
+
+    def _assigned_partitions(self) -> list[TopicPartition]:
+        return [TopicPartition(self._commands, p) for p in sorted(self._assigned)]
 
     def close(self) -> None:
         """Leaves the group; uncommitted work is simply not committed."""

@@ -20,6 +20,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from commands.ports import LogUnavailable
 from domain.records import OutgoingRecord
 from infra.kafka.config import KafkaConfig
+from infra.kafka.probe import check_topic_metadata
 from infra.kafka.records import DeliveryCallback, try_produce
 from infra.partitioning import partition_for
 
@@ -145,6 +146,14 @@ class KafkaPublisher:
                     raise LogUnavailable("producer queue full") from None
                 # The poll thread drains the queue; give it a moment.
                 await asyncio.sleep(0.01)
+
+    def check(self, timeout: float) -> None:
+        """Readiness: the producer gets the topic's metadata from a broker
+        (blocks up to ``timeout``; call it from a thread)."""
+        producer = self._producer
+        if producer is None:
+            raise LogUnavailable("publisher is not started")
+        check_topic_metadata(producer, self._topic, timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stops the poll thread and flushes; blocks up to ``timeout``."""

@@ -11,6 +11,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from commands.ports import LogUnavailable
 from domain.records import LogRecord, OutgoingRecord
+from infra.kafka.lag import cached_lags
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +137,4 @@ def kafka_error(exception: KafkaException) -> KafkaError | None:
 def cached_backlog(consumer: Consumer, partitions: list[TopicPartition]) -> int:
     """Records waiting beyond the positions, from what librdkafka knows
     already (the high watermarks of its last fetches; no request)."""
-    waiting = 0
-    for position in consumer.position(partitions):
-        _, high = consumer.get_watermark_offsets(position, cached=True)
-        if position.offset >= 0 and high >= 0:
-            waiting += max(0, high - position.offset)
-    return waiting
+    return sum(cached_lags(consumer, partitions).values())

@@ -3,6 +3,7 @@ and retention, and read a topic's partitions."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from infra.kafka.records import kafka_error
 
 if TYPE_CHECKING:
     from confluent_kafka.admin._metadata import ClusterMetadata
+
+log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 TopicConfigs = Mapping[str, Mapping[str, str]]
@@ -51,6 +54,34 @@ def chat_topics(
     return topics
 
 
+def durability_configs(replication_factor: int) -> dict[str, str]:
+    """What every topic gets with its replication factor: a write is
+    acknowledged (acks=all) once ``min(2, RF)`` replicas have it, and a
+    replica that is behind never becomes leader (it would lose acknowledged
+    records). RF 3 survives one broker down with writes going on."""
+    return {
+        "min.insync.replicas": str(min(2, replication_factor)),
+        "unclean.leader.election.enable": "false",
+    }
+
+
+def new_topics(
+    topics: TopicConfigs, partitions: int, replication_factor: int = 1
+) -> list[NewTopic]:
+    """The NewTopic requests: each topic's own settings over the durability
+    settings of the replication factor."""
+    durability = durability_configs(replication_factor)
+    return [
+        NewTopic(
+            name,
+            num_partitions=partitions,
+            replication_factor=replication_factor,
+            config={**durability, **config},
+        )
+        for name, config in topics.items()
+    ]
+
+
 def ensure_topics(
     kafka: KafkaConfig,
     topics: TopicConfigs,
@@ -60,25 +91,28 @@ def ensure_topics(
 ) -> None:
     """Creates each missing topic, and waits until metadata shows every one
     of them with ``partitions`` led partitions. Raises TopicMismatch if a
-    topic exists with another partition count."""
+    topic exists with another partition count; warns if one exists with
+    fewer replicas than ``replication_factor`` (existing topics are never
+    changed)."""
     admin = AdminClient(kafka.client())
-    new_topics = [
-        NewTopic(
-            name,
-            num_partitions=partitions,
-            replication_factor=replication_factor,
-            config=dict(config),
-        )
-        for name, config in topics.items()
-    ]
-    for name, future in admin.create_topics(new_topics, request_timeout=timeout).items():
+    requests = new_topics(topics, partitions, replication_factor)
+    for name, future in admin.create_topics(requests, request_timeout=timeout).items():
         try:
             future.result()
         except KafkaException as error:
             inner = kafka_error(error)
             if inner is None or inner.code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise LogUnavailable(f"cannot create topic {name}: {error}") from error
-    _wait_until_ready(admin, list(topics), partitions, timeout)
+    metadata = _wait_until_ready(admin, list(topics), partitions, timeout)
+    for name in topics:
+        replicas = min(len(p.replicas) for p in metadata.topics[name].partitions.values())
+        if replicas < replication_factor:
+            log.warning(
+                "topic %s has %d replicas, fewer than CHAT_REPLICATION_FACTOR %d",
+                name,
+                replicas,
+                replication_factor,
+            )
 
 
 def topic_partitions(kafka: KafkaConfig, topic: str, timeout: float = 10.0) -> list[int]:
@@ -97,13 +131,13 @@ def topic_partitions(kafka: KafkaConfig, topic: str, timeout: float = 10.0) -> l
 
 def _wait_until_ready(
     admin: AdminClient, names: list[str], partitions: int, timeout: float
-) -> None:
+) -> ClusterMetadata:
     deadline = time.monotonic() + timeout
     while True:
         metadata = admin.list_topics(timeout=timeout)
         pending = [name for name in names if not _ready(metadata, name, partitions)]
         if not pending:
-            return
+            return metadata
         if time.monotonic() >= deadline:
             raise LogUnavailable(f"topics not ready after {timeout}s: {pending}")
         time.sleep(0.05)

@@ -32,6 +32,17 @@ class InMemoryAccountStore:
             found = self._users.get(user_id)
             return None if found is None else found[0]
 
+    def user(self, user_id: str) -> User | None:
+        """The same read as user_by_id, from any thread."""
+        with self._lock:
+            found = self._users.get(user_id)
+            return None if found is None else found[0]
+
+    def users(self) -> list[User]:
+        """Every user (the in-memory directory's search scans them)."""
+        with self._lock:
+            return [user for user, _ in self._users.values()]
+
     async def add_session(self, token_hash: str, session: Session) -> None:
         with self._lock:
             self._sessions[token_hash] = session

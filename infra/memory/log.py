@@ -125,6 +125,8 @@ class InMemoryLog:
         for commit in commits.values():
             for record in commit.events:
                 _check_size(record)
+            if commit.parked and parked_topic not in self._records:
+                raise LogUnavailable(f"no dead-letter topic {parked_topic} to park commands in")
         with self._changed:
             if self._owners.get(group) is not member:
                 raise LogUnavailable(f"fenced: group {group} has a newer member")
@@ -135,9 +137,7 @@ class InMemoryLog:
                 if commit.events:
                     ends[partition] = len(self._topic(events_topic)[partition])
                 for record in commit.parked:
-                    if parked_topic is None:
-                        raise LogUnavailable("no dead-letter topic to park commands in")
-                    self._append(parked_topic, partition, record)
+                    self._append(parked_topic or "", partition, record)
                 self._offsets[(group, offsets_topic, partition)] = commit.next_command_offset
             self._changed.notify_all()
             return ends

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from commands.presence import ExpiredUser
+from commands.presence import ExpiredUser, SocketCapReached
 from domain.presence import PresenceChanged, PresenceState, newer
 
 
@@ -27,9 +28,11 @@ class InMemoryPresenceLeases:
         return at
 
     async def acquire(
-        self, user_id: str, lease_id: str, now: datetime, ttl: float
+        self, user_id: str, lease_id: str, now: datetime, ttl: float, cap: int = 0
     ) -> datetime | None:
         live = self._live(user_id, now)
+        if 0 < cap <= len(live) and lease_id not in live:
+            raise SocketCapReached(f"{len(live)} sockets open")
         came_online = not live
         live[lease_id] = now + timedelta(seconds=ttl)
         self._leases[user_id] = live
@@ -85,6 +88,10 @@ class InMemoryPresenceView:
 
     async def presence(self, user_id: str) -> PresenceState | None:
         return self.current(user_id)
+
+    async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
+        with self._lock:
+            return {user: self._states[user] for user in user_ids if user in self._states}
 
     def current(self, user_id: str) -> PresenceState | None:
         """The same read, from a thread (the notifier)."""

@@ -159,3 +159,32 @@ def _column_differences(table: _Table, live_row: Row, rebuilt_row: Row) -> Itera
 def _key(table: _Table, values: Row | None) -> str:
     pairs = zip(table.key, values or (), strict=True)
     return "(" + ", ".join(f"{column}={value!r}" for column, value in pairs) + ")"
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """A table's row count and an order-independent checksum of its compared
+    columns (the sum of a 60-bit slice of each row's md5)."""
+
+    rows: int
+    checksum: str
+
+
+def table_summaries(dsn: str, schema: str) -> dict[str, TableSummary]:
+    """Per compared table of ``schema``: its rows and checksum."""
+    found = {}
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        for table in _TABLES:
+            row = conn.execute(_summary(table, schema)).fetchone()
+            assert row is not None
+            found[table.name] = TableSummary(int(row[0]), f"{int(row[1]):x}")
+    return found
+
+
+def _summary(table: _Table, schema: str) -> sql.Composed:
+    columns = sql.SQL(", ").join(sql.Identifier(column) for column in table.columns)
+    return sql.SQL(
+        "SELECT count(*), coalesce(sum(('x' || left(md5(ROW({})::text), 15))::bit(60)::bigint), 0)"
+        " FROM {}.{}"
+    ).format(columns, sql.Identifier(schema), sql.Identifier(table.name))

@@ -1,9 +1,13 @@
 """The PostgreSQL schema of the read models and accounts.
 
 ``create_schema`` is idempotent and safe when several processes start at
-once: everything happens in one transaction holding an advisory lock keyed
-by the schema name. Every view table leads with ``conversation_id`` (the
-Citus distribution column); accounts are per user.
+once: it holds an advisory lock keyed by the schema name, and runs each
+statement in a transaction of its own, so that it never holds the lock of
+one table while waiting for another's (a process starting while the
+projector writes would otherwise deadlock with it: ``CREATE INDEX IF NOT
+EXISTS`` takes its table's lock even when the index exists). Every view
+table leads with ``conversation_id`` (the Citus distribution column);
+accounts are per user.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any, LiteralString
 import psycopg
 from psycopg import sql
 
+from infra.postgres.audit_schema import AUDIT_TABLES
+from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.holds import HELD_TABLE
 from infra.postgres.message_changes import MESSAGE_CHANGE_COLUMNS, MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
@@ -70,8 +76,10 @@ _TABLES: tuple[LiteralString, ...] = (
     "CREATE INDEX IF NOT EXISTS sessions_user_id ON {s}.sessions (user_id)",
     CREATE_TRACKING,
     *NOTIFY_TABLES,
+    *FRIENDS_TABLES,
     *SNAPSHOT_TABLES,
     HELD_TABLE,
+    *AUDIT_TABLES,
 )
 
 _COLUMNS = """
@@ -89,13 +97,16 @@ def lock_key(schema: str) -> int:
 def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE) -> None:
     """Creates the schema, its tables and the tracking table, if missing;
     the search column in ``search_language`` (a text search configuration)."""
-    with psycopg.connect(dsn) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema),))
-        for statement in _TABLES:
-            conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
-        _add_missing_columns(conn, schema, search_language)
-        for statement in MESSAGE_CHANGE_TABLES:
-            conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(schema),))
+        try:
+            for statement in _TABLES:
+                conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+            _add_missing_columns(conn, schema, search_language)
+            for statement in MESSAGE_CHANGE_TABLES:
+                conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
 
 
 def _add_missing_columns(conn: psycopg.Connection[Any], schema: str, search_language: str) -> None:

@@ -60,6 +60,9 @@ WHERE t.events_offset < EXCLUDED.events_offset OR t.partitions <> EXCLUDED.parti
 """
 
 
+POOL_TIMEOUT = 5.0
+
+
 class PostgresSnapshotStore:
     def __init__(self, pool: ConnectionPool, schema: str, partitions: int) -> None:
         self._pool = pool
@@ -71,8 +74,11 @@ class PostgresSnapshotStore:
 
     @classmethod
     def from_dsn(cls, dsn: str, schema: str, partitions: int) -> PostgresSnapshotStore:
-        """Nothing connects until the first call."""
-        pool: ConnectionPool = ConnectionPool(dsn, min_size=1, max_size=1, open=False)
+        """Nothing connects until the first call; a call waits at most
+        POOL_TIMEOUT for a connection (the processor goes on without)."""
+        pool: ConnectionPool = ConnectionPool(
+            dsn, min_size=1, max_size=1, open=False, timeout=POOL_TIMEOUT
+        )
         return cls(pool, schema, partitions)
 
     def close(self) -> None:

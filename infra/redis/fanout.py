@@ -76,6 +76,14 @@ class RedisFanoutSubscriber:
         if self._pubsub is not None:
             await self._pubsub.aclose()
 
+    async def check(self) -> None:
+        """Readiness: Redis answers, on the pooled and the pub/sub connection
+        (whose PONG the reader takes like any other reply)."""
+        await self._client.ping()
+        if self._pubsub is None or self._reader is None or self._reader.done():
+            raise redis.ConnectionError("the fan-out reader is not running")
+        await self._pubsub.ping()
+
     async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
         payload = encode_frame(frame)
         async with self._client.pipeline(transaction=False) as pipe:

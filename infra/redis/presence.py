@@ -11,13 +11,14 @@ scripts need one Redis (or hash-tagged keys) rather than a cluster-wide spread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import redis
 import redis.asyncio as aioredis
 
-from commands.presence import ExpiredUser
+from commands.presence import ExpiredUser, SocketCapReached
 from domain.presence import PresenceChanged, PresenceState
 
 # Transition times: ``at``, or 1 ms after the user's previous transition.
@@ -35,6 +36,10 @@ ACQUIRE = (
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local before = redis.call('ZCARD', KEYS[1])
+local cap = tonumber(ARGV[5])
+if cap > 0 and before >= cap and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return -2  -- the cap: checked and refused in the same step as the take
+end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 local latest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('ZADD', KEYS[2], latest[2], ARGV[4])
@@ -97,6 +102,9 @@ return 1
 """
 
 
+CAP_REACHED = -2
+
+
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -126,11 +134,14 @@ class RedisPresenceLeases:
         ]
 
     async def acquire(
-        self, user_id: str, lease_id: str, now: datetime, ttl: float
+        self, user_id: str, lease_id: str, now: datetime, ttl: float, cap: int = 0
     ) -> datetime | None:
         expiry = _ms(now) + int(ttl * 1000)
-        args = [lease_id, _ms(now), expiry, user_id]
-        return _moment(await self._acquire(keys=self._keys(user_id), args=args))
+        args = [lease_id, _ms(now), expiry, user_id, cap]
+        result = int(await self._acquire(keys=self._keys(user_id), args=args))
+        if result == CAP_REACHED:
+            raise SocketCapReached(f"{cap} sockets open")
+        return _moment(result)
 
     async def live(self, user_id: str, now: datetime) -> int:
         return int(await self._client.zcount(self._keys(user_id)[0], _ms(now) + 1, "+inf"))
@@ -190,6 +201,17 @@ class RedisPresenceReader:
         if found[0] is None:
             return None
         return PresenceState(_text(found[0]), _text(found[1] or b""))
+
+    async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.hmget(f"{self._prefix}presence:state:{user_id}", ["status", "since"])
+            states = await pipe.execute()
+        return {
+            user_id: PresenceState(_text(found[0]), _text(found[1] or b""))
+            for user_id, found in zip(user_ids, states, strict=True)
+            if found[0] is not None
+        }
 
 
 def _text(value: bytes | str) -> str:

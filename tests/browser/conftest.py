@@ -1,5 +1,5 @@
 """Browser tests: Playwright drives Debian's Chromium against the real stack
-(processor, projector and edge as processes on Kafka, PostgreSQL and Redis).
+(processor, projector, friends and edge as processes on Kafka, PostgreSQL and Redis).
 One stack and one browser serve the whole package; each test gets its own
 browser contexts (fresh storage, as separate people) and unique handles."""
 
@@ -47,6 +47,7 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     running = Stack(env, tmp_path_factory.mktemp("web-stack"))
     running.start_all()
+    running.start("friends")  # the friends panel's read models and pushes
     try:
         yield running
     finally:

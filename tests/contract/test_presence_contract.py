@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.presence import PresenceLeases
+from commands.presence import PresenceLeases, SocketCapReached
 from domain.presence import OFFLINE, ONLINE, PresenceChanged, PresenceState
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
@@ -142,6 +142,9 @@ class RedisViewWithReader:
     async def presence(self, user_id: str) -> PresenceState | None:
         return await self.reader.presence(user_id)
 
+    async def presence_of_many(self, user_ids: list[str]) -> dict[str, PresenceState]:
+        return await self.reader.presence_of_many(user_ids)
+
 
 VIEWS: dict[str, Callable[[str, str], Any]] = {
     "memory": lambda url, prefix: InMemoryPresenceView(),
@@ -197,3 +200,56 @@ def test_replaying_changes_in_any_order_ends_on_the_newest(
         view.apply(item, 0, offset)
     state = asyncio.run(view.presence("ann"))
     assert (state.status, state.since) == (newest.status, newest.at)
+
+
+def test_the_view_reads_many_users_at_once_and_leaves_out_the_never_seen(
+    make_view: Callable[[str], Any], unique_name: str
+) -> None:
+    view = make_view(f"{unique_name}:")
+    view.apply(PresenceChanged("ann", ONLINE, at(1).isoformat()), 0, 0)
+    view.apply(PresenceChanged("ben", OFFLINE, at(2).isoformat()), 0, 1)
+    states = asyncio.run(view.presence_of_many(["ben", "nobody", "ann"]))
+    assert states == {
+        "ann": PresenceState(ONLINE, at(1).isoformat()),
+        "ben": PresenceState(OFFLINE, at(2).isoformat()),
+    }
+
+
+def test_simultaneous_new_leases_get_exactly_the_cap(leases: PresenceLeases) -> None:
+    async def steps(leased: PresenceLeases) -> list[bool]:
+        async def one(lease: str) -> bool:
+            try:
+                await leased.acquire("ann", lease, at(0), TTL, cap=3)
+                return True
+            except SocketCapReached:
+                return False
+
+        return list(await asyncio.gather(*(one(f"s{n}") for n in range(10))))
+
+    admitted = scenario(leases, steps)
+    assert admitted.count(True) == 3
+
+
+def test_a_lease_at_the_cap_is_still_renewed_and_a_freed_slot_is_taken_again(
+    leases: PresenceLeases,
+) -> None:
+    async def steps(leased: PresenceLeases) -> int:
+        await leased.acquire("ann", "a", at(0), TTL, cap=2)
+        await leased.acquire("ann", "b", at(0), TTL, cap=2)
+        await leased.acquire("ann", "a", at(10), TTL, cap=2)  # a heartbeat
+        with pytest.raises(SocketCapReached):
+            await leased.acquire("ann", "c", at(11), TTL, cap=2)
+        await leased.release("ann", "b", at(12))
+        await leased.acquire("ann", "c", at(13), TTL, cap=2)
+        return await leased.live("ann", at(14))
+
+    assert scenario(leases, steps) == 2
+
+
+def test_expired_leases_do_not_count_against_the_cap(leases: PresenceLeases) -> None:
+    async def steps(leased: PresenceLeases) -> int:
+        await leased.acquire("ann", "dead", at(0), TTL, cap=1)
+        await leased.acquire("ann", "new", at(TTL + 1), TTL, cap=1)
+        return await leased.live("ann", at(TTL + 2))
+
+    assert scenario(leases, steps) == 1

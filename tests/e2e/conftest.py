@@ -14,6 +14,12 @@ from tests.e2e.processes import Stack
 def stack_env(
     unique_name: str, kafka_bootstrap: str, postgres_dsn: str, redis_url: str
 ) -> dict[str, str]:
+    return namespace_env(unique_name, kafka_bootstrap, postgres_dsn, redis_url)
+
+
+def namespace_env(
+    unique_name: str, kafka_bootstrap: str, postgres_dsn: str, redis_url: str
+) -> dict[str, str]:
     """The environment of a stack on its own topics, schema and Redis keys."""
     return {
         "CHAT_KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -28,6 +34,8 @@ def stack_env(
         "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "600",
         "CHAT_SEND_RATE_PER_SECOND": "1000",
         "CHAT_SEND_BURST": "1000",
+        "CHAT_READ_RATE_PER_SECOND": "1000",
+        "CHAT_READ_BURST": "1000",
     }
 
 

@@ -57,6 +57,26 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/v1/devices/{device_id}"): lambda c, u, cid, other: c.delete(
         f"/v1/devices/{cid}", headers=u.auth
     ),
+    # A stranger has no request from, friendship with or block of ``other``.
+    ("POST", "/v1/friends/requests/{user_id}/accept"): lambda c, u, cid, other: c.post(
+        f"/v1/friends/requests/{other}/accept", headers=u.auth
+    ),
+    ("DELETE", "/v1/friends/requests/{user_id}"): lambda c, u, cid, other: c.delete(
+        f"/v1/friends/requests/{other}", headers=u.auth
+    ),
+    ("DELETE", "/v1/friends/{user_id}"): lambda c, u, cid, other: c.delete(
+        f"/v1/friends/{other}", headers=u.auth
+    ),
+    ("DELETE", "/v1/blocks/{user_id}"): lambda c, u, cid, other: c.delete(
+        f"/v1/blocks/{other}", headers=u.auth
+    ),
+    # Auditors only (tests/integration/test_audit_http.py grants one).
+    ("GET", "/v1/audit/conversations/{conversation_id}/events"): lambda c, u, cid, other: c.get(
+        f"/v1/audit/conversations/{cid}/events", headers=u.auth
+    ),
+    ("GET", "/v1/audit/conversations/{conversation_id}/verify"): lambda c, u, cid, other: c.get(
+        f"/v1/audit/conversations/{cid}/verify", headers=u.auth
+    ),
 }
 
 FRAMES: dict[str, dict[str, Any]] = {

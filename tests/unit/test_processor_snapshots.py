@@ -7,10 +7,18 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from commands.messages import SendMessage, StartDirect, encode_command
+from commands.messages import (
+    AnyCommand,
+    GrantAuditor,
+    RevokeAuditor,
+    SendMessage,
+    StartDirect,
+    encode_command,
+)
 from commands.processor import CommandProcessor
 from commands.restore import RestoreReport
 from commands.snapshots import SnapshotSettings, Snapshotter
+from domain.auditor import auditor_stream_id
 from domain.codec import EventCodec
 from domain.conversation import direct_conversation_id
 from domain.records import OutgoingRecord
@@ -40,7 +48,7 @@ class Stack:
             InMemoryProcessorLog(self.log, COMMANDS, EVENTS), CODEC, snapshots=snapshots
         )
 
-    def publish(self, chat: str, *commands: StartDirect | SendMessage) -> None:
+    def publish(self, chat: str, *commands: AnyCommand) -> None:
         publisher = InMemoryPublisher(self.log, COMMANDS)
         for command in commands:
             asyncio.run(publisher.publish(OutgoingRecord(chat, encode_command(command))))
@@ -121,3 +129,18 @@ def test_a_conversation_that_changed_only_in_the_replayed_tail_is_kept_by_the_ne
     stack.send(ANN_BOB, 1)
     run_until_idle(stack.processor())
     assert stack.last_seq() == 71
+
+
+def test_an_auditor_granted_before_the_snapshots_is_still_one_after_a_takeover() -> None:
+    stack = Stack(every_events=1)
+    stream = str(auditor_stream_id("eve"))
+    stack.publish(stream, GrantAuditor(stream, "eve", "operator:root", AT))
+    stack.start(ANN_BOB, "bob")
+    stack.send(ANN_BOB, 5)
+    run_until_idle(stack.processor())
+    _, report = restored(stack)
+    stack.publish(stream, RevokeAuditor(stream, "eve", "operator:root", AT))
+    run_until_idle(stack.processor())
+    partition = partition_for(stream, PARTITIONS)
+    types = [r.headers["event_type"] for r in stack.log.records(EVENTS, partition)]
+    assert (report.events_read < stack.events() - 1, types.count("AuditorRevoked")) == (True, 1)

@@ -19,7 +19,7 @@ from infra.memory.chat_view import InMemoryChatView
 from infra.memory.dead_letters import InMemoryDeadLetters
 from infra.memory.log import InMemoryLog
 from projections.ports import Push, ViewUnavailable
-from projections.projector import HELD_REASON, Projector
+from projections.projector import HELD_REASON, CannotDecipher, Projector
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 CODEC = EventCodec()
@@ -95,15 +95,24 @@ class Run:
         self.view = view or InMemoryChatView()
         self.parked_count = 0
 
-    def project(self, records: Sequence[LogRecord]) -> None:
-        def counted() -> None:
-            self.parked_count += 1
-
-        dead_letters = InMemoryDeadLetters(self.log, PARKED)
-        projector = Projector(
-            self.view, NoPushes(), CODEC, "chat.events", dead_letters, on_parked=counted
+        self.projector = Projector(
+            self.view,
+            NoPushes(),
+            CODEC,
+            "chat.events",
+            InMemoryDeadLetters(self.log, PARKED),
+            on_parked=self._counted,
         )
-        projector.step(ListFeed(records), 0)
+
+    def _counted(self) -> None:
+        self.parked_count += 1
+
+    def project(self, records: Sequence[LogRecord]) -> None:
+        self.projector.step(ListFeed(records), 0)
+
+    def take_partition_over(self, records: Sequence[LogRecord]) -> None:
+        self.projector.start_offset(0)
+        self.project(records)
 
     def parked(self) -> list[LogRecord]:
         return self.log.records(PARKED, 0)
@@ -189,4 +198,26 @@ def test_a_store_that_cannot_be_reached_blames_no_record() -> None:
     run = Run(Unreachable())
     with pytest.raises(ViewUnavailable):
         run.project(story.records)
+    assert run.parked() == []
+
+
+def test_a_projector_taking_a_partition_over_knows_the_holds_made_meanwhile() -> None:
+    story = Story()
+    shared = InMemoryChatView()
+    later = Run(shared)
+    later.project([])  # started earlier, knows of no hold yet
+    story.garbage(story.ann_bob)
+    Run(shared).project(story.records)  # another projector holds ann-bob
+    story.post(story.ann_bob, "after the gap")
+    later.take_partition_over(story.records[-1:])
+    assert later.seqs(story.ann_bob) == []
+
+
+def test_an_encrypted_event_that_does_not_decode_stops_the_projector() -> None:
+    story = Story()
+    record = story.records[0]
+    headers = {**record.headers, "content_encoding": "aes"}
+    run = Run()
+    with pytest.raises(CannotDecipher):
+        run.project([LogRecord(0, 0, record.key, b"not what the key made", headers)])
     assert run.parked() == []

@@ -112,4 +112,39 @@ export class Api {
   rename(conversationId, title) {
     return this.request('PATCH', `/v1/conversations/${path(conversationId)}`, { title });
   }
+
+  // -- friends, blocks, directory -------------------------------------------------
+  searchUsers(prefix, limit = 20) {
+    const query = new URLSearchParams({ q: prefix, limit: String(limit) });
+    return this.request('GET', `/v1/users/search?${query}`);
+  }
+
+  friends() {
+    return this.request('GET', '/v1/friends');
+  }
+
+  friendRequests() {
+    return this.request('GET', '/v1/friends/requests');
+  }
+
+  askFriend(userId) {
+    return this.request('POST', '/v1/friends/requests', { user_id: userId });
+  }
+
+  acceptFriend(userId) {
+    return this.request('POST', `/v1/friends/requests/${path(userId)}/accept`);
+  }
+
+  /** Declines an incoming request, or cancels an outgoing one. */
+  dropFriendRequest(userId) {
+    return this.request('DELETE', `/v1/friends/requests/${path(userId)}`);
+  }
+
+  removeFriend(userId) {
+    return this.request('DELETE', `/v1/friends/${path(userId)}`);
+  }
+
+  block(userId) {
+    return this.request('POST', '/v1/blocks', { user_id: userId });
+  }
 }

@@ -180,6 +180,7 @@ export class ChatClient extends EventTarget {
       case 'typing': return this.onTyping(frame);
       case 'conversation': return this.onConversation(frame.conversation);
       case 'rejected': return this.onRejected(frame);
+      case 'friend': return this.store.changed('friends');
       case 'error': return this.store.setNotice(frame.message ?? frame.code);
       default: return undefined;
     }

@@ -7,7 +7,7 @@ import { addMember, createGroup, handlesIn, leaveGroup, removeMember, renameGrou
 
 let dialogs = 0;
 
-function modal(titleText, build) {
+export function modal(titleText, build) {
   const titleId = `dialog-title-${++dialogs}`;
   const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': titleId });
   const opener = document.activeElement;
@@ -48,12 +48,12 @@ function actionForm(fields, submitText, action, ...extra) {
   return form;
 }
 
-function field(id, labelText, control) {
+export function field(id, labelText, control) {
   control.id = id;
   return el('p', { class: 'field' }, el('label', { for: id, text: labelText }), control);
 }
 
-function cancel(close, text = 'Cancel') {
+export function cancel(close, text = 'Cancel') {
   return el('button', { type: 'button', text, onclick: close });
 }
 

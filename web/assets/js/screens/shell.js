@@ -5,6 +5,7 @@
 import { coalesced, el, setText } from '../dom.js';
 import { ConversationView } from './conversation.js';
 import { openGroupSettings, openNewChat, openNewGroup } from './dialogs.js';
+import { openFriends } from './friends.js';
 import { InboxView } from './inbox.js';
 
 const CONNECTION_TEXT = {
@@ -25,6 +26,7 @@ export function renderShell(root, client, { handle, onLogout }) {
     el('header', { class: 'topbar' },
       el('h1', { text: 'Chat' }),
       el('span', { class: 'me', text: `Signed in as ${handle}` }),
+      el('button', { type: 'button', class: 'on-accent', text: 'Friends', onclick: () => openFriends(client) }),
       el('button', { type: 'button', class: 'on-accent', text: 'Log out', onclick: onLogout })),
     connection, notice,
     el('main', { class: 'panes' }, inboxPane, conversationPane));

@@ -1,0 +1,135 @@
+"""The faults the suite injects, each by name: ``kill:<process>`` (kill -9,
+the supervisor restarts it), ``pause:<process>`` (SIGSTOP for longer than the
+session timeout, then SIGCONT), ``broker`` (the private Kafka broker
+restarted), ``postgres`` (the private PostgreSQL crashed and started
+again), ``redis`` (the private Redis killed and started empty) and
+``slow-reader`` (a socket that stops reading while its conversation is
+flooded). Each returns once the system is whole again (every process ready)
+and is journaled with when it began and ended."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.e2e.private_broker import PrivateBroker
+from tests.faults.clients import ChatClient
+from tests.faults.fleet import Fleet
+from tests.faults.journal import Fault, Journal, now
+from tests.faults.sending import flood
+from tests.faults.slow_reader import SlowReader
+from tests.support.private_postgres import PrivatePostgres
+from tests.support.private_redis import PrivateRedis
+
+KINDS = ("kill", "pause", "broker", "postgres", "redis", "slow-reader")
+FLOOD = 400  # messages (of 15 KB) into the slow reader's conversation: 6 MB
+FLOOD_AT_ONCE = 30
+WHOLE_AGAIN_S = 90.0  # every process ready again after a fault, or the run fails
+
+
+@dataclass
+class Services:
+    """The private services a run owns (and may restart)."""
+
+    broker: PrivateBroker
+    postgres: PrivatePostgres
+    redis: PrivateRedis
+
+
+@dataclass
+class Injector:
+    fleet: Fleet
+    services: Services
+    journal: Journal
+    loop: asyncio.AbstractEventLoop
+    clients: dict[str, ChatClient]
+    firehose: tuple[str, str, str]  # (flooding user, slow user, conversation)
+    session_timeout_s: float
+    down_s: float = 3.0  # how long PostgreSQL and Redis stay down
+
+    def inject(self, name: str) -> Fault:
+        """Runs one fault (blocking: call it from a thread, not the loop)."""
+        kind, _, target = name.partition(":")
+        action: Callable[[], str] = {
+            "kill": lambda: self._kill(target),
+            "pause": lambda: self._pause(target),
+            "broker": self._broker,
+            "postgres": self._postgres,
+            "redis": self._redis,
+            "slow-reader": self._slow_reader,
+        }[kind]
+        started = now()
+        try:
+            note = action()
+            self.fleet.wait_all_ready(WHOLE_AGAIN_S)
+        except TimeoutError as error:  # the end checks still run; the run fails
+            note = f"not whole again: {error}"
+            self.journal.anomalies.append(f"after {name}: {error}")
+        fault = Fault(kind, target or kind, started, now(), note)
+        self.journal.faults.append(fault)
+        return fault
+
+    def _kill(self, process: str) -> str:
+        self.fleet.kill_and_wait(process)
+        return "kill -9, restarted by the supervisor"
+
+    def _pause(self, process: str) -> str:
+        held = self.session_timeout_s + 2
+        self.fleet.pause(process)
+        time.sleep(held)  # the fault itself: stopped for this long
+        self.fleet.resume(process)
+        return f"SIGSTOP for {held:.0f} s, then SIGCONT"
+
+    def _broker(self) -> str:
+        began = time.monotonic()
+        self.services.broker.restart()
+        return f"broker stopped and started again in {time.monotonic() - began:.1f} s"
+
+    def _postgres(self) -> str:
+        self.services.postgres.crash()
+        time.sleep(self.down_s)  # the fault itself: down for this long
+        self.services.postgres.start()
+        return f"pg_ctl stop -m immediate, down {self.down_s:.0f} s"
+
+    def _redis(self) -> str:
+        self.services.redis.crash()
+        time.sleep(self.down_s)  # the fault itself: down for this long
+        self.services.redis.start()
+        return f"kill -9, down {self.down_s:.0f} s, started empty"
+
+    def _slow_reader(self) -> str:
+        """A second socket of the slow user stops reading while the other
+        user floods their conversation: the edge must close it (1008) and
+        go on serving everyone else, the slow user's reading socket too."""
+        flooder, slow_user, conversation_id = self.firehose
+        slow = self.clients[slow_user]
+        port = int(self.fleet.ws_urls[0].split(":")[2].split("/")[0])
+        reader = SlowReader(port, slow.account.token)
+        try:
+            flooding = asyncio.run_coroutine_threadsafe(
+                flood(self.clients[flooder], conversation_id, FLOOD, FLOOD_AT_ONCE), self.loop
+            )
+            flooding.result(timeout=300)
+            code = reader.close_code()
+        finally:
+            reader.close()
+        if code != 1008:
+            self.journal.anomalies.append(f"slow reader: closed with {code}, not 1008")
+        return f"{FLOOD} messages flooded; the slow socket was closed with {code}"
+
+
+EVERY_FAULT = (
+    "kill:processor-0",
+    "pause:processor-1",
+    "kill:projector-1",
+    "pause:projector-0",
+    "kill:edge-0",
+    "pause:edge-1",
+    "broker",
+    "postgres",
+    "redis",
+    "slow-reader",
+)
+"""Every kind, and kill -9 and SIGSTOP of every role: the short run's schedule."""
