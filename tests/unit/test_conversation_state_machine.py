@@ -134,7 +134,7 @@ class ConversationMachine(RuleBasedStateMachine):
         conversation_id, model = self._conversation(data)
         sender = self._actor(data, model)
         self.message_ids += 1
-        body = f"word body{self.message_ids}"
+        body = f"word b{self.message_ids}x"  # no body is a part of another
         command = SendMessage(
             conversation_id, sender, f"c{client}", self.message_ids, body, AT, reply_to
         )
@@ -171,7 +171,7 @@ class ConversationMachine(RuleBasedStateMachine):
         conversation_id, model = self._conversation(data)
         actor = self._actor(data, model)
         self.message_ids += 1
-        body = f"word edit{self.message_ids}"
+        body = f"word e{self.message_ids}x"
         events = self._run(EditMessage(conversation_id, actor, seq, body, AT))
         if self._changeable(model, actor, seq) and model.messages[seq - 1][0] == actor:
             model.bodies[seq] = body
