@@ -23,6 +23,7 @@ from starlette.websockets import WebSocket
 from app.codecs import record_cipher
 from app.edge_health import health_routes
 from app.health import process_health
+from app.media import MediaAdapters, clean_media_forever, media_service
 from app.metrics import process_metrics
 from app.settings import Settings
 from app.web_client import BUNDLED_WEB_DIR, SecurityHeaders, web_routes
@@ -35,9 +36,11 @@ from commands.counted import CountedAdmission, CountedRateLimiter
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
+from commands.media_cleanup import MediaCleanup
 from commands.ports import LogPublisher
 from commands.presence import PresenceLeases, PresenceService, PresenceSettings
 from commands.relationship_gateway import RelationReads, RelationshipGateway
+from commands.tus_uploads import TusUploads
 from domain.ids import MessageIdGenerator
 from projections.audit_ports import AuditQueries
 from projections.friends_ports import FriendQueries
@@ -82,6 +85,7 @@ class EdgeAdapters:
     # What /readyz checks (name -> raises unless the service answers).
     probes: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     search: MessageSearch | None = None
+    media: MediaAdapters | None = None
 
 
 class FriendsReads(FriendQueries, Blocks, RelationReads, Protocol):
@@ -144,6 +148,11 @@ def edge_services(
         clock,
         PresenceSettings(lease_ttl=settings.presence_ttl_seconds),
     )
+    media = (
+        media_service(settings, adapters.media, clock, adapters.rate_limiter)
+        if adapters.media is not None
+        else None
+    )
     api = ApiServices(
         accounts,
         gateway,
@@ -164,6 +173,8 @@ def edge_services(
         ),
         metrics=metrics,
         search=adapters.search,
+        media=media,
+        uploads=TusUploads(settings.media_upload_dir) if media is not None else None,
     )
     ws = SocketServices(
         accounts,
@@ -195,6 +206,7 @@ def edge_services(
             Bucket(burst=settings.change_burst, per_second=settings.change_rate_per_second),
             record_cipher(settings),
         ),
+        media=media,
     )
     return EdgeState(api=api, ws=ws)
 
@@ -212,6 +224,23 @@ async def sweep_presence(presence: PresenceService) -> None:
             await presence.sweep()
         except Exception as error:  # the next round tries again
             log.warning("presence sweep failed: %s", error)
+
+
+def media_cleanup_tasks(
+    settings: Settings, adapters: EdgeAdapters, api: ApiServices
+) -> list[asyncio.Task[None]]:
+    if adapters.media is None:
+        return []
+    cleanup = MediaCleanup(
+        adapters.media.blobs,
+        adapters.media.catalog,
+        adapters.media.sharing,
+        api.uploads,
+        timedelta(seconds=settings.media_upload_max_age_seconds),
+        utc_now,
+    )
+    interval = settings.media_cleanup_interval_seconds
+    return [asyncio.create_task(clean_media_forever(cleanup, interval))]
 
 
 class EdgeApplication(Starlette):
@@ -240,13 +269,15 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
             adapters.fanout.on_session_ended(sockets.session_ended)
             adapters.fanout.on_pushes_lost(sockets.pushes_lost)
             app.state.probes = adapters.probes
-            sweeper = asyncio.create_task(sweep_presence(state["ws"].presence))
+            tasks = [asyncio.create_task(sweep_presence(state["ws"].presence))]
+            tasks += media_cleanup_tasks(settings, adapters, state["api"])
             try:
                 yield state
             finally:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     web_dir = Path(settings.web_dir) if settings.web_dir else BUNDLED_WEB_DIR
     app = EdgeApplication(

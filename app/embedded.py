@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
+from app.media import MediaAdapters, blob_store
 from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
@@ -38,6 +39,7 @@ from infra.memory.log import (
     InMemoryProcessorLog,
     InMemoryPublisher,
 )
+from infra.memory.media_catalog import InMemoryMediaCatalog
 from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
@@ -144,12 +146,14 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         supervised("audit", audit.run, audit_feed, stop),
         *notifier_threads(notifier, notifier_feed, delivery, transports, stop),
     ]
+    queries = InMemoryQueries(view)
+    media = MediaAdapters(await blob_store(settings), InMemoryMediaCatalog(), queries)
     for thread in threads:
         thread.start()
     try:
         yield EdgeAdapters(
             commands=InMemoryPublisher(log, settings.commands_topic),
-            queries=InMemoryQueries(view),
+            queries=queries,
             account_store=accounts,
             fanout=fanout,
             admission=InMemorySendAdmission(),
@@ -164,6 +168,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             friends=friends,
             audit=audit_trail,
             search=InMemorySearch(view),
+            media=media,
         )
     finally:
         stop.set()

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from app.codecs import event_codec, record_cipher, snapshot_codec
 from app.edge import EdgeAdapters, utc_now
 from app.health import PROBE_TIMEOUT_SECONDS, process_health
+from app.media import MediaAdapters, blob_store
 from app.metrics import process_metrics
 from app.notifier import (
     delivery_settings,
@@ -44,6 +45,7 @@ from infra.postgres.devices import PostgresDeviceStore
 from infra.postgres.friend_graph import PostgresFriendGraph
 from infra.postgres.friends_queries import PostgresFriendQueries
 from infra.postgres.friends_view import PostgresFriendsView
+from infra.postgres.media_catalog import PostgresMediaCatalog
 from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.probe import ping_pool, ping_postgres
 from infra.postgres.queries import PostgresQueries
@@ -128,6 +130,8 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         await queries.open()
         await accounts.open()
         await fanout.start()
+        catalog = PostgresMediaCatalog("", settings.pg_schema, pool=queries.pool)
+        media = MediaAdapters(await blob_store(settings), catalog, queries)
         yield EdgeAdapters(
             commands=commands,
             queries=queries,
@@ -148,6 +152,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             search=PostgresSearch(
                 "", settings.pg_schema, settings.search_language, pool=queries.pool
             ),
+            media=media,
         )
     finally:
         await fanout.close()

@@ -14,6 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from commands.gateway import GatewayLimits
+from commands.media_types import DEFAULT_LIMITS, DEFAULT_TYPES
 from commands.presence import PresenceSettings
 from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
@@ -204,6 +205,36 @@ class Settings:
     read_burst: int = _setting("CHAT_READ_BURST", 300, _int)
     receipt_rate_per_second: float = _setting("CHAT_RECEIPT_RATE_PER_SECOND", 20.0, _positive)
     receipt_burst: int = _setting("CHAT_RECEIPT_BURST", 100, _int)
+    # Media (docs/media.md): blobs on S3 when CHAT_S3_BUCKET is set, else in CHAT_MEDIA_DIR.
+    media_dir: str = _setting("CHAT_MEDIA_DIR", ".state/media")
+    s3_endpoint: str = _setting("CHAT_S3_ENDPOINT", "")
+    s3_bucket: str = _setting("CHAT_S3_BUCKET", "")
+    s3_region: str = _setting("CHAT_S3_REGION", "us-east-1")
+    s3_prefix: str = _setting("CHAT_S3_PREFIX", "blobs/")
+    s3_access_key_id: str = _setting("CHAT_S3_ACCESS_KEY_ID", "", secret=True)
+    s3_secret_access_key: str = _setting("CHAT_S3_SECRET_ACCESS_KEY", "", secret=True)
+    media_types: tuple[str, ...] = _setting("CHAT_MEDIA_TYPES", DEFAULT_TYPES, _list)
+    media_max_image_bytes: int = _setting(
+        "CHAT_MEDIA_MAX_IMAGE_BYTES", DEFAULT_LIMITS["image"], _int
+    )
+    media_max_voice_bytes: int = _setting(
+        "CHAT_MEDIA_MAX_VOICE_BYTES", DEFAULT_LIMITS["voice"], _int
+    )
+    media_max_video_bytes: int = _setting(
+        "CHAT_MEDIA_MAX_VIDEO_BYTES", DEFAULT_LIMITS["video"], _int
+    )
+    media_max_file_bytes: int = _setting("CHAT_MEDIA_MAX_FILE_BYTES", DEFAULT_LIMITS["file"], _int)
+    media_uploads_per_minute: float = _setting("CHAT_MEDIA_UPLOADS_PER_MINUTE", 30.0, _positive)
+    media_bytes_per_day: int = _setting("CHAT_MEDIA_BYTES_PER_DAY", 2 * 1024**3, _int)
+    media_inspect_seconds: float = _setting("CHAT_MEDIA_INSPECT_SECONDS", 20.0, _positive)
+    # Resumable (tus) uploads in progress; removed once older than the max age.
+    media_upload_dir: str = _setting("CHAT_MEDIA_UPLOAD_DIR", ".state/uploads")
+    media_upload_max_age_seconds: float = _setting(
+        "CHAT_MEDIA_UPLOAD_MAX_AGE_SECONDS", 24 * 3600.0, _positive
+    )
+    media_cleanup_interval_seconds: float = _setting(
+        "CHAT_MEDIA_CLEANUP_INTERVAL_SECONDS", 3600.0, _positive
+    )
 
     @property
     def embedded(self) -> bool:

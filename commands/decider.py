@@ -192,6 +192,7 @@ class PartitionState:
             command.message_id,
             command.body,
             at,
+            command.attachments,
             reply_to=command.reply_to,
         )
         return conversation

@@ -32,6 +32,7 @@ from commands.messages import (
 from commands.ports import LogPublisher
 from commands.recent_members import DEFAULT_SECONDS, MembershipReader, RecentMembers
 from domain import membership_rules as rules
+from domain.attachments import Attachment
 from domain.conversation import direct_conversation_id
 from domain.errors import NotAMember, UserNotFound
 from domain.ids import MessageIdGenerator
@@ -151,10 +152,12 @@ class CommandGateway:
         conversation_id: str,
         client_msg_id: str,
         body: str,
+        attachments: tuple[Attachment, ...] = (),
         reply_to: int | None = None,
     ) -> int:
-        """Returns the message id; the same one for a resend. ``reply_to``:
-        the seq of the message it answers (the processor checks it)."""
+        """Returns the message id; the same one for a resend. ``attachments``
+        are media the sender uploaded (checked by the media service);
+        ``reply_to``: the seq of the message it answers (the processor checks it)."""
         at = self._clock()
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim = f"{conversation_id}|{client_msg_id}"
@@ -163,13 +166,20 @@ class CommandGateway:
         )
         if admitted.retry_after > 0:
             raise RateLimited(admitted.retry_after)
-        validate_message(client_msg_id, body)
+        validate_message(client_msg_id, body, len(attachments))
         await self._require_member(conversation_id, user_id, self._senders)
         message_id = admitted.message_id
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
         command = SendMessage(
-            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat(), reply_to
+            conversation_id,
+            user_id,
+            client_msg_id,
+            message_id,
+            body,
+            at.isoformat(),
+            attachments,
+            reply_to,
         )
         await self._submit(command)
         return message_id

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import Cipher
 
 from commands.relationship_commands import RELATIONSHIP_COMMANDS, RelationshipCommand
+from domain.attachments import Attachment
 
 
 class MalformedCommand(ValueError):
@@ -41,6 +42,7 @@ class SendMessage:
     message_id: int
     body: str
     issued_at: str
+    attachments: tuple[Attachment, ...] = ()
     reply_to: int | None = None
 
 
@@ -210,6 +212,8 @@ def decode_command(value: bytes, cipher: Cipher | None = None) -> AnyCommand:
         command_class = COMMAND_TYPES[body.pop("type")]
         if "member_ids" in body:
             body["member_ids"] = tuple(body["member_ids"])
+        if "attachments" in body:
+            body["attachments"] = tuple(Attachment.from_json(a) for a in body["attachments"])
         return command_class(**body)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise MalformedCommand(str(error)) from error

@@ -160,7 +160,7 @@ class Conversation(MessageChanges, Aggregate):
         earlier = self.recent_client_ids.get(sender, {}).get(client_msg_id)
         if earlier is not None:
             return PostedMessage(message_id=earlier[0], seq=earlier[1], is_new=False)
-        validate_message(client_msg_id, body)
+        validate_message(client_msg_id, body, len(attachments))
         if reply_to is not None:
             self.require_replyable(sender, reply_to)
         fields: dict[str, Any] = {

@@ -9,6 +9,7 @@ from domain.errors import InvalidCommand, MessageTooLarge
 MAX_BODY_BYTES = 16 * 1024
 MAX_CLIENT_MSG_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
+MAX_ATTACHMENTS = 10
 
 
 def is_storable_text(text: str) -> bool:
@@ -51,14 +52,17 @@ def validate_title(title: str) -> str:
     return title
 
 
-def validate_message(client_msg_id: str, body: str) -> None:
-    """A body of 1 byte to 16 KiB of UTF-8 (over it: too large), and a client
-    message id of 1 to 128 characters."""
+def validate_message(client_msg_id: str, body: str, attachments: int = 0) -> None:
+    """A body of 1 byte to 16 KiB of UTF-8 (over it: too large; empty only
+    when the message carries attachments), at most 10 attachments, and a
+    client message id of 1 to 128 characters."""
     validate_text(body, "the body")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise MessageTooLarge(f"a message body has at most {MAX_BODY_BYTES} bytes")
     validate_text(client_msg_id, "client_msg_id")
     if not client_msg_id or len(client_msg_id) > MAX_CLIENT_MSG_ID_LENGTH:
         raise InvalidCommand(f"client_msg_id has 1 to {MAX_CLIENT_MSG_ID_LENGTH} characters")
-    if not body:
-        raise InvalidCommand("a message body cannot be empty")
+    if attachments > MAX_ATTACHMENTS:
+        raise InvalidCommand(f"a message carries at most {MAX_ATTACHMENTS} attachments")
+    if not body and not attachments:
+        raise InvalidCommand("a message body cannot be empty without attachments")

@@ -72,6 +72,15 @@ class ConversationQueries(Protocol):
         membership."""
         ...
 
+    async def shares_media(self, media_id: str, user_id: str) -> bool:
+        """Whether ``user_id`` is a member of a conversation with a message
+        that carries the media (commands.media_catalog.MediaSharing)."""
+        ...
+
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """Those of ``media_ids`` that some message carries."""
+        ...
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         """``[{"user_id", "delivered_seq", "read_seq"}]`` of every member,
         by user id. The caller has checked membership."""

@@ -20,6 +20,23 @@ Kind = Literal["direct", "group"]
 _DECODE_JSON = msgspec.json.Decoder()
 
 
+MediaKind = Literal["image", "voice", "video", "file"]
+
+
+class Media(msgspec.Struct, kw_only=True):
+    """A media object (PROTOCOL.md, "Media"): the fields that do not apply are null."""
+
+    media_id: str
+    kind: MediaKind
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    has_thumbnail: bool
+
+
 class Reaction(msgspec.Struct):
     """Who reacted to a message with one emoji (in the order they did)."""
 
@@ -61,6 +78,7 @@ class Message(msgspec.Struct, kw_only=True):
     reactions: list[Reaction] = []
     reply_to: Quote | None = None
     change_seq: int = 0
+    attachments: list[Media] = msgspec.field(default_factory=list)
     recipients: int | UnsetType = UNSET
     delivered_count: int | UnsetType = UNSET
     read_count: int | UnsetType = UNSET
@@ -121,6 +139,7 @@ def message_object(
     client_msg_id: str,
     status: MessageStatus | None = None,
     changes: MessageChanges | None = None,
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The message object of PROTOCOL.md (with its status for its sender,
     and what edits, a deletion, reactions and a reply make of it)."""
@@ -143,6 +162,7 @@ def message_object(
         if deleted or changes.reply_to is None
         else msgspec.convert(changes.reply_to, Quote),
         change_seq=changes.change_seq,
+        attachments=[] if deleted else [msgspec.convert(a, Media) for a in attachments],
     )
     if status is not None:
         message.recipients = status.recipients
@@ -192,7 +212,12 @@ def posted_message(event: MessagePosted) -> dict[str, Any]:
         body=event.body,
         sent_at=event.sent_at,
         client_msg_id=event.client_msg_id,
+        attachments=attachments_json(event),
     )
+
+
+def attachments_json(event: MessagePosted) -> list[dict[str, Any]]:
+    return [attachment.as_json() for attachment in event.attachments]
 
 
 STATUS_FIELDS = ("recipients", "delivered_count", "read_count", "status")

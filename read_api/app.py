@@ -12,8 +12,10 @@ from read_api import (
     conversation_queries,
     directory_routes,
     friend_routes,
+    media_routes,
     notification_routes,
     search_routes,
+    tus_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
 from read_api.operations import Operation
@@ -27,6 +29,8 @@ OPERATIONS: list[Operation] = [
     *notification_routes.operations,
     *audit_routes.operations,
     *search_routes.operations,
+    *media_routes.operations,
+    *tus_routes.operations,
 ]
 
 

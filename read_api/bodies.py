@@ -66,9 +66,14 @@ class Rename(_Body):
     title: Title
 
 
+class AttachmentRef(_Body):
+    media_id: str
+
+
 class NewMessage(_Body):
     client_msg_id: str
     body: str
+    attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
 
 
 # -- answers -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from commands.counted import counting_send
+from commands.media import resolve_attachments
 from read_api.bodies import (
     Accepted,
     ConversationCreated,
@@ -60,9 +61,11 @@ async def post_message(request: Request) -> Response:
     conversation_id = path_id(request, "conversation_id")
     body: NewMessage = await body_of(request, NewMessage)
     api = services(request)
+    media_ids = [ref.media_id for ref in body.attachments]
+    attachments = await resolve_attachments(api.media, session.user_id, media_ids)
     with counting_send(api.metrics):
         message_id = await api.gateway.send(
-            session.user_id, conversation_id, body.client_msg_id, body.body
+            session.user_id, conversation_id, body.client_msg_id, body.body, attachments
         )
     return answer(MessageAccepted, MessageAccepted(message_id=str(message_id)), 202)
 

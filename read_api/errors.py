@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from commands.accounts import AccountError
 from commands.limits import RateLimited
+from commands.media_types import MediaRefused
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.wire import error_body
@@ -62,6 +63,11 @@ async def _refused(request: Request, exc: Exception) -> Response:
     return error_response(exc.code, str(exc), refused_status(exc.code))
 
 
+async def _media_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MediaRefused)
+    return error_response(exc.code, exc.message, exc.status)
+
+
 async def _log_unavailable(request: Request, exc: Exception) -> Response:
     return error_response("unavailable", "the log did not acknowledge; try again", 503)
 
@@ -88,6 +94,7 @@ def exception_handlers() -> dict[Any, Any]:
         ApiError: _api_error,
         DomainError: _refused,
         AccountError: _refused,
+        MediaRefused: _media_refused,
         LogUnavailable: _log_unavailable,
         RateLimited: _rate_limited,
         HTTPException: _http_exception,

@@ -13,8 +13,10 @@ from commands.blocks import Blocks
 from commands.devices import Devices
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.media import MediaService
 from commands.metrics import NO_METRICS, Metrics
 from commands.relationship_gateway import RelationshipGateway
+from commands.tus_uploads import TusUploads
 from projections.audit_ports import AuditQueries
 from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
@@ -51,6 +53,8 @@ class ApiServices:
     read_limit: ReadLimit | None = None  # None: reads are not limited
     metrics: Metrics = NO_METRICS
     search: MessageSearch | None = None
+    media: MediaService | None = None
+    uploads: TusUploads | None = None
 
 
 class ApiState(TypedDict):

@@ -44,10 +44,15 @@ class AuthFrame(_ClientFrame, tag="auth", kw_only=True):
     token: str
 
 
+class AttachmentRef(msgspec.Struct, kw_only=True):
+    media_id: Text
+
+
 class SendFrame(_ClientFrame, tag="send", kw_only=True):
     conversation_id: Text
     client_msg_id: Text
     body: str
+    attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
     reply_to: MessageSeq | None = None
 
 

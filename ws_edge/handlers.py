@@ -9,6 +9,8 @@ from typing import Any
 from commands.accounts import Session
 from commands.counted import counting_send
 from commands.limits import RateLimited, require_token
+from commands.media import resolve_attachments
+from commands.media_types import MediaRefused
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.frames import (
@@ -60,6 +62,8 @@ class FrameHandlers:
             raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
         except RateLimited as limited:
             raise BadFrame(str(limited), frame.id, "rate_limited", limited.retry_after_ms) from None
+        except MediaRefused as refused:
+            raise BadFrame(refused.message, frame.id, refused.code) from None
 
     async def _dispatch(self, frame: ClientFrame) -> None:
         match frame:
@@ -95,12 +99,16 @@ class FrameHandlers:
         await self._send_frame(ok_frame(frame.id))
 
     async def _send(self, frame: SendFrame) -> None:
+        user_id = self._session.user_id
+        media_ids = [ref.media_id for ref in frame.attachments]
+        attachments = await resolve_attachments(self._services.media, user_id, media_ids)
         with counting_send(self._services.metrics):
             message_id = await self._services.gateway.send(
-                self._session.user_id,
+                user_id,
                 frame.conversation_id,
                 frame.client_msg_id,
                 frame.body,
+                attachments,
                 frame.reply_to,
             )
         await self._send_frame(

@@ -12,6 +12,7 @@ from commands.blocks import Blocks, NoBlocks
 from commands.change_gateway import ChangeGateway
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
+from commands.media import MediaService
 from commands.metrics import NO_METRICS, Metrics
 from commands.presence import PresenceService
 from projections.queries import ConversationQueries
@@ -49,6 +50,7 @@ class SocketServices:
     blocks: Blocks = field(default_factory=NoBlocks)
     metrics: Metrics = NO_METRICS
     changes: ChangeGateway | None = None  # edits, deletions, reactions
+    media: MediaService | None = None
 
 
 class SocketState(TypedDict):

@@ -22,7 +22,7 @@ from domain.rejection import CommandRejected
 from infra.memory.conversation import ConversationState, MemberState, event_time, utc
 from infra.memory.tracking import InMemoryTracking
 from projections.ports import AlreadyProjected, Audience
-from projections.wire import message_object
+from projections.wire import attachments_json, message_object
 
 PerMember = Mapping[str, Mapping[str, Any]]
 T = TypeVar("T")
@@ -93,6 +93,7 @@ class InMemoryChatView(TrackingRecorder):
                 body=event.body,
                 sent_at=sent_at.isoformat(),
                 client_msg_id=event.client_msg_id,
+                attachments=attachments_json(event),
             )
             conversation.add_message(message, sent_at)
             return sorted(conversation.members)

@@ -121,6 +121,7 @@ class ConversationState:
         if message is None:
             return False
         message["body"] = ""
+        message["attachments"] = []
         self.deleted_at[seq] = at
         self.reactions.pop(seq, None)
         return True
@@ -172,6 +173,7 @@ class ConversationState:
             sent_at=message["sent_at"],
             client_msg_id=message["client_msg_id"],
             changes=changes,
+            attachments=message.get("attachments", ()),
         )
 
     def changed_since(

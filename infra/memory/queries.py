@@ -71,6 +71,28 @@ class InMemoryQueries:
             limit = min(max(limit, 0), MAX_PAGE)
             return conversation.changed_since(after_change_seq, up_to_seq, limit, viewer)
 
+    async def shares_media(self, media_id: str, user_id: str) -> bool:
+        """MediaSharing: a member of a conversation with a message carrying it."""
+        with self._view.lock:
+            for conversation_id in self._view.by_user.get(user_id, ()):
+                messages = self._view.conversations[conversation_id].messages
+                for message in messages:
+                    if any(a["media_id"] == media_id for a in message.get("attachments", ())):
+                        return True
+        return False
+
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """MediaSharing: those of the media that some message carries."""
+        wanted = set(media_ids)
+        with self._view.lock:
+            carried = {
+                attachment["media_id"]
+                for conversation in self._view.conversations.values()
+                for message in conversation.messages
+                for attachment in message.get("attachments", ())
+            }
+        return wanted & carried
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         with self._view.lock:
             conversation = self._view.conversations.get(conversation_id)

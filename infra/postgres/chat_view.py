@@ -11,6 +11,7 @@ and writes nothing, so a redelivered record never writes twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ from infra.postgres.message_changes import ChangeStatements
 from infra.postgres.tracking import TrackingStatements
 from infra.postgres.view_batch import BatchStatements, PostedRow, ViewBatch
 from projections.ports import ViewUnavailable
-from projections.wire import conversation_object
+from projections.wire import attachments_json, conversation_object
 
 T = TypeVar("T")
 PerMember = Mapping[str, Mapping[str, Any]]
@@ -151,6 +152,7 @@ class PostgresChatView(MessageChangeWrites, TrackingRecorder):
             event.body,
             event.client_msg_id,
             event_time(event.sent_at),
+            json.dumps(attachments_json(event)),
         )
 
         def post(batch: ViewBatch) -> list[str]:

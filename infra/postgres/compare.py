@@ -77,6 +77,7 @@ _TABLES = (
             "deleted_at",
             "change_seq",
             "search",
+            "attachments",
         ),
         (True, False),
     ),

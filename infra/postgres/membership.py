@@ -58,7 +58,7 @@ SELECT m.user_id, c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
            SELECT count(*) FROM {s}.messages u
            WHERE u.conversation_id = m.conversation_id
              AND u.seq > m.read_seq AND u.sender_id <> m.user_id) END AS unread_count,
-       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at,
+       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at, l.attachments,
        l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status,
        c.last_change_seq, l_changes.*
 FROM {s}.conversations c

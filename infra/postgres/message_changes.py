@@ -94,7 +94,7 @@ LEFT JOIN LATERAL (
 
 _ONE_MESSAGE: Final = """
 SELECT x.conversation_id, x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id,
-       x.sent_at, NULL AS status, x_changes.*
+       x.sent_at, x.attachments, NULL AS status, x_changes.*
 FROM {s}.messages x
 {changes}
 WHERE x.conversation_id = %(conversation_id)s AND x.seq = %(seq)s
@@ -117,7 +117,9 @@ class ChangeStatements:
             return sql.SQL(_CHANGED).format(s=s, set_columns=sql.SQL(set_columns))
 
         self.edit = changed("body = %(body)s, edited_at = %(at)s, change_seq = %(change_seq)s")
-        self.delete = changed("body = '', deleted_at = %(at)s, change_seq = %(change_seq)s")
+        self.delete = changed(
+            "body = '', attachments = '[]', deleted_at = %(at)s, change_seq = %(change_seq)s"
+        )
         self.touch = changed("change_seq = %(change_seq)s")
         self.add_reaction = sql.SQL(_ADD_REACTION).format(s=s)
         self.remove_reaction = sql.SQL(_REMOVE_REACTION).format(s=s)

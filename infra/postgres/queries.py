@@ -8,6 +8,7 @@ is computed in the statement that fetches them.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,13 +29,25 @@ from projections.wire import (
     quote_object,
 )
 
+_SHARES_MEDIA = """
+SELECT 1 FROM {s}.messages x
+JOIN {s}.members m ON m.conversation_id = x.conversation_id AND m.user_id = %(user_id)s
+WHERE x.attachments @> %(probe)s::jsonb AND x.attachments <> '[]'::jsonb
+LIMIT 1
+"""
+
+_MEDIA_IN_MESSAGES = """
+SELECT 1 FROM {s}.messages x
+WHERE x.attachments @> %(probe)s::jsonb AND x.attachments <> '[]'::jsonb LIMIT 1
+"""
+
 _CONVERSATIONS = """
 SELECT c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
        mm.member_ids, mm.roles,
        (SELECT count(*) FROM {s}.messages u
         WHERE u.conversation_id = m.conversation_id
           AND u.seq > m.read_seq AND u.sender_id <> m.user_id) AS unread_count,
-       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at,
+       l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at, l.attachments,
        l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status,
        c.last_change_seq, l_changes.*
 FROM {s}.members m
@@ -54,13 +67,13 @@ LIMIT %(limit)s
 
 _PAGE = """
 SELECT c.conversation_id, c.last_seq,
-       p.seq, p.message_id, p.sender_id, p.body, p.client_msg_id, p.sent_at,
+       p.seq, p.message_id, p.sender_id, p.body, p.client_msg_id, p.sent_at, p.attachments,
        p_status.recipients, p_status.delivered_count, p_status.read_count, p_status.status,
        p_changes.*
 FROM {s}.conversations c
 LEFT JOIN LATERAL (
     SELECT x.conversation_id, x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id,
-           x.sent_at
+           x.sent_at, x.attachments
     FROM {s}.messages x
     WHERE x.conversation_id = c.conversation_id
       AND x.seq > %(after_seq)s AND x.seq < %(before_seq)s
@@ -75,6 +88,7 @@ ORDER BY p.seq
 
 _CHANGED = """
 SELECT x.conversation_id, x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id, x.sent_at,
+       x.attachments,
        x_status.recipients, x_status.delivered_count, x_status.read_count, x_status.status,
        x_changes.*
 FROM {s}.messages x
@@ -136,6 +150,8 @@ class PostgresQueries(PooledStore):
         self._is_member = in_schema(_IS_MEMBER, schema)
         self._roles = in_schema(_ROLES, schema)
         self._receipts = in_schema(RECEIPTS, schema)
+        self._shares_media = in_schema(_SHARES_MEDIA, schema)
+        self._media_in_messages = in_schema(_MEDIA_IN_MESSAGES, schema)
 
     async def is_member(self, conversation_id: str, user_id: str) -> bool:
         params = {"conversation_id": conversation_id, "user_id": user_id}
@@ -200,6 +216,21 @@ class PostgresQueries(PooledStore):
         }
         return [message_from_row(row) for row in await self._fetch(self._changed, params)]
 
+    async def shares_media(self, media_id: str, user_id: str) -> bool:
+        """MediaSharing: a member of a conversation with a message carrying it."""
+        probe = json.dumps([{"media_id": media_id}])
+        rows = await self._fetch(self._shares_media, {"probe": probe, "user_id": user_id})
+        return bool(rows)
+
+    async def media_in_messages(self, media_ids: list[str]) -> set[str]:
+        """MediaSharing: those of the media that some message carries."""
+        found: set[str] = set()
+        for media_id in media_ids:
+            probe = json.dumps([{"media_id": media_id}])
+            if await self._fetch(self._media_in_messages, {"probe": probe}):
+                found.add(media_id)
+        return found
+
     async def receipts(self, conversation_id: str) -> list[dict[str, Any]]:
         rows = await self._fetch(self._receipts, {"conversation_id": conversation_id})
         return [dict(row) for row in rows]
@@ -237,6 +268,7 @@ def message_from_row(row: DictRow) -> dict[str, Any]:
         sent_at=utc_iso(row["sent_at"]),
         client_msg_id=row["client_msg_id"],
         status=status,
+        attachments=row.get("attachments") or (),
         changes=changes_from_row(row),
     )
 

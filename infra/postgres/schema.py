@@ -21,6 +21,7 @@ from psycopg import sql
 from infra.postgres.audit_schema import AUDIT_TABLES
 from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.holds import HELD_TABLE
+from infra.postgres.media_schema import MEDIA_COLUMNS, MEDIA_INDEXES, MEDIA_TABLES
 from infra.postgres.message_changes import MESSAGE_CHANGE_COLUMNS, MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.search import DEFAULT_LANGUAGE, search_columns
@@ -80,6 +81,7 @@ _TABLES: tuple[LiteralString, ...] = (
     *SNAPSHOT_TABLES,
     HELD_TABLE,
     *AUDIT_TABLES,
+    *MEDIA_TABLES,
 )
 
 _COLUMNS = """
@@ -103,7 +105,7 @@ def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE
             for statement in _TABLES:
                 conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
             _add_missing_columns(conn, schema, search_language)
-            for statement in MESSAGE_CHANGE_TABLES:
+            for statement in (*MESSAGE_CHANGE_TABLES, *MEDIA_INDEXES):
                 conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
@@ -112,7 +114,7 @@ def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE
 def _add_missing_columns(conn: psycopg.Connection[Any], schema: str, search_language: str) -> None:
     """Columns later builds added to existing tables, each only if missing."""
     present = {(table, column) for table, column in conn.execute(_COLUMNS, (schema,)).fetchall()}
-    for table, column, definition in MESSAGE_CHANGE_COLUMNS:
+    for table, column, definition in (*MESSAGE_CHANGE_COLUMNS, *MEDIA_COLUMNS):
         if (table, column) not in present:
             conn.execute(
                 sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(

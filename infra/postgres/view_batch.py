@@ -25,14 +25,17 @@ WHERE application_name = %(application_name)s FOR UPDATE
 """
 
 _POST_MANY: Final = """
-WITH posted (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at) AS (
+WITH posted (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at,
+            attachments) AS (
     SELECT * FROM unnest(%(conversation_ids)s::text[], %(seqs)s::int[], %(message_ids)s::bigint[],
                          %(senders)s::text[], %(bodies)s::text[], %(client_msg_ids)s::text[],
-                         %(sent_ats)s::timestamptz[])
+                         %(sent_ats)s::timestamptz[], %(attachments)s::text[])
 ), stored AS (
     INSERT INTO {s}.messages
-        (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at)
-    SELECT * FROM posted
+        (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at, attachments)
+    SELECT conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at,
+           attachments::jsonb
+    FROM posted
     ON CONFLICT (conversation_id, seq) DO NOTHING
 ), latest AS (
     SELECT conversation_id, max(seq) AS seq, max(sent_at) AS sent_at
@@ -75,6 +78,8 @@ class PostedRow:
     body: str
     client_msg_id: str
     sent_at: datetime
+    attachments: str = "[]"
+    """The message's attachments as JSON text (media objects)."""
 
 
 class BatchStatements:
@@ -151,4 +156,5 @@ def _columns(rows: list[PostedRow]) -> dict[str, list[object]]:
         "bodies": [r.body for r in rows],
         "client_msg_ids": [r.client_msg_id for r in rows],
         "sent_ats": [r.sent_at for r in rows],
+        "attachments": [r.attachments for r in rows],
     }

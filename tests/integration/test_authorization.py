@@ -77,6 +77,29 @@ HTTP_CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/v1/audit/conversations/{conversation_id}/verify"): lambda c, u, cid, other: c.get(
         f"/v1/audit/conversations/{cid}/verify", headers=u.auth
     ),
+    # Media routes: tests/integration/test_media_http.py tries each with a real media.
+    ("GET", "/v1/media/{media_id}"): lambda c, u, cid, other: c.get(
+        f"/v1/media/{cid}", headers=u.auth
+    ),
+    ("GET", "/v1/media/{media_id}/thumbnail"): lambda c, u, cid, other: c.get(
+        f"/v1/media/{cid}/thumbnail", headers=u.auth
+    ),
+    ("GET", "/v1/media/{media_id}/metadata"): lambda c, u, cid, other: c.get(
+        f"/v1/media/{cid}/metadata", headers=u.auth
+    ),
+    ("GET", "/v1/uploads/{upload_id}"): lambda c, u, cid, other: c.get(
+        f"/v1/uploads/{cid}", headers=u.auth
+    ),
+    ("PATCH", "/v1/uploads/{upload_id}"): lambda c, u, cid, other: c.patch(
+        f"/v1/uploads/{cid}",
+        content=b"x",
+        headers={
+            **u.auth,
+            "Tus-Resumable": "1.0.0",
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    ),
 }
 
 FRAMES: dict[str, dict[str, Any]] = {

@@ -136,7 +136,7 @@ class ConversationMachine(RuleBasedStateMachine):
         self.message_ids += 1
         body = f"word b{self.message_ids}x"  # no body is a part of another
         command = SendMessage(
-            conversation_id, sender, f"c{client}", self.message_ids, body, AT, reply_to
+            conversation_id, sender, f"c{client}", self.message_ids, body, AT, reply_to=reply_to
         )
         events = self._run(command)
         readable = reply_to is None or (

@@ -1,0 +1,1 @@
+"""Adapters on a local folder (the embedded default's blob store)."""
