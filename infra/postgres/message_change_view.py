@@ -4,6 +4,7 @@ before it, then the message as everyone sees it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from infra.postgres.message_changes import ChangeStatements
 from infra.postgres.queries import message_from_row
 from infra.postgres.view_batch import PostedRow, ViewBatch
 from projections.ports import Audience
+from projections.wire import attachments_json
 
 T = TypeVar("T")
 
@@ -46,6 +48,7 @@ class MessageChangeWrites:
             event.body,
             event.client_msg_id,
             _at(event.sent_at),
+            json.dumps(attachments_json(event)),
         )
 
         def reply(batch: ViewBatch) -> Audience:
