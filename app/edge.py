@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -30,6 +31,7 @@ from commands.accounts import Accounts, AccountStore, Session
 from commands.admission import SendAdmission
 from commands.audit import AuditAccess
 from commands.blocks import Blocks
+from commands.change_gateway import ChangeGateway
 from commands.counted import CountedAdmission, CountedRateLimiter
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.gateway import CommandGateway, GatewayLimits
@@ -43,7 +45,8 @@ from domain.ids import MessageIdGenerator
 from projections.audit_ports import AuditQueries
 from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
-from projections.queries import Contacts, ConversationQueries, PresenceReader
+from projections.queries import Contacts, ConversationQueries, PresenceReader, posted_by
+from projections.search import MessageSearch
 from read_api.app import api_routes
 from read_api.errors import exception_handlers
 from read_api.services import ApiServices, ApiState, ReadLimit
@@ -81,6 +84,7 @@ class EdgeAdapters:
     audit: AuditQueries
     # What /readyz checks (name -> raises unless the service answers).
     probes: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    search: MessageSearch | None = None
     media: MediaAdapters | None = None
 
 
@@ -168,6 +172,7 @@ def edge_services(
             limiter, Bucket(burst=settings.read_burst, per_second=settings.read_rate_per_second)
         ),
         metrics=metrics,
+        search=adapters.search,
         media=media,
         uploads=TusUploads(settings.media_upload_dir) if media is not None else None,
     )
@@ -192,6 +197,15 @@ def edge_services(
         ),
         blocks=adapters.friends,
         metrics=metrics,
+        changes=ChangeGateway(
+            adapters.commands,
+            adapters.queries,
+            functools.partial(posted_by, adapters.queries),
+            adapters.rate_limiter,
+            clock,
+            Bucket(burst=settings.change_burst, per_second=settings.change_rate_per_second),
+            record_cipher(settings),
+        ),
         media=media,
     )
     return EdgeState(api=api, ws=ws)

@@ -44,6 +44,7 @@ from infra.memory.notifications import InMemoryNotifications
 from infra.memory.notify_reads import InMemoryOnlineStatus, InMemoryUnreadCounter
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
 from infra.memory.queries import InMemoryQueries
+from infra.memory.search import InMemorySearch
 from infra.memory.snapshots import InMemorySnapshotStore
 from projections.audit_projection import AuditProjector
 from projections.friends_projector import FriendsProjector
@@ -166,6 +167,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             push=push_options(settings, keys),
             friends=friends,
             audit=audit_trail,
+            search=InMemorySearch(view),
             media=media,
         )
     finally:

@@ -50,6 +50,7 @@ from infra.postgres.notifier_view import PostgresNotifierView
 from infra.postgres.probe import ping_pool, ping_postgres
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.search import PostgresSearch
 from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
@@ -104,7 +105,7 @@ def prepare_infrastructure(settings: Settings) -> None:
         parked=settings.parked_topic,
     )
     ensure_topics(settings.kafka, topics, settings.partitions, settings.replication_factor)
-    create_schema(settings.postgres_dsn, settings.pg_schema)
+    create_schema(settings.postgres_dsn, settings.pg_schema, settings.search_language)
 
 
 def _publisher(settings: Settings, topic: str) -> KafkaPublisher:
@@ -148,6 +149,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             friends=PostgresFriendQueries(queries.pool, settings.pg_schema),
             audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
             probes=_edge_probes(commands, fanout, queries),
+            search=PostgresSearch(
+                "", settings.pg_schema, settings.search_language, pool=queries.pool
+            ),
             media=media,
         )
     finally:

@@ -54,7 +54,7 @@ def rebuild_view(settings: Settings, target_schema: str, progress: bool | None =
     """
     topic = settings.events_topic
     partitions = topic_partitions(settings.kafka, topic)
-    create_schema(settings.postgres_dsn, target_schema)
+    create_schema(settings.postgres_dsn, target_schema, settings.search_language)
     view = PostgresChatView.from_dsn(settings.postgres_dsn, target_schema)
     try:
         _require_fresh(view, target_schema, [tracking_name(topic, p) for p in partitions])

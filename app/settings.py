@@ -148,6 +148,9 @@ class Settings:
     )
     send_rate_per_second: float = _setting("CHAT_SEND_RATE_PER_SECOND", 5.0, _positive)
     send_burst: int = _setting("CHAT_SEND_BURST", 30, _int)
+    change_rate_per_second: float = _setting("CHAT_CHANGE_RATE_PER_SECOND", 5.0, _positive)
+    change_burst: int = _setting("CHAT_CHANGE_BURST", 30, _int)
+    search_language: str = _setting("CHAT_SEARCH_LANGUAGE", "simple")
     snapshot_every_events: int = _setting(
         "CHAT_SNAPSHOT_EVERY_EVENTS", SnapshotSettings.every_events, _int
     )
@@ -302,6 +305,8 @@ class Settings:
             raise SettingsError("CHAT_PARTITIONS must be 1..1024")
         if not self.pg_schema.isidentifier():
             raise SettingsError("CHAT_PG_SCHEMA must be a plain identifier")
+        if not self.search_language.isidentifier():
+            raise SettingsError("CHAT_SEARCH_LANGUAGE must name a text search configuration")
         if self.push_max_attempts < 1 or self.push_queue_per_destination < 1:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
         if self.replication_factor < 1:

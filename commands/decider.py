@@ -18,12 +18,16 @@ from commands.messages import (
     AuditCommand,
     Command,
     CreateGroup,
+    DeleteMessage,
+    EditMessage,
     MarkDelivered,
     MarkRead,
+    React,
     RemoveMember,
     RenameGroup,
     SendMessage,
     StartDirect,
+    Unreact,
     issued_time,
 )
 from commands.relationship_commands import RELATIONSHIP_COMMANDS
@@ -189,7 +193,34 @@ class PartitionState:
             command.body,
             at,
             command.attachments,
+            reply_to=command.reply_to,
         )
+        return conversation
+
+    @_decide.register
+    def _(self, command: EditMessage, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.edit_message(command.user_id, command.seq, command.body, at)
+        return conversation
+
+    @_decide.register
+    def _(
+        self, command: DeleteMessage, existing: Conversation | None, at: datetime
+    ) -> Conversation:
+        conversation = _existing(existing)
+        conversation.delete_message(command.user_id, command.seq, at)
+        return conversation
+
+    @_decide.register
+    def _(self, command: React, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.react(command.user_id, command.seq, command.emoji, at)
+        return conversation
+
+    @_decide.register
+    def _(self, command: Unreact, existing: Conversation | None, at: datetime) -> Conversation:
+        conversation = _existing(existing)
+        conversation.unreact(command.user_id, command.seq, command.emoji, at)
         return conversation
 
     @_decide.register

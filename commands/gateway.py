@@ -153,9 +153,11 @@ class CommandGateway:
         client_msg_id: str,
         body: str,
         attachments: tuple[Attachment, ...] = (),
+        reply_to: int | None = None,
     ) -> int:
         """Returns the message id; the same one for a resend. ``attachments``
-        are media the sender uploaded (checked by the media service)."""
+        are media the sender uploaded (checked by the media service);
+        ``reply_to``: the seq of the message it answers (the processor checks it)."""
         at = self._clock()
         fresh_id = self._ids.next_id(int(at.timestamp() * 1000))
         claim = f"{conversation_id}|{client_msg_id}"
@@ -170,7 +172,14 @@ class CommandGateway:
         # A resend is published again (the first may not have reached the log);
         # the processor keeps only one message per client_msg_id.
         command = SendMessage(
-            conversation_id, user_id, client_msg_id, message_id, body, at.isoformat(), attachments
+            conversation_id,
+            user_id,
+            client_msg_id,
+            message_id,
+            body,
+            at.isoformat(),
+            attachments,
+            reply_to,
         )
         await self._submit(command)
         return message_id

@@ -43,6 +43,42 @@ class SendMessage:
     body: str
     issued_at: str
     attachments: tuple[Attachment, ...] = ()
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    conversation_id: str
+    user_id: str
+    seq: int
+    body: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class DeleteMessage:
+    conversation_id: str
+    user_id: str
+    seq: int
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class React:
+    conversation_id: str
+    user_id: str
+    seq: int
+    emoji: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class Unreact:
+    conversation_id: str
+    user_id: str
+    seq: int
+    emoji: str
+    issued_at: str
 
 
 @dataclass(frozen=True)
@@ -130,6 +166,10 @@ Command = (
     | MarkDelivered
     | MarkRead
     | RelationshipCommand
+    | EditMessage
+    | DeleteMessage
+    | React
+    | Unreact
 )
 AnyCommand = Command | AuditCommand
 COMMAND_TYPES: dict[str, type[AnyCommand]] = {
@@ -147,6 +187,10 @@ COMMAND_TYPES: dict[str, type[AnyCommand]] = {
         MarkDelivered,
         MarkRead,
         *RELATIONSHIP_COMMANDS,
+        EditMessage,
+        DeleteMessage,
+        React,
+        Unreact,
     )
 }
 

@@ -47,6 +47,11 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "AuditorGranted": AuditorGranted,
     "AuditorRevoked": AuditorRevoked,
     "AuditRead": AuditRead,
+    "ReplyPosted": Conversation.ReplyPosted,
+    "MessageEdited": Conversation.MessageEdited,
+    "MessageDeleted": Conversation.MessageDeleted,
+    "ReactionAdded": Conversation.ReactionAdded,
+    "ReactionRemoved": Conversation.ReactionRemoved,
 }
 _NAMES = {cls: name for name, cls in EVENT_CLASSES.items()}
 

@@ -19,6 +19,7 @@ from domain.attachments import Attachment
 from domain.errors import ConversationNotFound
 from domain.hashchain import GENESIS_HASH, chain_payload, link_hash
 from domain.membership_rules import ADMIN, DEFAULT_MAX_GROUP_SIZE, DIRECT, GROUP, MEMBER
+from domain.message_changes import MessageChanges
 from domain.rules import validate_message, validate_title
 
 _DIRECT_NAMESPACE = uuid.UUID("6f1c3c1e-5d0b-4c4e-9a59-2f0c8c3c1d11")
@@ -44,7 +45,7 @@ class PostedMessage:
     is_new: bool
 
 
-class Conversation(Aggregate):
+class Conversation(MessageChanges, Aggregate):
     """A direct or group conversation, decided one command at a time."""
 
     Started: TypeAlias = events.Started
@@ -55,6 +56,12 @@ class Conversation(Aggregate):
     GroupRenamed: TypeAlias = events.GroupRenamed
     MessagesDelivered: TypeAlias = events.MessagesDelivered
     MessagesRead: TypeAlias = events.MessagesRead
+    ReplyPosted: TypeAlias = events.ReplyPosted
+    MessageChange: TypeAlias = events.MessageChange
+    MessageEdited: TypeAlias = events.MessageEdited
+    MessageDeleted: TypeAlias = events.MessageDeleted
+    ReactionAdded: TypeAlias = events.ReactionAdded
+    ReactionRemoved: TypeAlias = events.ReactionRemoved
 
     def __init__(
         self,
@@ -75,6 +82,12 @@ class Conversation(Aggregate):
         self.recent_client_ids: dict[str, dict[str, tuple[int, int]]] = {}
         self.delivered: dict[str, int] = dict.fromkeys(members, 0)
         self.read: dict[str, int] = dict.fromkeys(members, 0)
+        # Of every message: its sender (index seq - 1), the deleted ones
+        # (seq -> who deleted it) and the reactions (seq -> emoji -> users).
+        self.senders: list[str] = []
+        self.deleted: dict[int, str] = {}
+        self.reactions: dict[int, dict[str, list[str]]] = {}
+        self.last_change_seq = 0
 
     # -- creation ---------------------------------------------------------
 
@@ -138,14 +151,18 @@ class Conversation(Aggregate):
         body: str,
         at: datetime,
         attachments: tuple[Attachment, ...] = (),
+        reply_to: int | None = None,
     ) -> PostedMessage:
-        """Posts a message, or finds the one this sender already posted under
+        """Posts a message (a reply when ``reply_to`` names a message the
+        sender can read), or finds the one this sender already posted under
         the same client message id (then nothing new happens)."""
         rules.require_member(self.members, sender)
         earlier = self.recent_client_ids.get(sender, {}).get(client_msg_id)
         if earlier is not None:
             return PostedMessage(message_id=earlier[0], seq=earlier[1], is_new=False)
         validate_message(client_msg_id, body, len(attachments))
+        if reply_to is not None:
+            self.require_replyable(sender, reply_to)
         fields: dict[str, Any] = {
             "seq": self.last_seq + 1,
             "message_id": message_id,
@@ -155,7 +172,10 @@ class Conversation(Aggregate):
             "sent_at": at.isoformat(),
             "attachments": tuple(attachments),
         }
-        self._trigger_chained(self.MessagePosted, at, fields)
+        if reply_to is None:
+            self._trigger_chained(self.MessagePosted, at, fields)
+        else:
+            self._trigger_chained(self.ReplyPosted, at, {**fields, "reply_to": reply_to})
         return PostedMessage(message_id=message_id, seq=self.last_seq, is_new=True)
 
     # -- receipts ---------------------------------------------------------
@@ -222,7 +242,7 @@ class Conversation(Aggregate):
         rules.require_member(self.members, user_id)
 
     def _trigger_chained(
-        self, event_class: type[Aggregate.Event], at: datetime, fields: dict[str, Any]
+        self, event_class: type[Any], at: datetime, fields: dict[str, Any]
     ) -> None:
         payload = chain_payload(event_class.__name__, str(self.id), self.version + 1, fields)
         self.trigger_event(

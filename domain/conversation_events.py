@@ -59,6 +59,7 @@ class MessagePosted(ChainedEvent):
 
     def apply_to(self, conversation: Conversation) -> None:
         conversation.last_seq = self.seq
+        conversation.senders.append(self.sender)
         window = conversation.recent_client_ids.setdefault(self.sender, {})
         window[self.client_msg_id] = (self.message_id, self.seq)
         if len(window) > DEDUPE_WINDOW_PER_SENDER:
@@ -127,3 +128,67 @@ class MessagesRead(ChainedEvent):
         conversation.read[self.user_id] = self.up_to_seq
         delivered = conversation.delivered[self.user_id]
         conversation.delivered[self.user_id] = max(delivered, self.up_to_seq)
+
+
+class ReplyPosted(MessagePosted):
+    """A message posted as a reply to message ``reply_to`` of the same
+    conversation (its own event type, so that MessagePosted records stay as
+    they are). Clients get the quote from the read model: the original as it
+    is now (edited, or a tombstone once deleted)."""
+
+    reply_to: int = 0
+
+
+class MessageChange(ChainedEvent):
+    """A change to message ``seq``; ``change_seq`` is gapless per
+    conversation (1, 2, 3, ... over every edit, deletion and reaction)."""
+
+    seq: int
+    change_seq: int
+
+    def apply(self, aggregate: Any) -> None:
+        super().apply(aggregate)
+        aggregate.last_change_seq = self.change_seq
+
+
+class MessageEdited(MessageChange):
+    """The sender replaced the body (the last edit wins)."""
+
+    editor: str
+    body: str
+    edited_at: str
+
+
+class MessageDeleted(MessageChange):
+    """The body is gone for everyone (the log keeps this event, not a new body)."""
+
+    deleted_by: str
+    deleted_at: str
+
+    def apply_to(self, conversation: Conversation) -> None:
+        conversation.deleted[self.seq] = self.deleted_by
+        conversation.reactions.pop(self.seq, None)
+
+
+class ReactionAdded(MessageChange):
+    user_id: str
+    emoji: str
+
+    def apply_to(self, conversation: Conversation) -> None:
+        by_emoji = conversation.reactions.setdefault(self.seq, {})
+        by_emoji.setdefault(self.emoji, []).append(self.user_id)
+
+
+class ReactionRemoved(MessageChange):
+    user_id: str
+    emoji: str
+
+    def apply_to(self, conversation: Conversation) -> None:
+        by_emoji = conversation.reactions.get(self.seq, {})
+        users = by_emoji.get(self.emoji, [])
+        if self.user_id in users:
+            users.remove(self.user_id)
+        if not users:
+            by_emoji.pop(self.emoji, None)
+        if not by_emoji:
+            conversation.reactions.pop(self.seq, None)

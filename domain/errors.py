@@ -51,3 +51,8 @@ class RelationNotFound(DomainError):
     """No such friend request, friendship or block between the two users."""
 
     code = "not_found"
+
+
+class MessageNotFound(ConversationNotFound):
+    """The message does not exist, was deleted, or the actor may not change
+    it: one answer for all three, so that nobody learns more than they read."""

@@ -66,10 +66,17 @@ class SnapshotCodec:
         conversation = replace(snapshot, state=restored).mutate(None)
         if not isinstance(conversation, Conversation):
             raise ValueError(f"not a conversation snapshot: {snapshot.topic}")
-        # JSON has no tuples: the dedupe windows come back as lists.
+        if "senders" not in vars(conversation):
+            raise ValueError("a snapshot from before message changes: delete it, replay instead")
+        # JSON has no tuples (the dedupe windows come back as lists) and no
+        # integer keys (the seqs of deletions and reactions come back as text).
         conversation.recent_client_ids = {
             sender: {cmid: (int(ids[0]), int(ids[1])) for cmid, ids in window.items()}
             for sender, window in conversation.recent_client_ids.items()
+        }
+        conversation.deleted = {int(seq): by for seq, by in conversation.deleted.items()}
+        conversation.reactions = {
+            int(seq): by_emoji for seq, by_emoji in conversation.reactions.items()
         }
         return conversation
 

@@ -13,8 +13,15 @@ from eventsourcing.projection import Projection
 
 from domain.conversation import Conversation
 from domain.rejection import CommandRejected
-from projections.frames import conversation_frame, posted_frame, receipt_frame, rejected_frame
-from projections.ports import ChatView, Fanout, Push
+from projections.frames import (
+    conversation_frame,
+    message_changed_frame,
+    message_frame,
+    posted_frame,
+    receipt_frame,
+    rejected_frame,
+)
+from projections.ports import Audience, ChatView, Fanout, Push
 
 
 class ChatProjection(Projection[Any]):
@@ -38,6 +45,35 @@ class ChatProjection(Projection[Any]):
     def _(self, domain_event: Conversation.MessagePosted, tracking: Tracking) -> None:
         members = self.chat_view.message_posted(domain_event, tracking)
         self.fanout.publish(Push(tuple(members), posted_frame(domain_event)))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.ReplyPosted, tracking: Tracking) -> None:
+        audience = self.chat_view.reply_posted(domain_event, tracking)
+        frame = posted_frame(domain_event)
+        if audience.message is not None:
+            frame = message_frame(audience.message)
+        self.fanout.publish(Push(tuple(audience.user_ids), frame))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MessageEdited, tracking: Tracking) -> None:
+        self._push_change(domain_event, self.chat_view.message_edited(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.MessageDeleted, tracking: Tracking) -> None:
+        self._push_change(domain_event, self.chat_view.message_deleted(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.ReactionAdded, tracking: Tracking) -> None:
+        self._push_change(domain_event, self.chat_view.reaction_added(domain_event, tracking))
+
+    @process_event.register
+    def _(self, domain_event: Conversation.ReactionRemoved, tracking: Tracking) -> None:
+        self._push_change(domain_event, self.chat_view.reaction_removed(domain_event, tracking))
+
+    def _push_change(self, event: Conversation.MessageChange, audience: Audience) -> None:
+        if audience.message is not None:
+            frame = message_changed_frame(event.change_seq, audience.message)
+            self.fanout.publish(Push(tuple(audience.user_ids), frame))
 
     @process_event.register
     def _(self, domain_event: Conversation.MembersAdded, tracking: Tracking) -> None:

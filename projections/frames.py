@@ -31,6 +31,16 @@ class MessagePush(Message, tag_field="type", tag="message", kw_only=True):
     """A message is posted (also to the sender's sockets), or replayed by sync."""
 
 
+class MessageChangedPush(_Frame, tag="message_changed", kw_only=True):
+    """A message was edited, deleted or reacted to (or, in a sync, was
+    changed after the client's change cursor): the message as it is now.
+    ``change_seq`` is gapless per conversation over such changes."""
+
+    conversation_id: str
+    change_seq: int
+    message: Message
+
+
 class ReceiptPush(_Frame, tag="receipt", kw_only=True):
     conversation_id: str
     user_id: str
@@ -101,6 +111,7 @@ class ErrorFrame(_Reply, tag="error", kw_only=True):
 
 SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
     MessagePush,
+    MessageChangedPush,
     ReceiptPush,
     PresencePush,
     TypingPush,
@@ -136,6 +147,17 @@ def message_frame(message: Mapping[str, Any]) -> Frame:
 
 def posted_frame(event: ConversationAggregate.MessagePosted) -> Frame:
     return message_frame(posted_message(event))
+
+
+def message_changed_frame(change_seq: int, message: Mapping[str, Any]) -> Frame:
+    """``change_seq``: of the change pushed (a sync sends the message's last)."""
+    return _built(
+        MessageChangedPush(
+            conversation_id=message["conversation_id"],
+            change_seq=change_seq,
+            message=msgspec.convert(message, Message),
+        )
+    )
 
 
 def receipt_frame(conversation_id: str, user_id: str, kind: str, up_to_seq: int) -> Frame:

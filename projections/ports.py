@@ -64,6 +64,15 @@ class Push:
         return encode_frame(self.frame)
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who should see a message, and the message as they all see it (no
+    status); ``message`` is None when the view does not hold it."""
+
+    user_ids: Sequence[str]
+    message: Mapping[str, Any] | None
+
+
 class ChatView(Protocol):
     """The read models of DESIGN.md §5, written with their tracking position
     in one transaction. Each method raises AlreadyProjected for a position
@@ -94,6 +103,26 @@ class ChatView(Protocol):
     ) -> Sequence[str]:
         """Returns the members who should see the message."""
         ...
+
+    def reply_posted(self, event: Conversation.ReplyPosted, tracking: Tracking) -> Audience:
+        """Stores the message as message_posted does, with the seq it answers;
+        returns the members and the message with the quote of the original."""
+        ...
+
+    def message_edited(self, event: Conversation.MessageEdited, tracking: Tracking) -> Audience:
+        """Replaces the body (the last edit wins), marks it edited."""
+        ...
+
+    def message_deleted(self, event: Conversation.MessageDeleted, tracking: Tracking) -> Audience:
+        """Drops the body (and the message's reactions): a tombstone stays,
+        with its seq, so order and unread counts do not move."""
+        ...
+
+    def reaction_added(self, event: Conversation.ReactionAdded, tracking: Tracking) -> Audience: ...
+
+    def reaction_removed(
+        self, event: Conversation.ReactionRemoved, tracking: Tracking
+    ) -> Audience: ...
 
     def members_added(
         self, event: Conversation.MembersAdded, tracking: Tracking

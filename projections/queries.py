@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from commands.change_gateway import PostedBy
 from commands.gateway import Roles
 from domain.presence import PresenceState
 
@@ -57,6 +58,20 @@ class ConversationQueries(Protocol):
         every recipient has it, else "sent"."""
         ...
 
+    async def changed_messages(
+        self,
+        conversation_id: str,
+        after_change_seq: int,
+        up_to_seq: int,
+        limit: int,
+        viewer: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Messages with seq <= ``up_to_seq`` whose last change (edit,
+        deletion, reaction) has a change_seq above ``after_change_seq``, at
+        most ``limit``, ascending by that change_seq. The caller has checked
+        membership."""
+        ...
+
     async def shares_media(self, media_id: str, user_id: str) -> bool:
         """Whether ``user_id`` is a member of a conversation with a message
         that carries the media (commands.media_catalog.MediaSharing)."""
@@ -70,6 +85,20 @@ class ConversationQueries(Protocol):
         """``[{"user_id", "delivered_seq", "read_seq"}]`` of every member,
         by user id. The caller has checked membership."""
         ...
+
+
+async def posted_by(
+    queries: ConversationQueries, conversation_id: str, seq: int
+) -> PostedBy | None:
+    """Who sent message ``seq`` and whether it is deleted (the change
+    gateway's MessageLookup); None when the read model has no such message."""
+    if seq < 1:
+        return None
+    page = await queries.messages(conversation_id, after_seq=seq - 1, limit=1)
+    if not page.messages or page.messages[0]["seq"] != seq:
+        return None
+    message = page.messages[0]
+    return PostedBy(message["sender_id"], bool(message["deleted"]))
 
 
 class PresenceReader(Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
@@ -36,8 +37,32 @@ class Media(msgspec.Struct, kw_only=True):
     has_thumbnail: bool
 
 
+class Reaction(msgspec.Struct):
+    """Who reacted to a message with one emoji (in the order they did)."""
+
+    emoji: str
+    count: int
+    user_ids: list[str]
+
+
+class Quote(msgspec.Struct, kw_only=True):
+    """The message a reply answers, as it is now: edited, or a tombstone
+    (``deleted``, empty ``body``) once deleted."""
+
+    seq: int
+    message_id: str
+    sender_id: str
+    body: str
+    edited: bool
+    deleted: bool
+
+
 class Message(msgspec.Struct, kw_only=True):
-    """A message; the caller's own messages also carry their status."""
+    """A message; the caller's own messages also carry their status.
+    Edited: the last body, ``edited`` and ``edited_at``. Deleted: a
+    tombstone (``deleted``, ``deleted_at``, empty ``body``, no reactions, no
+    quote).
+    ``change_seq``: the conversation's change that touched it last (0: none)."""
 
     conversation_id: str
     seq: int
@@ -46,6 +71,13 @@ class Message(msgspec.Struct, kw_only=True):
     body: str
     sent_at: str
     client_msg_id: str
+    edited: bool = False
+    edited_at: str | None = None
+    deleted: bool = False
+    deleted_at: str | None = None
+    reactions: list[Reaction] = []
+    reply_to: Quote | None = None
+    change_seq: int = 0
     attachments: list[Media] = msgspec.field(default_factory=list)
     recipients: int | UnsetType = UNSET
     delivered_count: int | UnsetType = UNSET
@@ -77,6 +109,7 @@ class Conversation(msgspec.Struct, kw_only=True):
     unread_count: int
     last_message: Message | None
     updated_at: str
+    last_change_seq: int = 0
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -105,18 +138,31 @@ def message_object(
     sent_at: str,
     client_msg_id: str,
     status: MessageStatus | None = None,
+    changes: MessageChanges | None = None,
     attachments: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The message object of PROTOCOL.md (with its status for its sender)."""
+    """The message object of PROTOCOL.md (with its status for its sender,
+    and what edits, a deletion, reactions and a reply make of it)."""
+    changes = changes or MessageChanges()
+    deleted = changes.deleted_at is not None
     message = Message(
         conversation_id=conversation_id,
         seq=seq,
         message_id=str(message_id),
         sender_id=sender_id,
-        body=body,
+        body="" if deleted else body,
         sent_at=sent_at,
         client_msg_id=client_msg_id,
-        attachments=[msgspec.convert(a, Media) for a in attachments],
+        edited=changes.edited_at is not None,
+        edited_at=changes.edited_at,
+        deleted=deleted,
+        deleted_at=changes.deleted_at,
+        reactions=[] if deleted else [Reaction(e, len(u), list(u)) for e, u in changes.reactions],
+        reply_to=None
+        if deleted or changes.reply_to is None
+        else msgspec.convert(changes.reply_to, Quote),
+        change_seq=changes.change_seq,
+        attachments=[] if deleted else [msgspec.convert(a, Media) for a in attachments],
     )
     if status is not None:
         message.recipients = status.recipients
@@ -124,6 +170,35 @@ def message_object(
         message.read_count = status.read_count
         message.status = status.status
     built: dict[str, Any] = msgspec.to_builtins(message)
+    return built
+
+
+@dataclass(frozen=True)
+class MessageChanges:
+    """What happened to a message since it was posted, as a read model keeps
+    it: ``reactions`` are (emoji, user ids) in the order first used;
+    ``reply_to`` is the quote object (wire Quote) of the original."""
+
+    edited_at: str | None = None
+    deleted_at: str | None = None
+    reactions: Sequence[tuple[str, Sequence[str]]] = ()
+    reply_to: Mapping[str, Any] | None = None
+    change_seq: int = 0
+
+
+def quote_object(
+    *, seq: int, message_id: int | str, sender_id: str, body: str, edited: bool, deleted: bool
+) -> dict[str, Any]:
+    """The quote of a reply's original: no body once it is deleted."""
+    quote = Quote(
+        seq=seq,
+        message_id=str(message_id),
+        sender_id=sender_id,
+        body="" if deleted else body,
+        edited=edited,
+        deleted=deleted,
+    )
+    built: dict[str, Any] = msgspec.to_builtins(quote)
     return built
 
 
@@ -165,6 +240,7 @@ def conversation_object(
     unread_count: int,
     last_message: Mapping[str, Any] | None,
     updated_at: str,
+    last_change_seq: int = 0,
 ) -> dict[str, Any]:
     """The conversation object of PROTOCOL.md; ``members`` are (user id,
     role) pairs in the order clients see them."""
@@ -179,6 +255,7 @@ def conversation_object(
             unread_count=unread_count,
             last_message=None if last_message is None else msgspec.convert(last_message, Message),
             updated_at=updated_at,
+            last_change_seq=last_change_seq,
         )
     )
     return built

@@ -14,6 +14,7 @@ from read_api import (
     friend_routes,
     media_routes,
     notification_routes,
+    search_routes,
     tus_routes,
 )
 from read_api.openapi import openapi_document, openapi_endpoint
@@ -27,6 +28,7 @@ OPERATIONS: list[Operation] = [
     *conversation_commands.operations,
     *notification_routes.operations,
     *audit_routes.operations,
+    *search_routes.operations,
     *media_routes.operations,
     *tus_routes.operations,
 ]

@@ -117,6 +117,24 @@ class MessagePage(_Body):
     last_seq: Seq
 
 
+class HighlightPart(_Body):
+    text: str
+    match: bool
+
+
+class SearchResult(_Body):
+    message: Message
+    highlight: list[HighlightPart]
+    """The message's body in parts; joined they are the body, ``match``
+    marks the words that matched."""
+
+
+class SearchAnswer(_Body):
+    results: list[SearchResult]
+    next: str | None
+    """Pass as ``before`` for the next page; null after the last."""
+
+
 class Watermarks(_Body):
     user_id: str
     delivered_seq: Seq

@@ -21,6 +21,7 @@ from projections.audit_ports import AuditQueries
 from projections.friends_ports import FriendQueries
 from projections.notification_ports import DecisionLog
 from projections.queries import Contacts, ConversationQueries, PresenceReader
+from projections.search import MessageSearch
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ApiServices:
     visibility_timeout: float = 3.0
     read_limit: ReadLimit | None = None  # None: reads are not limited
     metrics: Metrics = NO_METRICS
+    search: MessageSearch | None = None
     media: MediaService | None = None
     uploads: TusUploads | None = None
 

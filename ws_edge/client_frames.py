@@ -15,6 +15,7 @@ MAX_SEQ = 2**31 - 1
 MAX_SYNC_CONVERSATIONS = 1000
 
 Seq = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
+MessageSeq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SEQ)]
 Text = Annotated[str, msgspec.Meta(min_length=1)]
 FrameId = str | int
 
@@ -52,6 +53,30 @@ class SendFrame(_ClientFrame, tag="send", kw_only=True):
     client_msg_id: Text
     body: str
     attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
+    reply_to: MessageSeq | None = None
+
+
+class EditFrame(_ClientFrame, tag="edit", kw_only=True):
+    conversation_id: Text
+    seq: MessageSeq
+    body: str
+
+
+class DeleteFrame(_ClientFrame, tag="delete", kw_only=True):
+    conversation_id: Text
+    seq: MessageSeq
+
+
+class ReactFrame(_ClientFrame, tag="react", kw_only=True):
+    conversation_id: Text
+    seq: MessageSeq
+    emoji: str
+
+
+class UnreactFrame(_ClientFrame, tag="unreact", kw_only=True):
+    conversation_id: Text
+    seq: MessageSeq
+    emoji: str
 
 
 class DeliveredFrame(_ClientFrame, tag="delivered", kw_only=True):
@@ -70,13 +95,27 @@ class TypingFrame(_ClientFrame, tag="typing", kw_only=True):
 
 class SyncFrame(_ClientFrame, tag="sync", kw_only=True):
     cursors: Annotated[dict[str, Seq], msgspec.Meta(max_length=MAX_SYNC_CONVERSATIONS)]
+    # The last change_seq seen per conversation: every message changed since
+    # comes as message_changed (docs/protocol.md). Absent: no changes replayed.
+    changes: Annotated[dict[str, Seq], msgspec.Meta(max_length=MAX_SYNC_CONVERSATIONS)] = {}
 
 
 class PingFrame(_ClientFrame, tag="ping", kw_only=True):
     pass
 
 
-ClientFrame = SendFrame | DeliveredFrame | ReadFrame | TypingFrame | SyncFrame | PingFrame
+ClientFrame = (
+    SendFrame
+    | DeliveredFrame
+    | ReadFrame
+    | TypingFrame
+    | SyncFrame
+    | PingFrame
+    | EditFrame
+    | DeleteFrame
+    | ReactFrame
+    | UnreactFrame
+)
 CLIENT_FRAMES: tuple[type[msgspec.Struct], ...] = (AuthFrame, *ClientFrame.__args__)
 
 

@@ -14,6 +14,7 @@ from commands.media_types import MediaRefused
 from commands.ports import LogUnavailable
 from domain.errors import DomainError
 from projections.frames import (
+    message_changed_frame,
     message_frame,
     ok_frame,
     pong_frame,
@@ -26,12 +27,16 @@ from projections.queries import MAX_PAGE
 from ws_edge.client_frames import (
     BadFrame,
     ClientFrame,
+    DeleteFrame,
     DeliveredFrame,
+    EditFrame,
     PingFrame,
+    ReactFrame,
     ReadFrame,
     SendFrame,
     SyncFrame,
     TypingFrame,
+    UnreactFrame,
 )
 from ws_edge.services import SocketServices
 
@@ -72,6 +77,26 @@ class FrameHandlers:
                 await self._sync(frame)
             case PingFrame():
                 await self._send_frame(pong_frame(frame.id))
+            case EditFrame() | DeleteFrame() | ReactFrame() | UnreactFrame():
+                await self._change(frame)
+
+    async def _change(self, frame: EditFrame | DeleteFrame | ReactFrame | UnreactFrame) -> None:
+        """``ok`` once the log holds the command; the processor's refusal
+        (e.g. no such message) comes later as ``rejected``."""
+        changes = self._services.changes
+        if changes is None:
+            raise BadFrame("this edge takes no message changes", frame.id, "unavailable")
+        user_id, conversation_id = self._session.user_id, frame.conversation_id
+        match frame:
+            case EditFrame():
+                await changes.edit(user_id, conversation_id, frame.seq, frame.body)
+            case DeleteFrame():
+                await changes.delete(user_id, conversation_id, frame.seq)
+            case ReactFrame():
+                await changes.react(user_id, conversation_id, frame.seq, frame.emoji)
+            case UnreactFrame():
+                await changes.unreact(user_id, conversation_id, frame.seq, frame.emoji)
+        await self._send_frame(ok_frame(frame.id))
 
     async def _send(self, frame: SendFrame) -> None:
         user_id = self._session.user_id
@@ -79,7 +104,12 @@ class FrameHandlers:
         attachments = await resolve_attachments(self._services.media, user_id, media_ids)
         with counting_send(self._services.metrics):
             message_id = await self._services.gateway.send(
-                user_id, frame.conversation_id, frame.client_msg_id, frame.body, attachments
+                user_id,
+                frame.conversation_id,
+                frame.client_msg_id,
+                frame.body,
+                attachments,
+                frame.reply_to,
             )
         await self._send_frame(
             sent_frame(frame.id, frame.conversation_id, frame.client_msg_id, message_id)
@@ -137,8 +167,24 @@ class FrameHandlers:
                 if not page.messages or page.messages[-1]["seq"] >= page.last_seq:
                     break
                 after = page.messages[-1]["seq"]
+            if conversation_id in frame.changes:
+                await self._send_changes(conversation_id, frame.changes[conversation_id], last_seq)
             await self._send_receipts(conversation_id)
         await self._send_frame(synced_frame(frame.id))
+
+    async def _send_changes(self, conversation_id: str, after_change: int, up_to_seq: int) -> None:
+        """Every message up to the client's seq cursor changed after its
+        change cursor, as it is now, in the order of their last change (the
+        messages above the cursor came as they are now already)."""
+        while True:
+            changed = await self._services.queries.changed_messages(
+                conversation_id, after_change, up_to_seq, MAX_PAGE, self._session.user_id
+            )
+            for message in changed:
+                await self._send_frame(message_changed_frame(message["change_seq"], message))
+            if len(changed) < MAX_PAGE:
+                return
+            after_change = changed[-1]["change_seq"]
 
     async def _send_receipts(self, conversation_id: str) -> None:
         """The current watermarks of every member, as ``receipt`` frames."""

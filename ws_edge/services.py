@@ -9,6 +9,7 @@ from typing import TypedDict
 
 from commands.accounts import Accounts
 from commands.blocks import Blocks, NoBlocks
+from commands.change_gateway import ChangeGateway
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
 from commands.media import MediaService
@@ -48,6 +49,7 @@ class SocketServices:
     limits: SocketLimits = SocketLimits()
     blocks: Blocks = field(default_factory=NoBlocks)
     metrics: Metrics = NO_METRICS
+    changes: ChangeGateway | None = None  # edits, deletions, reactions
     media: MediaService | None = None
 
 

@@ -21,7 +21,7 @@ from domain.membership_rules import ADMIN, MEMBER
 from domain.rejection import CommandRejected
 from infra.memory.conversation import ConversationState, MemberState, event_time, utc
 from infra.memory.tracking import InMemoryTracking
-from projections.ports import AlreadyProjected
+from projections.ports import AlreadyProjected, Audience
 from projections.wire import attachments_json, message_object
 
 PerMember = Mapping[str, Mapping[str, Any]]
@@ -99,6 +99,58 @@ class InMemoryChatView(TrackingRecorder):
             return sorted(conversation.members)
 
         return self._write(tracking, post)
+
+    def reply_posted(self, event: Conversation.ReplyPosted, tracking: Tracking) -> Audience:
+        with self.lock:
+            members = self.message_posted(event, tracking)
+            conversation = self.conversations.get(str(event.originator_id))
+            if conversation is None:
+                return Audience(members, None)
+            conversation.replies[event.seq] = event.reply_to
+            message = conversation.find(event.seq)
+            return Audience(members, None if message is None else conversation.current(message))
+
+    def message_edited(self, event: Conversation.MessageEdited, tracking: Tracking) -> Audience:
+        return self._change_message(
+            event,
+            tracking,
+            lambda c: c.edit(event.seq, event.change_seq, event.body, event.edited_at),
+        )
+
+    def message_deleted(self, event: Conversation.MessageDeleted, tracking: Tracking) -> Audience:
+        return self._change_message(
+            event, tracking, lambda c: c.delete(event.seq, event.change_seq, event.deleted_at)
+        )
+
+    def reaction_added(self, event: Conversation.ReactionAdded, tracking: Tracking) -> Audience:
+        return self._change_message(
+            event,
+            tracking,
+            lambda c: c.react(event.seq, event.change_seq, event.user_id, event.emoji, add=True),
+        )
+
+    def reaction_removed(self, event: Conversation.ReactionRemoved, tracking: Tracking) -> Audience:
+        return self._change_message(
+            event,
+            tracking,
+            lambda c: c.react(event.seq, event.change_seq, event.user_id, event.emoji, add=False),
+        )
+
+    def _change_message(
+        self,
+        event: Conversation.MessageChange,
+        tracking: Tracking,
+        change: Callable[[ConversationState], bool],
+    ) -> Audience:
+        def apply() -> Audience:
+            conversation = self.conversations.get(str(event.originator_id))
+            if conversation is None or not change(conversation):
+                return Audience([], None)
+            message = conversation.find(event.seq)
+            assert message is not None
+            return Audience(sorted(conversation.members), conversation.current(message))
+
+        return self._write(tracking, apply)
 
     def members_added(self, event: Conversation.MembersAdded, tracking: Tracking) -> PerMember:
         def add(conversation: ConversationState) -> None:

@@ -14,7 +14,13 @@ from typing import Any
 import msgspec
 
 from domain.conversation import Conversation
-from projections.wire import conversation_object, message_status
+from projections.wire import (
+    MessageChanges,
+    conversation_object,
+    message_object,
+    message_status,
+    quote_object,
+)
 
 
 def event_time(text: str) -> datetime:
@@ -52,6 +58,13 @@ class ConversationState:
     updated_at: datetime
     last_seq: int = 0
     messages: list[dict[str, Any]] = field(default_factory=list)  # ascending seq
+    # What happened to messages since: by seq.
+    replies: dict[int, int] = field(default_factory=dict)  # reply -> original
+    edited_at: dict[int, str] = field(default_factory=dict)
+    deleted_at: dict[int, str] = field(default_factory=dict)
+    reactions: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    change_seqs: dict[int, int] = field(default_factory=dict)
+    last_change_seq: int = 0
 
     @classmethod
     def started(cls, event: Conversation.Started) -> ConversationState:
@@ -76,6 +89,105 @@ class ConversationState:
         if seq > self.last_seq:
             self.last_seq = seq
             self.touch(sent_at)
+
+    def find(self, seq: int) -> dict[str, Any] | None:
+        index = bisect.bisect_left(self.messages, seq, key=_seq)
+        if index < len(self.messages) and _seq(self.messages[index]) == seq:
+            return self.messages[index]
+        return None
+
+    def changed(self, seq: int, change_seq: int) -> dict[str, Any] | None:
+        """Records change ``change_seq`` of message ``seq``; the stored
+        message to change, or None (unknown message, or a change already
+        applied)."""
+        message = self.find(seq)
+        if message is None or change_seq <= self.last_change_seq:
+            return None
+        self.last_change_seq = change_seq
+        self.change_seqs[seq] = change_seq
+        return message
+
+    def edit(self, seq: int, change_seq: int, body: str, at: str) -> bool:
+        message = self.changed(seq, change_seq)
+        if message is None:
+            return False
+        message["body"] = body
+        self.edited_at[seq] = at
+        return True
+
+    def delete(self, seq: int, change_seq: int, at: str) -> bool:
+        """The body is dropped from the read model: only the tombstone stays."""
+        message = self.changed(seq, change_seq)
+        if message is None:
+            return False
+        message["body"] = ""
+        message["attachments"] = []
+        self.deleted_at[seq] = at
+        self.reactions.pop(seq, None)
+        return True
+
+    def react(self, seq: int, change_seq: int, user_id: str, emoji: str, add: bool) -> bool:
+        if self.changed(seq, change_seq) is None:
+            return False
+        users = self.reactions.setdefault(seq, {}).setdefault(emoji, [])
+        if add and user_id not in users:
+            users.append(user_id)
+        elif not add and user_id in users:
+            users.remove(user_id)
+        if not users:
+            del self.reactions[seq][emoji]
+        if not self.reactions[seq]:
+            del self.reactions[seq]
+        return True
+
+    def quote(self, seq: int) -> dict[str, Any] | None:
+        original = self.find(seq)
+        if original is None:
+            return None
+        return quote_object(
+            seq=seq,
+            message_id=original["message_id"],
+            sender_id=original["sender_id"],
+            body=original["body"],
+            edited=seq in self.edited_at,
+            deleted=seq in self.deleted_at,
+        )
+
+    def current(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        """The stored message with what happened to it since."""
+        seq = _seq(message)
+        reply_to = self.replies.get(seq)
+        changes = MessageChanges(
+            edited_at=self.edited_at.get(seq),
+            deleted_at=self.deleted_at.get(seq),
+            reactions=list(self.reactions.get(seq, {}).items()),
+            reply_to=None if reply_to is None else self.quote(reply_to),
+            change_seq=self.change_seqs.get(seq, 0),
+        )
+        return message_object(
+            conversation_id=message["conversation_id"],
+            seq=seq,
+            message_id=message["message_id"],
+            sender_id=message["sender_id"],
+            body=message["body"],
+            sent_at=message["sent_at"],
+            client_msg_id=message["client_msg_id"],
+            changes=changes,
+            attachments=message.get("attachments", ()),
+        )
+
+    def changed_since(
+        self, after_change_seq: int, up_to_seq: int, limit: int, viewer: str | None
+    ) -> list[dict[str, Any]]:
+        """Messages up to ``up_to_seq`` changed after ``after_change_seq``, in
+        the order of their last change."""
+        seqs = sorted(
+            (change, seq)
+            for seq, change in self.change_seqs.items()
+            if change > after_change_seq and seq <= up_to_seq
+        )
+        found = [self.find(seq) for _, seq in seqs[:limit]]
+        return [self.seen_by(message, viewer) for message in found if message is not None]
 
     def touch(self, moment: datetime) -> None:
         """A membership change or rename is activity too; never goes back."""
@@ -104,7 +216,7 @@ class ConversationState:
 
     def seen_by(self, message: Mapping[str, Any], viewer: str | None) -> dict[str, Any]:
         """A copy of the message; the viewer's own carries its status."""
-        seen = dict(message)
+        seen = self.current(message)
         sender = seen["sender_id"]
         if viewer is None or sender != viewer:
             return seen
@@ -147,6 +259,7 @@ class ConversationState:
             unread_count=unread_count,
             last_message=self.last_message(viewer),
             updated_at=self.updated_at.isoformat(),
+            last_change_seq=self.last_change_seq,
         )
 
     def per_member(self, gone: str | None = None) -> dict[str, dict[str, Any]]:

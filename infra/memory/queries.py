@@ -56,6 +56,21 @@ class InMemoryQueries:
             messages = conversation.page(after_seq, before_seq, limit, viewer)
             return MessagePage(messages=messages, last_seq=conversation.last_seq)
 
+    async def changed_messages(
+        self,
+        conversation_id: str,
+        after_change_seq: int,
+        up_to_seq: int,
+        limit: int,
+        viewer: str | None = None,
+    ) -> list[dict[str, Any]]:
+        with self._view.lock:
+            conversation = self._view.conversations.get(conversation_id)
+            if conversation is None:
+                return []
+            limit = min(max(limit, 0), MAX_PAGE)
+            return conversation.changed_since(after_change_seq, up_to_seq, limit, viewer)
+
     async def shares_media(self, media_id: str, user_id: str) -> bool:
         """MediaSharing: a member of a conversation with a message carrying it."""
         with self._view.lock:

@@ -37,6 +37,8 @@ from infra.postgres.membership import (
     per_member_objects,
     per_member_query,
 )
+from infra.postgres.message_change_view import MessageChangeWrites
+from infra.postgres.message_changes import ChangeStatements
 from infra.postgres.tracking import TrackingStatements
 from infra.postgres.view_batch import BatchStatements, PostedRow, ViewBatch
 from projections.ports import ViewUnavailable
@@ -72,7 +74,7 @@ def event_time(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-class PostgresChatView(TrackingRecorder):
+class PostgresChatView(MessageChangeWrites, TrackingRecorder):
     """ChatView on the tables of infra.postgres.schema, tracking in ``chat_tracking``."""
 
     def __init__(self, pool: ConnectionPool, schema: str) -> None:
@@ -89,6 +91,7 @@ class PostgresChatView(TrackingRecorder):
         self._holds = HoldStatements(schema)
         self._batch: ViewBatch | None = None
         self._members = MemberCache(self._load_members)
+        self._changes = ChangeStatements(schema)
 
     @classmethod
     def from_dsn(cls, dsn: str, schema: str) -> PostgresChatView:

@@ -43,7 +43,16 @@ _TABLES = (
     _Table(
         "conversations",
         ("conversation_id",),
-        ("conversation_id", "kind", "title", "started_by", "created_at", "last_seq", "updated_at"),
+        (
+            "conversation_id",
+            "kind",
+            "title",
+            "started_by",
+            "created_at",
+            "last_seq",
+            "updated_at",
+            "last_change_seq",
+        ),
         (True,),
     ),
     _Table(
@@ -63,9 +72,20 @@ _TABLES = (
             "body",
             "client_msg_id",
             "sent_at",
+            "reply_to",
+            "edited_at",
+            "deleted_at",
+            "change_seq",
+            "search",
             "attachments",
         ),
         (True, False),
+    ),
+    _Table(
+        "reactions",
+        ("conversation_id", "seq", "emoji", "user_id"),
+        ("conversation_id", "seq", "emoji", "user_id", "change_seq"),
+        (True, False, True, True),
     ),
 )
 
@@ -73,7 +93,8 @@ _TABLES = (
 def compare_read_models(
     dsn: str, live_schema: str, rebuilt_schema: str, max_differences: int = MAX_DIFFERENCES
 ) -> list[str]:
-    """Row-by-row differences of conversations, members and messages
+    """Row-by-row differences of conversations, members, messages (with the
+    search column: the index of search) and reactions
     (the tracking table is not compared), in primary-key order; empty when
     the two schemas hold the same rows. Streams both sides, so any size fits
     in memory. Lists at most ``max_differences``, then how many more there were.

@@ -20,10 +20,16 @@ MEDIA_TABLES: tuple[LiteralString, ...] = (
         uploaded_at timestamptz NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS media_uploader ON {s}.media (uploader_id, uploaded_at)",
-    # A message's attachments (media objects, from its MessagePosted v2 event).
-    """ALTER TABLE {s}.messages
-        ADD COLUMN IF NOT EXISTS attachments jsonb NOT NULL DEFAULT '[]'::jsonb""",
-    # Who may fetch a media: members of a conversation with a message carrying it.
+)
+
+# A message's attachments (media objects, from its MessagePosted v2 event),
+# added to an older messages table only where missing (create_schema).
+MEDIA_COLUMNS: tuple[tuple[str, str, LiteralString], ...] = (
+    ("messages", "attachments", "jsonb NOT NULL DEFAULT '[]'::jsonb"),
+)
+
+# Who may fetch a media: members of a conversation with a message carrying it.
+MEDIA_INDEXES: tuple[LiteralString, ...] = (
     """CREATE INDEX IF NOT EXISTS messages_media ON {s}.messages
         USING gin (attachments jsonb_path_ops) WHERE attachments <> '[]'::jsonb""",
 )

@@ -15,6 +15,7 @@ from typing import Any, Final
 from psycopg import sql
 from psycopg.rows import DictRow
 
+from infra.postgres.message_changes import changes_join
 from infra.postgres.queries import conversation_from_row
 from infra.postgres.receipts import status_join
 from projections.wire import without_status
@@ -58,7 +59,8 @@ SELECT m.user_id, c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
            WHERE u.conversation_id = m.conversation_id
              AND u.seq > m.read_seq AND u.sender_id <> m.user_id) END AS unread_count,
        l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at, l.attachments,
-       l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status
+       l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status,
+       c.last_change_seq, l_changes.*
 FROM {s}.conversations c
 CROSS JOIN LATERAL (
     SELECT coalesce(array_agg(o.user_id ORDER BY o.user_id COLLATE "C"), '{{}}') AS member_ids,
@@ -68,6 +70,7 @@ CROSS JOIN LATERAL (
 LEFT JOIN {s}.members m ON m.conversation_id = c.conversation_id
 LEFT JOIN {s}.messages l ON l.conversation_id = c.conversation_id AND l.seq = c.last_seq
 {status}
+{changes}
 WHERE c.conversation_id = %(conversation_id)s
 ORDER BY m.user_id COLLATE "C"
 """
@@ -76,7 +79,9 @@ ORDER BY m.user_id COLLATE "C"
 def per_member_query(schema: str) -> sql.Composed:
     """The per-member objects query (its rows go to per_member_objects)."""
     return sql.SQL(_PER_MEMBER).format(
-        s=sql.Identifier(schema), status=status_join(schema, "l", sql.SQL("m.user_id"))
+        s=sql.Identifier(schema),
+        status=status_join(schema, "l", sql.SQL("m.user_id")),
+        changes=changes_join(schema, "l"),
     )
 
 

@@ -17,10 +17,17 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from commands.gateway import Roles
+from infra.postgres.message_changes import changes_join
 from infra.postgres.pool import PooledStore, in_schema
 from infra.postgres.receipts import RECEIPTS, status_join
 from projections.queries import DEFAULT_PAGE, MAX_PAGE, MessagePage
-from projections.wire import MessageStatus, conversation_object, message_object
+from projections.wire import (
+    MessageChanges,
+    MessageStatus,
+    conversation_object,
+    message_object,
+    quote_object,
+)
 
 _SHARES_MEDIA = """
 SELECT 1 FROM {s}.messages x
@@ -41,7 +48,8 @@ SELECT c.conversation_id, c.kind, c.title, c.last_seq, c.updated_at,
         WHERE u.conversation_id = m.conversation_id
           AND u.seq > m.read_seq AND u.sender_id <> m.user_id) AS unread_count,
        l.seq, l.message_id, l.sender_id, l.body, l.client_msg_id, l.sent_at, l.attachments,
-       l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status
+       l_status.recipients, l_status.delivered_count, l_status.read_count, l_status.status,
+       c.last_change_seq, l_changes.*
 FROM {s}.members m
 JOIN {s}.conversations c ON c.conversation_id = m.conversation_id
 CROSS JOIN LATERAL (
@@ -51,6 +59,7 @@ CROSS JOIN LATERAL (
 ) AS mm
 LEFT JOIN {s}.messages l ON l.conversation_id = c.conversation_id AND l.seq = c.last_seq
 {status}
+{changes}
 WHERE m.user_id = %(user_id)s {only_one}
 ORDER BY c.updated_at DESC, c.conversation_id COLLATE "C"
 LIMIT %(limit)s
@@ -59,7 +68,8 @@ LIMIT %(limit)s
 _PAGE = """
 SELECT c.conversation_id, c.last_seq,
        p.seq, p.message_id, p.sender_id, p.body, p.client_msg_id, p.sent_at, p.attachments,
-       p_status.recipients, p_status.delivered_count, p_status.read_count, p_status.status
+       p_status.recipients, p_status.delivered_count, p_status.read_count, p_status.status,
+       p_changes.*
 FROM {s}.conversations c
 LEFT JOIN LATERAL (
     SELECT x.conversation_id, x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id,
@@ -71,8 +81,23 @@ LEFT JOIN LATERAL (
     LIMIT %(limit)s
 ) AS p ON true
 {status}
+{changes}
 WHERE c.conversation_id = %(conversation_id)s
 ORDER BY p.seq
+"""
+
+_CHANGED = """
+SELECT x.conversation_id, x.seq, x.message_id, x.sender_id, x.body, x.client_msg_id, x.sent_at,
+       x.attachments,
+       x_status.recipients, x_status.delivered_count, x_status.read_count, x_status.status,
+       x_changes.*
+FROM {s}.messages x
+{status}
+{changes}
+WHERE x.conversation_id = %(conversation_id)s AND x.change_seq > %(after_change_seq)s
+  AND x.seq <= %(up_to_seq)s
+ORDER BY x.change_seq
+LIMIT %(limit)s
 """
 
 _IS_MEMBER = """
@@ -97,16 +122,31 @@ class PostgresQueries(PooledStore):
     def __init__(self, dsn: str, schema: str, *, pool: AsyncConnectionPool | None = None) -> None:
         super().__init__(dsn, pool)
         own_last = status_join(schema, "l", _MEMBER)
-        self._inbox = in_schema(_CONVERSATIONS, schema, only_one=sql.SQL(""), status=own_last)
+        last_changes = changes_join(schema, "l")
+        self._inbox = in_schema(
+            _CONVERSATIONS, schema, only_one=sql.SQL(""), status=own_last, changes=last_changes
+        )
         self._conversation = in_schema(
             _CONVERSATIONS,
             schema,
             only_one=sql.SQL("AND m.conversation_id = %(conversation_id)s"),
             status=own_last,
+            changes=last_changes,
         )
         own = status_join(schema, "p", _VIEWER_PARAM)
-        self._page_ascending = in_schema(_PAGE, schema, direction=sql.SQL("ASC"), status=own)
-        self._page_descending = in_schema(_PAGE, schema, direction=sql.SQL("DESC"), status=own)
+        page_changes = changes_join(schema, "p")
+        self._page_ascending = in_schema(
+            _PAGE, schema, direction=sql.SQL("ASC"), status=own, changes=page_changes
+        )
+        self._page_descending = in_schema(
+            _PAGE, schema, direction=sql.SQL("DESC"), status=own, changes=page_changes
+        )
+        self._changed = in_schema(
+            _CHANGED,
+            schema,
+            status=status_join(schema, "x", _VIEWER_PARAM),
+            changes=changes_join(schema, "x"),
+        )
         self._is_member = in_schema(_IS_MEMBER, schema)
         self._roles = in_schema(_ROLES, schema)
         self._receipts = in_schema(RECEIPTS, schema)
@@ -158,6 +198,23 @@ class PostgresQueries(PooledStore):
             return MessagePage(messages=[], last_seq=0)
         messages = [message_from_row(row) for row in rows if row["seq"] is not None]
         return MessagePage(messages=messages, last_seq=rows[0]["last_seq"])
+
+    async def changed_messages(
+        self,
+        conversation_id: str,
+        after_change_seq: int,
+        up_to_seq: int,
+        limit: int,
+        viewer: str | None = None,
+    ) -> list[dict[str, Any]]:
+        params = {
+            "conversation_id": conversation_id,
+            "after_change_seq": after_change_seq,
+            "up_to_seq": up_to_seq,
+            "limit": min(max(limit, 0), MAX_PAGE),
+            "viewer": viewer,
+        }
+        return [message_from_row(row) for row in await self._fetch(self._changed, params)]
 
     async def shares_media(self, media_id: str, user_id: str) -> bool:
         """MediaSharing: a member of a conversation with a message carrying it."""
@@ -212,6 +269,33 @@ def message_from_row(row: DictRow) -> dict[str, Any]:
         client_msg_id=row["client_msg_id"],
         status=status,
         attachments=row.get("attachments") or (),
+        changes=changes_from_row(row),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else utc_iso(moment)
+
+
+def changes_from_row(row: DictRow) -> MessageChanges:
+    """The columns of message_changes.changes_join."""
+    quote = None
+    if row.get("quote_seq") is not None:
+        quote = quote_object(
+            seq=row["quote_seq"],
+            message_id=row["quote_message_id"],
+            sender_id=row["quote_sender_id"],
+            body=row["quote_body"],
+            edited=row["quote_edited_at"] is not None,
+            deleted=row["quote_deleted_at"] is not None,
+        )
+    reactions = [(emoji, users) for emoji, users in row.get("reactions") or ()]
+    return MessageChanges(
+        edited_at=_iso(row.get("edited_at")),
+        deleted_at=_iso(row.get("deleted_at")),
+        reactions=reactions,
+        reply_to=quote,
+        change_seq=row.get("change_seq") or 0,
     )
 
 
@@ -225,4 +309,5 @@ def conversation_from_row(row: DictRow) -> dict[str, Any]:
         unread_count=row["unread_count"],
         last_message=message_from_row(row) if row["seq"] is not None else None,
         updated_at=utc_iso(row["updated_at"]),
+        last_change_seq=row["last_change_seq"],
     )

@@ -13,7 +13,7 @@ accounts are per user.
 from __future__ import annotations
 
 import hashlib
-from typing import LiteralString
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg import sql
@@ -21,8 +21,10 @@ from psycopg import sql
 from infra.postgres.audit_schema import AUDIT_TABLES
 from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.holds import HELD_TABLE
-from infra.postgres.media_schema import MEDIA_TABLES
+from infra.postgres.media_schema import MEDIA_COLUMNS, MEDIA_INDEXES, MEDIA_TABLES
+from infra.postgres.message_changes import MESSAGE_CHANGE_COLUMNS, MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
+from infra.postgres.search import DEFAULT_LANGUAGE, search_columns
 from infra.postgres.snapshots import SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
@@ -82,6 +84,11 @@ _TABLES: tuple[LiteralString, ...] = (
     *MEDIA_TABLES,
 )
 
+_COLUMNS = """
+SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = %s AND table_name IN ('messages', 'conversations')
+"""
+
 
 def lock_key(schema: str) -> int:
     """A signed 64-bit advisory lock key for the schema's DDL."""
@@ -89,12 +96,35 @@ def lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def create_schema(dsn: str, schema: str) -> None:
-    """Creates the schema, its tables and the tracking table, if missing."""
+def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE) -> None:
+    """Creates the schema, its tables and the tracking table, if missing;
+    the search column in ``search_language`` (a text search configuration)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (lock_key(schema),))
         try:
             for statement in _TABLES:
                 conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+            _add_missing_columns(conn, schema, search_language)
+            for statement in (*MESSAGE_CHANGE_TABLES, *MEDIA_INDEXES):
+                conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
+
+
+def _add_missing_columns(conn: psycopg.Connection[Any], schema: str, search_language: str) -> None:
+    """Columns later builds added to existing tables, each only if missing."""
+    present = {(table, column) for table, column in conn.execute(_COLUMNS, (schema,)).fetchall()}
+    for table, column, definition in (*MESSAGE_CHANGE_COLUMNS, *MEDIA_COLUMNS):
+        if (table, column) not in present:
+            conn.execute(
+                sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(
+                    sql.Identifier(schema),
+                    sql.Identifier(table),
+                    sql.Identifier(column),
+                    sql.SQL(definition),
+                )
+            )
+    add_search, index_search = search_columns(schema, search_language)
+    if ("messages", "search") not in present:
+        conn.execute(add_search)
+    conn.execute(index_search)

@@ -25,12 +25,15 @@ from domain.rejection import CommandRejected
 from infra.memory.accounts import InMemoryAccountStore
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.queries import InMemoryQueries
+from infra.memory.search import InMemorySearch
 from infra.postgres.accounts import PostgresAccountStore
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.queries import PostgresQueries
 from infra.postgres.schema import create_schema
+from infra.postgres.search import PostgresSearch
 from projections.ports import ChatView
 from projections.queries import ConversationQueries
+from projections.search import MessageSearch
 from tests.support.postgres import drop_schema
 
 T = TypeVar("T")
@@ -56,6 +59,7 @@ class ReadModels:
     view: ChatView
     queries: ConversationQueries
     runner: asyncio.Runner
+    search: MessageSearch
 
     def ask(self, call: Callable[[ConversationQueries], Coroutine[Any, Any, T]]) -> T:
         """Runs one query on the backend's event loop."""
@@ -74,13 +78,14 @@ class Backend:
     def read_models(self) -> ReadModels:
         if self.kind == "memory":
             view = InMemoryChatView()
-            return ReadModels(view, InMemoryQueries(view), self.runner)
+            return ReadModels(view, InMemoryQueries(view), self.runner, InMemorySearch(view))
         schema = self._new_schema()
         pg_view = PostgresChatView.from_dsn(self._dsn, schema)
         self._cleanups.append(pg_view.close)
         queries = PostgresQueries(self._dsn, schema)
         self._open(queries.open, queries.close)
-        return ReadModels(pg_view, queries, self.runner)
+        search = PostgresSearch("", schema, pool=queries.pool)
+        return ReadModels(pg_view, queries, self.runner, search)
 
     def second_view(self, models: ReadModels) -> ChatView:
         """Another view on the same read models (another projector's)."""
@@ -296,6 +301,16 @@ class Feed:
         for event, tracking in self.history:
             project(view, event, tracking)
 
+    def pending_events(self, conversation: Conversation) -> list[Any]:
+        """Projects what the last commands on the aggregate made; returns
+        what each view call returned."""
+        returned = []
+        for event in conversation.collect_events():
+            tracking = self.next_position()
+            returned.append(project(self.view, event, tracking))
+            self.history.append((event, tracking))
+        return returned
+
     def _project_last(self, conversation: Conversation, kind: type[E]) -> E:
         event = conversation.collect_events()[-1]
         assert isinstance(event, kind)
@@ -313,8 +328,18 @@ def project(view: ChatView, event: Any, tracking: Tracking) -> Any:
     """Calls the view method the projection would call for this event."""
     if isinstance(event, Conversation.Started):
         return view.conversation_started(event, tracking)
+    if isinstance(event, Conversation.ReplyPosted):
+        return view.reply_posted(event, tracking)
     if isinstance(event, Conversation.MessagePosted):
         return view.message_posted(event, tracking)
+    if isinstance(event, Conversation.MessageEdited):
+        return view.message_edited(event, tracking)
+    if isinstance(event, Conversation.MessageDeleted):
+        return view.message_deleted(event, tracking)
+    if isinstance(event, Conversation.ReactionAdded):
+        return view.reaction_added(event, tracking)
+    if isinstance(event, Conversation.ReactionRemoved):
+        return view.reaction_removed(event, tracking)
     if isinstance(event, Conversation.MembersAdded):
         return view.members_added(event, tracking)
     if isinstance(event, Conversation.MemberRemoved):

@@ -1,6 +1,7 @@
 """Messages with attachments in the read models (memory and PostgreSQL):
 the message object carries its media, the inbox's last message too, and a
-media is shared with the members of a conversation carrying it."""
+media is shared with the members of a conversation carrying it; a reply
+and an edit keep them, a deletion drops them."""
 
 from __future__ import annotations
 
@@ -78,3 +79,39 @@ def test_media_in_messages_are_those_some_message_carries(models: ReadModels, fe
     _post_with(feed, group, "ann", "", PHOTO)
     assert models.ask(lambda q: q.media_in_messages(["m1", "m2"])) == {"m1"}
     assert models.ask(lambda q: q.media_in_messages([])) == set()
+
+
+def test_a_reply_carries_its_attachments_and_the_quote(models: ReadModels, feed: Feed) -> None:
+    group = feed.group("ann", ["bob"])
+    feed.post(group, "ann", body="the original")
+    group.post_message("bob", "r1", 77, "", at(2), (PHOTO,), reply_to=1)
+    [posted] = feed.pending_events(group)
+    assert posted.message["attachments"] == [PHOTO.as_json()]
+    reply = _messages(models, group, "ann")[1]
+    assert reply["attachments"] == [PHOTO.as_json()]
+    assert reply["reply_to"]["body"] == "the original"
+
+
+def test_an_edit_keeps_the_attachments(models: ReadModels, feed: Feed) -> None:
+    group = feed.group("ann", ["bob"])
+    _post_with(feed, group, "ann", "look", PHOTO)
+    group.edit_message("ann", 1, "look at this", at(3))
+    [changed] = feed.pending_events(group)
+    assert changed.message["attachments"] == [PHOTO.as_json()]
+    [message] = _messages(models, group, "bob")
+    assert (message["body"], message["attachments"]) == ("look at this", [PHOTO.as_json()])
+
+
+def test_a_deleted_message_drops_its_attachments_and_shares_no_media(
+    models: ReadModels, feed: Feed
+) -> None:
+    group = feed.group("ann", ["bob"])
+    _post_with(feed, group, "ann", "look", PHOTO)
+    group.delete_message("ann", 1, at(3))
+    [changed] = feed.pending_events(group)
+    assert changed.message["attachments"] == []
+    [message] = _messages(models, group, "bob")
+    assert (message["deleted"], message["attachments"]) == (True, [])
+    assert inbox(models, "bob")[0]["last_message"]["attachments"] == []
+    assert not models.ask(lambda q: q.shares_media("m1", "bob"))
+    assert models.ask(lambda q: q.media_in_messages(["m1"])) == set()

@@ -44,6 +44,7 @@ def test_conversation_started_returns_the_object_as_the_creator_sees_it(
         "unread_count": 0,
         "last_message": None,
         "updated_at": at(0).isoformat(),
+        "last_change_seq": 0,
     }
 
 

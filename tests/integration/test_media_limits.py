@@ -1,5 +1,5 @@
 """Per-user upload limits (rate and bytes per day) and sends with
-attachments over the socket, on the embedded edge."""
+attachments (a reply too) over the socket, on the embedded edge."""
 
 from __future__ import annotations
 
@@ -62,3 +62,22 @@ def test_a_send_frame_with_attachments_reaches_the_other_member(tmp_path: Path) 
             assert (error["type"], error["id"], error["code"]) == ("error", "bad", "not_found")
         [message] = posted(client, ben, group, 1)
         assert message["attachments"] == [media]
+
+
+def test_a_reply_over_the_socket_carries_its_attachments_and_the_quote(tmp_path: Path) -> None:
+    with edge_client(media_dir=str(tmp_path)) as client:
+        ann, ben = register(client, "ann"), register(client, "ben")
+        group = group_of(client, ann, ben)
+        media = uploaded(client, ann, media_files.png(), "image/png")
+        with client.websocket_connect("/v1/ws", headers=ann.auth) as socket:
+            assert socket.receive_json()["type"] == "ready"
+            first = {"type": "send", "conversation_id": group, "client_msg_id": "c1", "body": "hi"}
+            socket.send_json({**first, "id": "s1"})
+            assert {socket.receive_json()["type"] for _ in range(2)} == {"sent", "message"}
+            reply = {**first, "id": "s2", "client_msg_id": "c2", "body": "", "reply_to": 1}
+            socket.send_json({**reply, "attachments": [{"media_id": media["media_id"]}]})
+            frames = [socket.receive_json() for _ in range(2)]
+            pushed = next(f for f in frames if f["type"] == "message")
+            assert (pushed["attachments"], pushed["reply_to"]["body"]) == ([media], "hi")
+        message = posted(client, ben, group, 2)[1]
+        assert (message["attachments"], message["reply_to"]["seq"]) == ([media], 1)

@@ -8,6 +8,7 @@ rebuild_view reads the topic from offset 0 into another.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,13 +35,17 @@ from infra.partitioning import partition_for
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.compare import compare_read_models
 from infra.postgres.schema import create_schema
+from infra.postgres.search import PostgresSearch
 from projections.ports import Push
 from projections.projector import Projector, tracking_name
 from tests.support.kafka import delete_topics
 from tests.support.postgres import drop_schema
 
 PARTITIONS = 3
-MESSAGES_IN_STORY = 7
+MESSAGES_IN_STORY = 8
+# (searcher, word): ann's edited "hi bob!", bob's deleted "see you" (found
+# nowhere), the reply, and bob's search of the team he was removed from.
+SEARCHES = [("bob", "bob"), ("bob", "see"), ("ann", "yes"), ("bob", "morning")]
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 
 
@@ -103,6 +108,13 @@ def realistic_story() -> list[DomainEvent]:
     book.leave("amy", at(14))
     story.take(book)
     story.post(direct, "ann", 15, "see you")
+    direct.post_message("bob", "c-reply", 2**62 + 100, "yes, agreed", at(16), reply_to=3)
+    direct.edit_message("ann", 1, "hi bob!", at(17))
+    direct.react("bob", 1, "👍", at(18))
+    direct.react("ann", 1, "👍", at(18))
+    direct.unreact("ann", 1, "👍", at(19))
+    direct.delete_message("ann", 3, at(20))  # the reply's original: its quote a tombstone
+    story.take(direct)
     return story.events
 
 
@@ -203,7 +215,7 @@ def produced(unique_name: str, kafka_bootstrap: str, postgres_dsn: str) -> Itera
     try:
         codec = EventCodec()
         encoded = [(e.key, e.value, e.headers) for e in map(codec.encode, realistic_story())]
-        unknown = {**encoded[0][2], "event_type": "ReactionAdded"}  # from a newer version
+        unknown = {**encoded[0][2], "event_type": "PollOpened"}  # from a newer version
         encoded.insert(5, (encoded[0][0], b"{}", unknown))
         delivered = produce(kafka_bootstrap, topic, encoded)
         records = sorted(delivered.records, key=lambda r: (r.partition, r.offset))
@@ -272,6 +284,27 @@ def test_rebuilding_into_a_schema_that_holds_positions_is_refused(produced: Prod
         rebuild_view(produced.settings, produced.live_schema)
 
 
+def test_the_rebuilt_search_index_finds_what_the_live_one_finds(produced: Produced) -> None:
+    dsn = produced.settings.postgres_dsn
+    rebuild_view(produced.settings, rebuilt_schema(produced))
+
+    async def found(schema: str) -> list[list[tuple[str, int, str]]]:
+        search = PostgresSearch(dsn, schema)
+        await search.open()
+        try:
+            pages = [await search.search(user, word, None, 50) for user, word in SEARCHES]
+        finally:
+            await search.close()
+        return [
+            [(h.message["conversation_id"], h.message["seq"], h.message["body"]) for h in p.hits]
+            for p in pages
+        ]
+
+    live = asyncio.run(found(produced.live_schema))
+    assert live == asyncio.run(found(rebuilt_schema(produced)))
+    assert [len(hits) for hits in live] == [1, 0, 1, 0]  # edited, deleted, reply, removed
+
+
 def test_a_tampered_message_body_in_the_live_schema_is_reported(produced: Produced) -> None:
     dsn, live = produced.settings.postgres_dsn, produced.live_schema
     rebuild_view(produced.settings, rebuilt_schema(produced))
@@ -279,9 +312,10 @@ def test_a_tampered_message_body_in_the_live_schema_is_reported(produced: Produc
         "UPDATE {}.messages SET body = %s WHERE body = %s RETURNING conversation_id, seq"
     ).format(sql.Identifier(live))
     row = change_one_row(dsn, tampered, ("bye everyone", "bye ann"))
+    where = f"messages (conversation_id={row[0]!r}, seq={row[1]!r})"
     assert compare_read_models(dsn, live, rebuilt_schema(produced)) == [
-        f"messages (conversation_id={row[0]!r}, seq={row[1]!r}): body is 'bye everyone' live,"
-        " 'bye ann' rebuilt"
+        f"{where}: body is 'bye everyone' live, 'bye ann' rebuilt",
+        f"""{where}: search is "'bye':1 'everyone':2" live, "'ann':2 'bye':1" rebuilt""",
     ]
 
 

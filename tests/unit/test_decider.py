@@ -73,3 +73,34 @@ def test_starting_a_direct_conversation_twice_makes_one_conversation() -> None:
 def test_a_command_survives_encoding_for_the_log() -> None:
     command = send(PAIRS[1], 0, 3, 77)
     assert decode_command(encode_command(command)) == command
+
+
+def test_message_changes_survive_encoding_for_the_log_and_are_decided() -> None:
+    from commands.messages import Command, DeleteMessage, EditMessage, React, Unreact
+
+    pair = ("alice", "bob")
+    conversation_id = str(direct_conversation_id(*pair))
+    state = PartitionState()
+    state.decide(start(pair))
+    state.decide(send(pair, 0, 1, 10))
+    reply = SendMessage(conversation_id, "bob", "c2", 11, "re", AT, reply_to=1)
+    changes: list[Command] = [
+        reply,
+        EditMessage(conversation_id, "alice", 1, "fixed", AT),
+        React(conversation_id, "bob", 1, "👍", AT),
+        Unreact(conversation_id, "bob", 1, "👍", AT),
+        DeleteMessage(conversation_id, "alice", 1, AT),
+        EditMessage(conversation_id, "alice", 1, "again", AT),
+    ]
+    decided = [state.decide(decode_command(encode_command(c))) for c in changes]
+    names = [type(events[0]).__name__ for events in decided]
+    assert names == [
+        "ReplyPosted",
+        "MessageEdited",
+        "ReactionAdded",
+        "ReactionRemoved",
+        "MessageDeleted",
+        "CommandRejected",
+    ]
+    rejection = decided[-1][0]
+    assert isinstance(rejection, CommandRejected) and rejection.code == "not_found"

@@ -72,6 +72,7 @@ export class MessageList {
       this.items.set(key, item);
     }
     if (message.seq) item.li.dataset.seq = String(message.seq);
+    this.updateContent(item, message);
     if (item.sender) setText(item.sender, this.client.name(message.sender_id));
     if (mine) this.updateTick(item, message, conversation);
     else if (message.seq && !item.observed) {
@@ -86,7 +87,10 @@ export class MessageList {
     const item = { body: el('p', { class: 'body', text: message.body }) };
     if (group && !mine) item.sender = el('span', { class: 'sender' });
     const time = el('time', { datetime: message.sent_at, text: clockTime(message.sent_at) });
-    const meta = el('span', { class: 'meta' }, time);
+    item.edited = el('span', { class: 'edited' });
+    item.quote = el('blockquote', { class: 'quote' });
+    item.reactions = el('p', { class: 'reactions' });
+    const meta = el('span', { class: 'meta' }, time, item.edited);
     if (mine) {
       item.tickSymbol = el('span', { 'aria-hidden': 'true' });
       item.tickText = hiddenText('');
@@ -104,8 +108,27 @@ export class MessageList {
     }
     const who = mine ? hiddenText('You said: ') : null;
     item.li = el('li', { class: `message ${mine ? 'mine' : 'theirs'}` },
-      el('div', { class: 'bubble' }, who, item.sender ?? null, item.body, meta));
+      el('div', { class: 'bubble' }, who, item.sender ?? null, item.quote, item.body, meta, item.reactions));
     return item;
+  }
+
+  /** Edits, tombstones, the quote of a reply and reactions, as they are now. */
+  updateContent(item, message) {
+    const deleted = Boolean(message.deleted);
+    item.li.classList.toggle('deleted', deleted);
+    setText(item.body, deleted ? 'Message deleted' : message.body);
+    setText(item.edited, message.edited && !deleted ? ' (edited)' : '');
+    const quote = message.reply_to;
+    item.quote.hidden = !quote;
+    if (quote) {
+      const who = this.client.name(quote.sender_id);
+      setText(item.quote, quote.deleted ? 'Reply to a deleted message' : `${who}: ${quote.body}`);
+    }
+    const reactions = message.reactions ?? [];
+    item.reactions.hidden = !reactions.length;
+    setText(item.reactions, reactions.map((r) => `${r.emoji} ${r.count}`).join('  '));
+    item.reactions.title = reactions
+      .map((r) => `${r.emoji}: ${r.user_ids.map((u) => this.client.name(u)).join(', ')}`).join('\n');
   }
 
   updateTick(item, message, conversation) {
