@@ -259,8 +259,8 @@ cmd_start() {
 }
 
 stop_node() {
-  local n="$1" pid deadline
-  if ! pid="$(node_pid "$n")"; then
+  local n="$1" pid="${2:-}" deadline
+  if [ -z "$pid" ] && ! pid="$(node_pid "$n")"; then
     rm -f "$(node_dir "$n")/broker.pid"
     say "node $n not running"
     return 0
@@ -283,10 +283,15 @@ cmd_down() {
   local n pid
   # SIGTERM to all at once: a node stopping alone would wait for a quorum
   # that its peers, stopping one after the other, no longer form.
+  local pids=()
   for n in "${NODES[@]}"; do
-    if pid="$(node_pid "$n")"; then kill "$pid" 2>/dev/null || true; fi
+    pids[n]=""
+    if pid="$(node_pid "$n")"; then
+      pids[n]="$pid"
+      kill "$pid" 2>/dev/null || true
+    fi
   done
-  for n in "${NODES[@]}"; do stop_node "$n"; done
+  for n in "${NODES[@]}"; do stop_node "$n" "${pids[n]}"; done
 }
 
 cmd_kill() {
