@@ -195,6 +195,7 @@ class Settings:
     )
     # Operations (docs/operations.md): topics, health, metrics, logs, limits.
     replication_factor: int = _setting("CHAT_REPLICATION_FACTOR", 1, _int)
+    min_insync_replicas: int = _setting("CHAT_MIN_INSYNC_REPLICAS", 0, _int)  # 0: min(2, RF)
     log_format: str = _setting("CHAT_LOG_FORMAT", "text", _log_format)
     health_host: str = _setting("CHAT_HEALTH_HOST", "127.0.0.1")
     processor_health_port: int = _setting("CHAT_PROCESSOR_HEALTH_PORT", 0, _int)
@@ -311,6 +312,10 @@ class Settings:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
         if self.replication_factor < 1:
             raise SettingsError("CHAT_REPLICATION_FACTOR must be at least 1")
+        if not 0 <= self.min_insync_replicas <= self.replication_factor:
+            raise SettingsError(
+                "CHAT_MIN_INSYNC_REPLICAS must be 0 (min(2, RF)) up to CHAT_REPLICATION_FACTOR"
+            )
         if min(self.read_burst, self.receipt_burst) < 1:
             raise SettingsError("CHAT_READ_BURST and CHAT_RECEIPT_BURST must be at least 1")
         if self.snapshot_every_events < 1:

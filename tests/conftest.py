@@ -12,6 +12,9 @@ POSTGRES_DSN = os.environ.get(
     "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
 )
 REDIS_URL = os.environ.get("CHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+KAFKA_REPLICATION_FACTOR = os.environ.get("CHAT_TEST_KAFKA_REPLICATION_FACTOR", "1")
+"""Replicas of the topics the end-to-end stacks create: 3 on the cluster
+(``make test-cluster``), with ``min.insync.replicas`` min(2, RF)."""
 
 
 @pytest.fixture
