@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # a fake microphone and camera, granted without asking (voice notes)
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 TIMEOUT_MS = 30_000
 """What a browser step may take on a shared 2-core machine before it fails."""

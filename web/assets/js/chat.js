@@ -4,6 +4,7 @@
 // for what the person saw, relays typing, and after every reconnection
 // syncs what it missed.
 
+import { MediaUrls } from './media.js';
 import { ReceiptReports } from './reports.js';
 import { ChatSocket, Disconnected, FrameError, socketUrl } from './socket.js';
 import { ChatStore } from './store.js';
@@ -29,6 +30,7 @@ export class ChatClient extends EventTarget {
     this.inflight = new Set();
     this.reports = new ReceiptReports(this.socket);
     this.typingReporter = new TypingReporter(this.socket);
+    this.media = new MediaUrls(api);
     this.fetching = new Map(); // what is being loaded -> its promise
     this.clock = null;
     this.inboxStale = false;
@@ -50,6 +52,7 @@ export class ChatClient extends EventTarget {
     this.reports.stop();
     this.typingReporter.stop();
     this.socket.stop();
+    this.media.forget();
   }
 
   async logout() {
@@ -231,9 +234,12 @@ export class ChatClient extends EventTarget {
   }
 
   // -- sending ------------------------------------------------------------------
-  send(conversationId, body) {
+  /** Sends a message; ``replyTo`` a message object of this conversation,
+   *  ``attachments`` uploaded ``<media>`` objects. */
+  send(conversationId, body, { replyTo = null, attachments = [] } = {}) {
     const clientMsgId = newClientId();
     this.typingReporter.messageSent(conversationId);
+    const quote = replyTo && { seq: replyTo.seq, sender_id: replyTo.sender_id, body: replyTo.body, deleted: false };
     this.store.addPending({
       conversation_id: conversationId,
       client_msg_id: clientMsgId,
@@ -241,10 +247,28 @@ export class ChatClient extends EventTarget {
       body,
       sent_at: new Date().toISOString(),
       seq: null,
+      reply_to: quote,
+      attachments,
     });
     const key = `${conversationId}|${clientMsgId}`;
-    this.outbox.set(key, { type: 'send', conversation_id: conversationId, client_msg_id: clientMsgId, body });
+    const frame = { type: 'send', conversation_id: conversationId, client_msg_id: clientMsgId, body };
+    if (replyTo) frame.reply_to = replyTo.seq;
+    if (attachments.length) frame.attachments = attachments.map((media) => ({ media_id: media.media_id }));
+    this.outbox.set(key, frame);
     this.deliver(key);
+  }
+
+  /** ``edit``, ``delete``, ``react`` or ``unreact`` of the message at ``seq``;
+   *  a refusal shows as a notice. True once the server has it. */
+  async change(type, conversationId, seq, fields = {}) {
+    try {
+      await this.socket.request({ type, conversation_id: conversationId, seq, ...fields });
+      return true;
+    } catch (error) {
+      const text = error instanceof FrameError ? error.message : 'Not connected: try again once the page is back online.';
+      this.store.setNotice(text === 'no such message' ? 'That message is no longer there.' : text);
+      return false;
+    }
   }
 
   /** Sends an outbox frame; it stays in the outbox until the server has it. */
