@@ -177,7 +177,7 @@ export class ChatClient extends EventTarget {
   onFrame(frame) {
     switch (frame.type) {
       case 'message': return this.onMessage(frame);
-      case 'message_changed': return this.store.addMessage(frame.message);
+      case 'message_changed': return this.store.changeMessage(frame.message);
       case 'receipt': return this.onReceipt(frame);
       case 'presence': return this.store.setPresence(frame);
       case 'typing': return this.onTyping(frame);

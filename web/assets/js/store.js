@@ -80,6 +80,17 @@ export class ChatStore extends EventTarget {
     return isNew;
   }
 
+  /** A ``message_changed`` push: the message as it is now, and the quotes
+   *  of the replies to it (the server pushes only the changed message). */
+  changeMessage(message) {
+    for (const reply of this.messagesOf(message.conversation_id).values()) {
+      if (reply.reply_to?.seq === message.seq) {
+        reply.reply_to = { ...reply.reply_to, body: message.body, edited: message.edited, deleted: message.deleted };
+      }
+    }
+    return this.addMessage(message);
+  }
+
   messagesOf(conversationId) {
     if (!this.messages.has(conversationId)) this.messages.set(conversationId, new Map());
     return this.messages.get(conversationId);
