@@ -117,6 +117,7 @@ export class Composer {
     setText(this.uploadText, `Uploading ${file.name || 'the recording'}\u2026 `);
     this.progress.removeAttribute('value');
     this.upload.hidden = false;
+    this.progress.hidden = false;
     this.attach.disabled = true;
     try {
       const media = await uploadFile(this.client.api, file, (fraction) => {
@@ -139,6 +140,18 @@ export class Composer {
   }
 
   setRecording(on) {
+    clearInterval(this.recordingClock);
+    this.upload.hidden = !on;
+    this.progress.hidden = on;
+    if (on) {
+      const started = Date.now();
+      const tell = () => {
+        const seconds = Math.floor((Date.now() - started) / 1000);
+        setText(this.uploadText, `Recording\u2026 ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`);
+      };
+      tell();
+      this.recordingClock = setInterval(tell, 250);
+    }
     this.record.setAttribute('aria-pressed', String(on));
     this.record.setAttribute('aria-label', on ? 'Stop recording and send' : 'Record a voice note');
     this.record.classList.toggle('recording', on);
