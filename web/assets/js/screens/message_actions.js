@@ -22,12 +22,14 @@ export class MessageActions {
     item.toggle = el('button', { type: 'button', class: 'more', 'aria-expanded': 'false', 'aria-label': 'Message actions', text: '\u22EF' });
     item.menu = el('div', { class: 'message-actions', role: 'group', 'aria-label': 'Message actions', hidden: true });
     item.toggle.addEventListener('click', () => this.setOpen(item, item.menu.hidden));
-    item.menu.addEventListener('keydown', (event) => {
-      if (event.key !== 'Escape') return;
+    const closeOnEscape = (event) => {
+      if (event.key !== 'Escape' || item.menu.hidden) return;
       event.stopPropagation();
       this.setOpen(item, false);
       item.toggle.focus();
-    });
+    };
+    item.menu.addEventListener('keydown', closeOnEscape);
+    item.toggle.addEventListener('keydown', closeOnEscape);
     const act = (text, label, run) => el('button', { type: 'button', class: 'small', text, 'aria-label': label, onclick: () => {
       this.setOpen(item, false);
       item.toggle.focus();
@@ -37,6 +39,7 @@ export class MessageActions {
       const button = el('button', { type: 'button', class: 'small emoji', text: emoji, 'aria-label': `React with ${emoji}`, 'aria-pressed': 'false' });
       button.addEventListener('click', () => {
         this.setOpen(item, false);
+        item.toggle.focus();
         this.toggleReaction(item.message, emoji);
       });
       return button;
