@@ -106,7 +106,7 @@ def test_message_controls_media_search_and_their_dialogs_have_no_serious_violati
     ann, ben = people("ann").register(), people("ben").register()
     ann.start_chat_with(ben)
     ben.open_conversation(ann.handle)
-    ann.send("Look where we are!")
+    ann.composer.fill("Look where we are!")
     ann.attach("lake.jpg", "image/jpeg", media_files.jpeg_with_gps())
     photo = ben.page.get_by_role("img", name="Photo")
     expect(photo).to_be_visible()
@@ -135,7 +135,7 @@ def test_message_controls_media_search_and_their_dialogs_have_no_serious_violati
     ben.page.get_by_label("Search for").press("Enter")
     expect(ben.page.locator(".search-results mark")).to_have_text("warm")
     found["search results"] = blocking_violations(ben.page)
-    ben.page.keyboard.press("Escape")
+    ben.page.get_by_role("button", name="Close").click()
 
     ben.page.set_viewport_size(PHONE)
     expect(ben.message("Look where we are!")).to_be_visible()

@@ -22,12 +22,22 @@ function whenLoaded(promise, apply, node) {
 }
 
 function photo(client, media) {
-  const image = el('img', { alt: 'Photo', class: 'thumbnail', width: media.width ?? undefined, height: media.height ?? undefined });
+  const [width, height] = thumbnailSize(media);
+  const image = el('img', { alt: 'Photo', class: 'thumbnail', width, height });
   const button = el('button', { type: 'button', class: 'attachment photo', 'aria-label': 'Open photo' }, image);
   const part = media.has_thumbnail ? '/thumbnail' : '';
   whenLoaded(client.media.url(media.media_id, part), (url) => { image.src = url; }, button);
   button.addEventListener('click', () => openLightbox(client, media));
   return button;
+}
+
+const THUMBNAIL_PX = 240;
+
+/** The size a photo is shown at (known before it loads: no jump). */
+function thumbnailSize(media) {
+  if (!media.width || !media.height) return [undefined, undefined];
+  const scale = Math.min(1, THUMBNAIL_PX / Math.max(media.width, media.height));
+  return [Math.round(media.width * scale), Math.round(media.height * scale)];
 }
 
 function player(client, media, tag, label) {

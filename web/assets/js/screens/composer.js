@@ -20,8 +20,8 @@ export class Composer {
     this.cancelMode = el('button', { type: 'button', class: 'small', text: 'Cancel', onclick: () => this.setMode(null) });
     this.context = el('div', { class: 'composer-context', hidden: true }, this.contextText, this.cancelMode);
     this.file = el('input', { type: 'file', id: 'composer-file', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
-    this.attach = el('button', { type: 'button', text: '\u{1F4CE}', 'aria-label': 'Attach a photo, video or file', onclick: () => this.file.click() });
-    this.record = el('button', { type: 'button', text: '\u{1F3A4}', 'aria-label': 'Record a voice note', 'aria-pressed': 'false' });
+    this.attach = el('button', { type: 'button', text: 'Attach', 'aria-label': 'Attach a photo, video or file', onclick: () => this.file.click() });
+    this.record = el('button', { type: 'button', text: 'Voice', 'aria-label': 'Record a voice note', 'aria-pressed': 'false' });
     this.record.hidden = !recordingSupported();
     this.progress = el('progress', { max: '1', 'aria-label': 'Upload progress' });
     this.uploadText = el('span', { class: 'upload-text' });
