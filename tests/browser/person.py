@@ -139,4 +139,3 @@ class Person:
     def attach(self, name: str, mime_type: str, data: bytes) -> None:
         files = {"name": name, "mimeType": mime_type, "buffer": data}
         self.page.locator("#composer-file").set_input_files(files)  # type: ignore[arg-type]
-

@@ -118,8 +118,12 @@ def test_message_controls_media_search_and_their_dialogs_have_no_serious_violati
     ben.send("So jealous! Is the water warm?")
     expect(ann.message("So jealous! Is the water warm?").locator(".quote")).to_be_visible()
     ann.message_action("So jealous! Is the water warm?", "React with \U0001f602")
-    expect(ben.message("Look where we are!").locator("button.reaction")).to_have_text("\u2764\ufe0f 2")
-    ben.message("So jealous! Is the water warm?").get_by_role("button", name="Message actions").click()
+    expect(ben.message("Look where we are!").locator("button.reaction")).to_have_text(
+        "\u2764\ufe0f 2"
+    )
+    ben.message("So jealous! Is the water warm?").get_by_role(
+        "button", name="Message actions"
+    ).click()
     found["conversation with media, reactions, a reply and actions"] = blocking_violations(ben.page)
     ben.page.screenshot(path=screenshots / "conversation-media.png")
     ben.page.keyboard.press("Escape")

@@ -67,7 +67,9 @@ def test_a_recorded_voice_note_reaches_the_other_as_a_playable_audio_attachment(
     record.click()
     stop = ann.page.get_by_role("button", name="Stop recording and send")
     expect(stop).to_have_attribute("aria-pressed", "true")
-    expect(ann.page.get_by_role("status").filter(has_text="Recording")).to_have_text("Recording\u2026 0:01")
+    expect(ann.page.get_by_role("status").filter(has_text="Recording")).to_have_text(
+        "Recording\u2026 0:01"
+    )
     stop.click()
     audio = last_message(ben).locator("audio")
     expect(audio).to_have_attribute("aria-label", "Voice note")
@@ -121,5 +123,3 @@ def test_a_refused_file_is_explained_and_nothing_is_sent(people: People) -> None
     ann.attach("notes.txt", "text/plain", b"plain text is not a media type here")
     expect(ann.page.get_by_role("alert").filter(has_text="notes.txt was not sent")).to_be_visible()
     expect(last_message(ben)).to_contain_text("before")
-
-

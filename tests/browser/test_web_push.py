@@ -62,7 +62,10 @@ def registration_id(cdp: CDPSession, origin: str) -> str:
     found: list[dict[str, Any]] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: found.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    mine = lambda: [r for r in found if r["scopeURL"] == f"{origin}/" and not r["isDeleted"]]  # noqa: E731
+
+    def mine() -> list[dict[str, Any]]:
+        return [r for r in found if r["scopeURL"] == f"{origin}/" and not r["isDeleted"]]
+
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not mine():
         assert time.monotonic() < deadline, "no service worker registered"
