@@ -137,3 +137,23 @@ def test_search_pages_with_more_results_until_the_last(people: People) -> None:
     expect(ann.page.get_by_role("status").filter(has_text="found")).to_have_text(
         "21 messages found."
     )
+
+
+def test_changes_made_while_one_was_offline_show_after_reconnecting(people: People) -> None:
+    ann, ben = chatting(people)
+    ann.send("meet at noon")
+    ann.send("bring water")
+    expect(ben.message("bring water")).to_be_visible()
+    ben.context.set_offline(True)
+    expect(ben.connection_line).to_have_text("Reconnecting\u2026 (no network)")
+    ann.message_action("meet at noon", "Edit message")
+    ann.composer.fill("meet at one")
+    ann.composer.press("Enter")
+    ann.message_action("bring water", "Delete message")
+    ann.page.get_by_role("button", name="Delete for everyone").click()
+    expect(ann.message("meet at one").locator(".edited")).to_have_text("(edited)")
+    expect(ann.message("Message deleted")).to_be_visible()
+    ben.context.set_offline(False)
+    expect(ben.message("meet at one").locator(".edited")).to_have_text("(edited)")
+    expect(ben.message("Message deleted")).to_be_visible()
+    expect(ben.page.get_by_text("bring water")).to_have_count(0)

@@ -164,8 +164,10 @@ export class ChatClient extends EventTarget {
     for (let i = 0; i < conversationIds.length; i += MAX_SYNC_CURSORS) {
       const chunk = conversationIds.slice(i, i + MAX_SYNC_CURSORS);
       const cursors = Object.fromEntries(chunk.map((id) => [id, this.store.cursor(id)]));
+      const held = chunk.filter((id) => this.store.history.has(id));
+      const changes = Object.fromEntries(held.map((id) => [id, this.store.changes.get(id) ?? 0]));
       try {
-        await this.socket.request({ type: 'sync', cursors }, 120000);
+        await this.socket.request({ type: 'sync', cursors, changes }, 120000);
       } catch (error) {
         if (error instanceof FrameError && error.code === 'rate_limited') {
           setTimeout(() => this.sync(chunk), error.retryAfterMs ?? 1000);
@@ -177,7 +179,9 @@ export class ChatClient extends EventTarget {
   onFrame(frame) {
     switch (frame.type) {
       case 'message': return this.onMessage(frame);
-      case 'message_changed': return this.store.changeMessage(frame.message);
+      case 'message_changed':
+        this.store.changeMessage(frame.message);
+        return this.store.noteChange(frame.conversation_id, frame.change_seq);
       case 'receipt': return this.onReceipt(frame);
       case 'presence': return this.store.setPresence(frame);
       case 'typing': return this.onTyping(frame);
