@@ -14,7 +14,14 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 
 .PHONY: install run services chromium kcat stack test test-faults test-cluster lint clean-state bench
 
-install: $(STAMP)
+WEB_DEPS := web/node_modules/.package-lock.json
+
+install: $(STAMP) $(WEB_DEPS)
+
+# The browser code the page serves from this origin (tus-js-client), as locked.
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
