@@ -6,6 +6,13 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("chat", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("chat")
+"""Property tests check behaviour, never timing: no per-example deadline
+and no too-slow health check, which fail on a loaded machine (a timed
+assertion by another name)."""
 
 KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_DSN = os.environ.get(
