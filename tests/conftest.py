@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.support.redis_cluster import redis_cluster_up
+
 KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_DSN = os.environ.get(
     "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
@@ -27,6 +29,12 @@ def postgres_dsn() -> str:
 @pytest.fixture
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> str:
+    """A six-node Redis Cluster (scripts/redis-cluster.sh), started on first use."""
+    return redis_cluster_up()
 
 
 @pytest.fixture

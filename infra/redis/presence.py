@@ -1,25 +1,25 @@
 """Presence in Redis: socket leases (edge, async) and the presence view
 (projector, sync), each change one atomic Lua script.
 
-Keys: ``<p>presence:leases:<user>`` (zset lease -> expiry ms),
-``<p>presence:users`` (zset user -> latest lease expiry ms, for the sweeper),
-``<p>presence:state:<user>`` (hash status, since, since_us) and
-``<p>presence:offset:<partition>`` (last applied chat.presence offset).
-The sweeper touches per-user keys it finds in the users zset, so these
-scripts need one Redis (or hash-tagged keys) rather than a cluster-wide spread.
+Keys (``infra.redis.keys``): a user's leases, transition time and state,
+and the index of users with leases that the sweeper reads, all under the
+hash tag of the user's presence bucket, so each script touches one slot of
+a Redis Cluster. The sweeper sweeps bucket by bucket (each bucket's script
+runs on the master that holds it); the view keeps its chat.presence
+offsets per bucket, and starts a partition after the highest of them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-import redis.asyncio as aioredis
-
 from commands.presence import ExpiredUser, SocketCapReached
 from domain.presence import PresenceChanged, PresenceState
+from infra.redis import keys
+from infra.redis.clients import AsyncRedis, SyncRedis
 
 # Transition times: ``at``, or 1 ms after the user's previous transition.
 TRANSITION = """
@@ -118,8 +118,12 @@ def _micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
+SWEEP_AT_ONCE = 32
+"""Buckets swept concurrently (each one script call)."""
+
+
 class RedisPresenceLeases:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
         self._acquire: Any = client.register_script(ACQUIRE)
@@ -128,9 +132,9 @@ class RedisPresenceLeases:
 
     def _keys(self, user_id: str) -> list[str]:
         return [
-            f"{self._prefix}presence:leases:{user_id}",
-            f"{self._prefix}presence:users",
-            f"{self._prefix}presence:transition:{user_id}",
+            keys.leases_key(self._prefix, user_id),
+            keys.user_index_key(self._prefix, user_id),
+            keys.transition_key(self._prefix, user_id),
         ]
 
     async def acquire(
@@ -151,15 +155,26 @@ class RedisPresenceLeases:
         return _moment(await self._release(keys=self._keys(user_id), args=args))
 
     async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
-        keys = [f"{self._prefix}presence:users"]
-        args = [
-            _ms(now),
-            limit,
-            f"{self._prefix}presence:leases:",
-            int(ttl * 1000),
-            f"{self._prefix}presence:transition:",
-        ]
-        flat = await self._sweep(keys=keys, args=args)
+        """Every bucket, SWEEP_AT_ONCE at a time, until ``limit`` users."""
+        found: list[ExpiredUser] = []
+        buckets = list(range(keys.PRESENCE_BUCKETS))
+        while buckets and len(found) < limit:
+            remaining = limit - len(found)
+            batch, buckets = (
+                buckets[: min(SWEEP_AT_ONCE, remaining)],
+                buckets[min(SWEEP_AT_ONCE, remaining) :],
+            )
+            each = remaining // len(batch)  # at least 1; the batch never exceeds the limit
+            swept = await asyncio.gather(*(self._sweep_bucket(b, now, ttl, each) for b in batch))
+            found.extend(user for users in swept for user in users)
+        return found
+
+    async def _sweep_bucket(
+        self, bucket: int, now: datetime, ttl: float, limit: int
+    ) -> list[ExpiredUser]:
+        tag = keys.presence_tag(self._prefix, bucket)
+        args = [_ms(now), limit, f"{tag}leases:", int(ttl * 1000), f"{tag}transition:"]
+        flat = await self._sweep(keys=[keys.users_index_key(self._prefix, bucket)], args=args)
         return [
             ExpiredUser(_text(user), datetime.fromtimestamp(int(at) / 1000, UTC))
             for user, at in zip(flat[::2], flat[1::2], strict=True)
@@ -169,35 +184,39 @@ class RedisPresenceLeases:
 class RedisPresenceView:
     """The projector's presence view (sync client)."""
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: SyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
         self._apply: Any = client.register_script(APPLY)
 
     def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
-        keys = [
-            f"{self._prefix}presence:state:{change.user_id}",
-            f"{self._prefix}presence:offset:{partition}",
+        bucket = keys.presence_bucket(change.user_id)
+        script_keys = [
+            keys.state_key(self._prefix, change.user_id),
+            keys.presence_offset_key(self._prefix, bucket, partition),
         ]
         args = [change.status, change.at, _micros(change.moment), offset]
-        return bool(self._apply(keys=keys, args=args))
+        return bool(self._apply(keys=script_keys, args=args))
 
     def start_offset(self, partition: int) -> int:
-        done = self._client.get(f"{self._prefix}presence:offset:{partition}")
-        return 0 if done is None else int(_text(done)) + 1
+        """After the highest offset any bucket applied: a partition's records
+        are applied one after the other, so all before it were applied."""
+        pipe = self._client.pipeline(transaction=False)
+        for bucket in range(keys.PRESENCE_BUCKETS):
+            pipe.get(keys.presence_offset_key(self._prefix, bucket, partition))
+        done = [int(_text(found)) for found in pipe.execute() if found is not None]
+        return max(done) + 1 if done else 0
 
 
 class RedisPresenceReader:
     """The edge's read of the presence view (async client)."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 
     async def presence(self, user_id: str) -> PresenceState | None:
-        found = await self._client.hmget(
-            f"{self._prefix}presence:state:{user_id}", ["status", "since"]
-        )
+        found = await self._client.hmget(keys.state_key(self._prefix, user_id), ["status", "since"])
         if found[0] is None:
             return None
         return PresenceState(_text(found[0]), _text(found[1] or b""))
@@ -205,7 +224,7 @@ class RedisPresenceReader:
     async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
         async with self._client.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
-                pipe.hmget(f"{self._prefix}presence:state:{user_id}", ["status", "since"])
+                pipe.hmget(keys.state_key(self._prefix, user_id), ["status", "since"])
             states = await pipe.execute()
         return {
             user_id: PresenceState(_text(found[0]), _text(found[1] or b""))

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import redis
-import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.presence import PresenceLeases, SocketCapReached
 from domain.presence import OFFLINE, ONLINE, PresenceChanged, PresenceState
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
+from infra.redis.clients import async_client, sync_client
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from tests.contract.redis_targets import WITH_MEMORY, url_for
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 TTL = 60.0
@@ -28,16 +28,16 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-LEASES: dict[str, Callable[[str, str], Any]] = {
-    "memory": lambda url, prefix: InMemoryPresenceLeases(),
-    "redis": lambda url, prefix: RedisPresenceLeases(aioredis.from_url(url), prefix),
-}
+def make_leases(kind: str, url: str, prefix: str) -> PresenceLeases:
+    if kind == "memory":
+        return InMemoryPresenceLeases()
+    return RedisPresenceLeases(async_client(url), prefix)
 
 
-@pytest.fixture(params=sorted(LEASES))
-def leases(request: pytest.FixtureRequest, redis_url: str, unique_name: str) -> PresenceLeases:
-    made: PresenceLeases = LEASES[request.param](redis_url, f"{unique_name}:")
-    return made
+@pytest.fixture(params=WITH_MEMORY)
+def leases(request: pytest.FixtureRequest, unique_name: str) -> PresenceLeases:
+    url = "" if request.param == "memory" else url_for(request, request.param)
+    return make_leases(request.param, url, f"{unique_name}:")
 
 
 def scenario(leases: PresenceLeases, steps: Callable[[PresenceLeases], Any]) -> Any:
@@ -130,8 +130,8 @@ def test_a_swept_user_who_reconnects_comes_online_again(leases: PresenceLeases) 
 
 class RedisViewWithReader:
     def __init__(self, url: str, prefix: str) -> None:
-        self.view = RedisPresenceView(redis.Redis.from_url(url), prefix)
-        self.reader = RedisPresenceReader(aioredis.from_url(url), prefix)
+        self.view = RedisPresenceView(sync_client(url), prefix)
+        self.reader = RedisPresenceReader(async_client(url), prefix)
 
     def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
         return self.view.apply(change, partition, offset)
@@ -146,15 +146,13 @@ class RedisViewWithReader:
         return await self.reader.presence_of_many(user_ids)
 
 
-VIEWS: dict[str, Callable[[str, str], Any]] = {
-    "memory": lambda url, prefix: InMemoryPresenceView(),
-    "redis": RedisViewWithReader,
-}
-
-
-@pytest.fixture(params=sorted(VIEWS))
-def make_view(request: pytest.FixtureRequest, redis_url: str) -> Iterator[Callable[[str], Any]]:
-    yield lambda prefix: VIEWS[request.param](redis_url, prefix)
+@pytest.fixture(params=WITH_MEMORY)
+def make_view(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Any]]:
+    if request.param == "memory":
+        yield lambda prefix: InMemoryPresenceView()
+        return
+    url = url_for(request, request.param)
+    yield lambda prefix: RedisViewWithReader(url, prefix)
 
 
 def change(status: str, seconds: float) -> PresenceChanged:

@@ -1,0 +1,23 @@
+"""The six-node Redis Cluster of scripts/redis-cluster.sh, for the cluster
+variants of the Redis tests: started if it is not running (or healed if a
+node is down); if it cannot start, the test fails with the script's reason."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "redis-cluster.sh"
+FIRST_PORT = int(os.environ.get("CHAT_REDIS_CLUSTER_PORT", "17000"))
+PORTS = [FIRST_PORT + n for n in range(6)]
+URL = f"redis+cluster://127.0.0.1:{FIRST_PORT}"
+
+
+def redis_cluster_up() -> str:
+    """The cluster's URL once every node reports cluster_state:ok."""
+    done = subprocess.run([str(SCRIPT), "up"], capture_output=True, text=True, timeout=180)
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/redis-cluster.sh up failed: {done.stderr or done.stdout}")
+    return URL
