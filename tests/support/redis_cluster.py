@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "redis-cluster.sh"
 FIRST_PORT = int(os.environ.get("CHAT_REDIS_CLUSTER_PORT", "17000"))
 PORTS = [FIRST_PORT + n for n in range(6)]
-URL = f"redis+cluster://127.0.0.1:{FIRST_PORT}"
+URL = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in PORTS)
+"""Every node a seed: a client made while one is dead still finds the rest."""
 
 
 def redis_cluster_up() -> str:
