@@ -12,7 +12,7 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services chromium kcat stack test test-faults lint clean-state bench
+.PHONY: install run services chromium kcat stack test test-faults test-cluster redis-cluster lint clean-state bench
 
 install: $(STAMP)
 
@@ -43,11 +43,19 @@ test: install services chromium kcat
 test-faults: install services
 	$(PY) -m pytest -q -p no:cacheprovider tests/faults
 
+redis-cluster:
+	scripts/redis-cluster.sh up
+
+# The cluster variants alone (make test runs them too): Redis Cluster.
+test-cluster: install services redis-cluster
+	$(PY) -m pytest -q -p no:cacheprovider -m redis_cluster tests
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy domain commands projections read_api ws_edge infra app
 
 clean-state:
+	scripts/redis-cluster.sh down
 	scripts/services.sh down
 	rm -rf .state
 
