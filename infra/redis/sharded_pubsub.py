@@ -6,7 +6,9 @@ master, found from its slot).
 When a node's connection fails (a restart, a subscriber over its output
 buffer limit, a master killed and replaced by its replica), its channels
 are subscribed again where they now live, retrying until that works
-(the cluster's slot map is read again each time); then ``on_lost`` is
+(the cluster's slot map is read again each time); when Redis itself ends
+a channel's subscription (its slot left the node: a manual failover or a
+slot migration), that channel moves the same way. Then ``on_lost`` is
 called, once, since what was published meanwhile is gone. It is called
 after the subscriptions are back, so a client that syncs when told misses
 nothing.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,7 +111,7 @@ class ShardedSubscriptions:
         if name not in self._shards:
             client = self._client if name == ONE_REDIS else self._node_clients[name]
             assert isinstance(client, aioredis.Redis)
-            self._shards[name] = _Shard(name, client.pubsub(ignore_subscribe_messages=True))
+            self._shards[name] = _Shard(name, client.pubsub())
         return self._shards[name]
 
     async def _read(self, shard: _Shard) -> None:
@@ -120,20 +122,45 @@ class ShardedSubscriptions:
                 message = await shard.pubsub.get_message(timeout=None)
             except (redis.RedisError, OSError) as error:
                 log.warning("fan-out lost Redis node %s: %s; resubscribing", shard.name, error)
-                task = asyncio.create_task(self._recover(shard), name=f"ssub-recover-{shard.name}")
-                self._recoveries.add(task)
-                task.add_done_callback(self._recoveries.discard)
+                self._in_background(self._recover(shard, set()), f"ssub-recover-{shard.name}")
                 return
-            if message is not None and message.get("type") == "smessage":
+            kind = None if message is None else message.get("type")
+            if kind == "smessage":
                 self._on_message(_text(message["channel"]), message["data"])
+            elif kind == "sunsubscribe":
+                self._unsubscribed_by_redis(shard, message["channel"])
 
-    async def _recover(self, failed: _Shard) -> None:
+    def _unsubscribed_by_redis(self, shard: _Shard, raw_channel: bytes) -> None:
+        """Redis ends the subscriptions of a slot that left the node (a slot
+        migrated, or a master became a replica in a manual failover): they
+        move to the slot's new master. An unsubscribe of ours is already
+        out of ``shard.channels``."""
+        channel = _text(raw_channel)
+        if channel not in shard.channels:
+            return
+        shard.channels.discard(channel)
+        shard.pubsub.shard_channels.pop(raw_channel, None)  # not resubscribed here
+        log.warning("Redis moved fan-out channel %s away from %s", channel, shard.name)
+        self._in_background(self._recover(None, {channel}), f"ssub-move-{shard.name}")
+
+    def _in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._recoveries.add(task)
+        task.add_done_callback(self._recoveries.discard)
+
+    async def _recover(self, failed: _Shard | None, moved: set[str]) -> None:
+        """Subscribes again, where they live now, the channels of a failed
+        node (``failed``) or ``moved`` ones; then says pushes were lost."""
         self._recovering += 1
         try:
-            await self._drop(failed)
-            pending = set(failed.channels)
+            if failed is not None:
+                await self._drop(failed)
+            pending = moved | (failed.channels if failed is not None else set())
+            wait = failed is not None  # a moved channel's new master is up: try at once
             while pending:
-                await asyncio.sleep(RETRY_EVERY)
+                if wait:
+                    await asyncio.sleep(RETRY_EVERY)
+                wait = True
                 pending = await self._subscribe_again(pending)
         finally:
             self._recovering -= 1
