@@ -255,3 +255,31 @@ def test_expired_leases_do_not_count_against_the_cap(leases: PresenceLeases) -> 
         return await leased.live("ann", at(TTL + 2))
 
     assert scenario(leases, steps) == 1
+
+
+def test_the_sweeper_finds_expired_users_wherever_their_keys_live(leases: PresenceLeases) -> None:
+    users = [f"user-{n}" for n in range(40)]  # many buckets: every master of a cluster
+
+    async def steps(leased: PresenceLeases) -> list[str]:
+        for user in users:
+            await leased.acquire(user, "dead-edge", at(0), TTL)
+        return [u.user_id for u in await leased.sweep(at(TTL + 1), TTL, 1000)]
+
+    assert sorted(scenario(leases, steps)) == sorted(users)
+
+
+def test_a_sweep_takes_at_most_its_limit_and_the_next_takes_the_rest(
+    leases: PresenceLeases,
+) -> None:
+    users = [f"user-{n}" for n in range(40)]
+
+    async def steps(leased: PresenceLeases) -> tuple[list[str], list[str]]:
+        for user in users:
+            await leased.acquire(user, "dead-edge", at(0), TTL)
+        first = await leased.sweep(at(TTL + 1), TTL, 15)
+        rest = await leased.sweep(at(TTL + 2), TTL, 1000)
+        return [u.user_id for u in first], [u.user_id for u in rest]
+
+    first, rest = scenario(leases, steps)
+    assert len(first) == 15
+    assert sorted(first + rest) == sorted(users)
