@@ -12,9 +12,13 @@ offsets per bucket, and starts a partition after the highest of them.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+import redis
+import redis.asyncio.cluster as aiocluster
 
 from commands.presence import ExpiredUser, SocketCapReached
 from domain.presence import PresenceChanged, PresenceState
@@ -103,6 +107,9 @@ return 1
 
 
 CAP_REACHED = -2
+SWEEP_AT_ONCE = 32
+"""Concurrent sweep scripts on a cluster."""
+log = logging.getLogger(__name__)
 
 
 def _ms(moment: datetime) -> int:
@@ -116,10 +123,6 @@ def _moment(ms: int) -> datetime | None:
 
 def _micros(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
-
-
-SWEEP_AT_ONCE = 32
-"""Buckets swept concurrently (each one script call)."""
 
 
 class RedisPresenceLeases:
@@ -155,30 +158,72 @@ class RedisPresenceLeases:
         return _moment(await self._release(keys=self._keys(user_id), args=args))
 
     async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
-        """Every bucket, SWEEP_AT_ONCE at a time, until ``limit`` users."""
+        """Every bucket in one pipeline (per master), each with its share of
+        ``limit``; buckets that used their whole share are swept again with
+        what is left, until ``limit`` users or none left."""
         found: list[ExpiredUser] = []
-        buckets = list(range(keys.PRESENCE_BUCKETS))
-        while buckets and len(found) < limit:
+        candidates = list(range(keys.PRESENCE_BUCKETS))
+        while candidates and len(found) < limit:
             remaining = limit - len(found)
-            batch, buckets = (
-                buckets[: min(SWEEP_AT_ONCE, remaining)],
-                buckets[min(SWEEP_AT_ONCE, remaining) :],
-            )
-            each = remaining // len(batch)  # at least 1; the batch never exceeds the limit
-            swept = await asyncio.gather(*(self._sweep_bucket(b, now, ttl, each) for b in batch))
-            found.extend(user for users in swept for user in users)
+            batch, rest = candidates[:remaining], candidates[remaining:]
+            share = remaining // len(batch)  # at least 1: never beyond the limit
+            swept = await self._sweep_buckets(batch, now, ttl, share)
+            found.extend(user for users in swept.values() for user in users)
+            candidates = [b for b in batch if len(swept.get(b, ())) == share] + rest
         return found
 
-    async def _sweep_bucket(
-        self, bucket: int, now: datetime, ttl: float, limit: int
-    ) -> list[ExpiredUser]:
+    async def _sweep_buckets(
+        self, buckets: list[int], now: datetime, ttl: float, share: int
+    ) -> dict[int, list[ExpiredUser]]:
+        """What each bucket's script returned. A bucket whose script failed
+        (its master is away) is left out and swept in a later round; the
+        others' users are kept, since their scripts removed them."""
+        calls = {bucket: self._sweep_call(bucket, now, ttl, share) for bucket in buckets}
+        results: dict[int, list[ExpiredUser]] = {}
+        for attempt in range(2):
+            pending = [b for b in calls if b not in results]
+            answers = await self._evalsha_all([calls[bucket] for bucket in pending])
+            unknown = False
+            for bucket, answer in zip(pending, answers, strict=True):
+                if isinstance(answer, redis.exceptions.NoScriptError):
+                    unknown = True
+                elif isinstance(answer, Exception):
+                    log.warning("presence sweep of bucket %d failed: %s", bucket, answer)
+                else:
+                    results[bucket] = _expired(answer)
+            if not unknown or attempt:
+                return results
+            await self._client.script_load(SWEEP)  # a master that never ran it
+        return results
+
+    async def _evalsha_all(self, calls: list[list[Any]]) -> list[Any]:
+        """The sweep script's answers (or errors), in order: one pipeline on
+        one Redis; on a cluster, whose redis-py pipelines refuse EVALSHA,
+        SWEEP_AT_ONCE concurrent calls at a time."""
+        sha = self._sweep.sha
+        if isinstance(self._client, aiocluster.RedisCluster):
+            answers: list[Any] = []
+            for start in range(0, len(calls), SWEEP_AT_ONCE):
+                batch = calls[start : start + SWEEP_AT_ONCE]
+                runs = (self._client.evalsha(sha, 1, *call) for call in batch)
+                answers += await asyncio.gather(*runs, return_exceptions=True)
+            return answers
+        async with self._client.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(sha, 1, *call)
+            return list(await pipe.execute(raise_on_error=False))
+
+    def _sweep_call(self, bucket: int, now: datetime, ttl: float, share: int) -> list[Any]:
         tag = keys.presence_tag(self._prefix, bucket)
-        args = [_ms(now), limit, f"{tag}leases:", int(ttl * 1000), f"{tag}transition:"]
-        flat = await self._sweep(keys=[keys.users_index_key(self._prefix, bucket)], args=args)
-        return [
-            ExpiredUser(_text(user), datetime.fromtimestamp(int(at) / 1000, UTC))
-            for user, at in zip(flat[::2], flat[1::2], strict=True)
-        ]
+        index = keys.users_index_key(self._prefix, bucket)
+        return [index, _ms(now), share, f"{tag}leases:", int(ttl * 1000), f"{tag}transition:"]
+
+
+def _expired(flat: list[bytes]) -> list[ExpiredUser]:
+    return [
+        ExpiredUser(_text(user), datetime.fromtimestamp(int(at) / 1000, UTC))
+        for user, at in zip(flat[::2], flat[1::2], strict=True)
+    ]
 
 
 class RedisPresenceView:
