@@ -1,5 +1,6 @@
 """Real edge, processor and projector processes on the six-node Redis
-Cluster: a master killed with kill -9 while messages flow. Its replica
+Cluster: a master killed with kill -9 while messages flow (the master of
+the receiver's fan-out channel, which also holds a third user's presence). Its replica
 takes over (cluster-node-timeout 2000 ms, scripts/redis-cluster.sh);
 delivery and presence recover, and no acknowledged message is lost: what
 the dead master's pub/sub dropped comes back by seq and ``sync``."""
@@ -126,6 +127,7 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
     while len(receiver.seqs) < 3:
         receiver.receive_for(30)
     victim = master_port_of(redis_url, user_channel(prefix, bob.user_id))
+    carol = user_with_presence_on(stack, redis_url, prefix, victim)
     try:
         killed_at = time.monotonic()
         kill_node(victim)
@@ -153,13 +155,21 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
         assert sorted(set(receiver.seqs)) == list(range(1, len(acknowledged) + 1))
         history = bob.history(conversation_id)
         assert [m["message_id"] for m in history["messages"]] == acknowledged
-        carol = User(stack.base_url, unique_handle("carol"))
-        carol_socket = carol.socket(stack.ws_url)  # a lease taken after the failover
+        carol_socket = carol.socket(stack.ws_url)  # her lease and state: the killed master's slots
         assert presence_of(redis_url, prefix, carol.user_id) == "online"
         assert presence_of(redis_url, prefix, bob.user_id) == "online"
         carol_socket.close()
     finally:
         redis_cluster_up()  # the killed node comes back as a replica
+
+
+def user_with_presence_on(stack: Stack, url: str, prefix: str, port: int) -> User:
+    """A new user whose presence keys live on the master at ``port``."""
+    for _ in range(30):
+        user = User(stack.base_url, unique_handle("carol"))
+        if master_port_of(url, state_key(prefix, user.user_id)) == port:
+            return user
+    raise AssertionError(f"30 users and none with presence on {port}")
 
 
 def presence_of(url: str, prefix: str, user_id: str) -> str | None:
