@@ -7,12 +7,14 @@ the dead master's pub/sub dropped comes back by seq and ``sync``."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import redis.cluster
 from websockets.exceptions import ConnectionClosed
@@ -159,6 +161,7 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
         assert presence_of(redis_url, prefix, carol.user_id) == "online"
         assert presence_of(redis_url, prefix, bob.user_id) == "online"
         carol_socket.close()
+        assert edge_ready_again(stack.base_url), "the edge's /readyz never came back"
     finally:
         redis_cluster_up()  # the killed node comes back as a replica
 
@@ -170,6 +173,17 @@ def user_with_presence_on(stack: Stack, url: str, prefix: str, port: int) -> Use
         if master_port_of(url, state_key(prefix, user.user_id)) == port:
             return user
     raise AssertionError(f"30 users and none with presence on {port}")
+
+
+def edge_ready_again(base_url: str) -> bool:
+    """/readyz answers 200 (the fan-out subscriptions are all back), bounded."""
+    deadline = time.monotonic() + RECOVERY_DEADLINE
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/readyz", timeout=5).status_code == 200:
+                return True
+        time.sleep(0.2)
+    return False
 
 
 def presence_of(url: str, prefix: str, user_id: str) -> str | None:
