@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
-from tests.support.redis_cluster import redis_cluster_up
+from tests.support.redis_cluster import URL as REDIS_CLUSTER_URL
+from tests.support.redis_cluster import redis_cluster_down, redis_cluster_up
 
 KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_DSN = os.environ.get(
@@ -32,9 +34,13 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_cluster_url() -> str:
-    """A six-node Redis Cluster (scripts/redis-cluster.sh), started on first use."""
-    return redis_cluster_up()
+def redis_cluster_url() -> Iterator[str]:
+    """A six-node Redis Cluster (scripts/redis-cluster.sh), started on first
+    use and stopped at the end if this session started it."""
+    started = redis_cluster_up()
+    yield REDIS_CLUSTER_URL
+    if started:
+        redis_cluster_down()
 
 
 @pytest.fixture

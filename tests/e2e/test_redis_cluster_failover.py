@@ -163,7 +163,7 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
         carol_socket.close()
         assert edge_ready_again(stack.base_url), "the edge's /readyz never came back"
     finally:
-        redis_cluster_up()  # the killed node comes back as a replica
+        redis_cluster_up()  # the killed node comes back (as a replica)
 
 
 def user_with_presence_on(stack: Stack, url: str, prefix: str, port: int) -> User:
