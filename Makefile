@@ -12,7 +12,7 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services chromium kcat stack test test-faults test-cluster lint clean-state bench
+.PHONY: install run services chromium kcat stack test test-faults test-cluster redis-cluster lint clean-state bench
 
 WEB_DEPS := web/node_modules/.package-lock.json
 
@@ -54,11 +54,16 @@ test-faults: install services
 test-cluster: install services
 	PY=$(PY) scripts/test-cluster.sh
 
+# The Redis Cluster of the tests (make test's fixtures start it too).
+redis-cluster:
+	scripts/redis-cluster.sh up
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy domain commands projections read_api ws_edge infra app
 
 clean-state:
+	scripts/redis-cluster.sh down
 	scripts/services.sh down
 	rm -rf .state
 

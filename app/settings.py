@@ -20,6 +20,7 @@ from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
 from infra.kafka.processor_log import MAX_POLL_INTERVAL_MS
+from infra.redis.clients import is_cluster_url, seed_nodes
 from ws_edge.services import SocketLimits
 
 Parse = Callable[[str, str], Any]
@@ -124,6 +125,8 @@ _PRESENCE = PresenceSettings()
 class Settings:
     kafka_bootstrap: str = _setting("CHAT_KAFKA_BOOTSTRAP", "")
     postgres_dsn: str = _setting("CHAT_POSTGRES_DSN", "")
+    # redis://host:port/db (one Redis) or redis+cluster://host:port[,host:port...]
+    # (Redis Cluster seeds): infra/redis/clients.py
     redis_url: str = _setting("CHAT_REDIS_URL", "")
     topic_prefix: str = _setting("CHAT_TOPIC_PREFIX", "")
     partitions: int = _setting("CHAT_PARTITIONS", 8, _int)
@@ -320,6 +323,11 @@ class Settings:
             raise SettingsError("CHAT_READ_BURST and CHAT_RECEIPT_BURST must be at least 1")
         if self.snapshot_every_events < 1:
             raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
+        if is_cluster_url(self.redis_url):
+            try:
+                seed_nodes(self.redis_url)
+            except ValueError as error:
+                raise SettingsError(f"CHAT_REDIS_URL: {error}") from None
 
 
 def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -13,6 +14,9 @@ settings.load_profile("chat")
 """Property tests check behaviour, never timing: no per-example deadline
 and no too-slow health check, which fail on a loaded machine (a timed
 assertion by another name)."""
+
+from tests.support.redis_cluster import URL as REDIS_CLUSTER_URL
+from tests.support.redis_cluster import redis_cluster_down, redis_cluster_up
 
 KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_DSN = os.environ.get(
@@ -37,6 +41,16 @@ def postgres_dsn() -> str:
 @pytest.fixture
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A six-node Redis Cluster (scripts/redis-cluster.sh), started on first
+    use and stopped at the end if this session started it."""
+    started = redis_cluster_up()
+    yield REDIS_CLUSTER_URL
+    if started:
+        redis_cluster_down()
 
 
 @pytest.fixture
