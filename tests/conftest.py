@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.support.redis_cluster import URL as REDIS_CLUSTER_URL
+from tests.support.redis_cluster import redis_cluster_down, redis_cluster_up
+
 settings.register_profile("chat", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("chat")
 """Property tests check behaviour, never timing: no per-example deadline
 and no too-slow health check, which fail on a loaded machine (a timed
 assertion by another name)."""
-
-from tests.support.redis_cluster import URL as REDIS_CLUSTER_URL
-from tests.support.redis_cluster import redis_cluster_down, redis_cluster_up
 
 KAFKA_BOOTSTRAP = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 POSTGRES_DSN = os.environ.get(
