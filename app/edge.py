@@ -128,6 +128,7 @@ def edge_services(
         ),
         record_cipher(settings),
         blocks=adapters.friends,
+        history=adapters.queries,
     )
     relationships = RelationshipGateway(
         adapters.commands,

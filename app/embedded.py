@@ -55,6 +55,8 @@ from projections.projector import Projector
 from projections.push_delivery import PushDelivery
 from projections.push_metrics import MeasuredFanout
 
+EMBEDDED_LOG_ID = "embedded"
+"""The in-memory log lives and dies with its snapshots: one identity will do."""
 NOT_DURABLE_WARNING = (
     "EMBEDDED MODE: no Kafka, PostgreSQL or Redis configured; everything lives in this "
     "process's memory and is lost when it stops. NOTHING IS DURABLE. "
@@ -89,7 +91,9 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
         DeciderSettings(settings.max_group_size),
         record_cipher(settings),
         snapshots=Snapshotter(
-            InMemorySnapshotStore(settings.partitions), snapshot_codec(settings), settings.snapshots
+            InMemorySnapshotStore(settings.partitions, EMBEDDED_LOG_ID),
+            snapshot_codec(settings),
+            settings.snapshots,
         ),
         metrics=process_metrics(),
     )

@@ -35,7 +35,7 @@ from infra.kafka.event_feed import KafkaEventFeed
 from infra.kafka.probe import KafkaProbe
 from infra.kafka.processor_log import KafkaProcessorLog, transactional_id
 from infra.kafka.publisher import KafkaPublisher
-from infra.kafka.topics import chat_topics, ensure_topics
+from infra.kafka.topics import chat_topics, ensure_topics, topic_id
 from infra.postgres.accounts import PostgresAccountStore
 from infra.postgres.audit_trail import PostgresAuditQueries, PostgresAuditView
 from infra.postgres.chat_view import PostgresChatView
@@ -198,7 +198,10 @@ def run_processor(settings: Settings, stop: threading.Event) -> None:
         on_lag=_lag_listener(settings.group("processor"), settings.commands_topic),
     )
     store = PostgresSnapshotStore.from_dsn(
-        settings.postgres_dsn, settings.pg_schema, settings.partitions
+        settings.postgres_dsn,
+        settings.pg_schema,
+        settings.partitions,
+        topic_id(settings.kafka, settings.events_topic),  # marks are its offsets
     )
     processor = CommandProcessor(
         processor_log,
@@ -326,10 +329,15 @@ def run_friends_projector(settings: Settings, stop: threading.Event) -> None:
         event_codec(settings),
         settings.events_topic,
     )
+    group = settings.group("friends")
     feed = KafkaEventFeed(
-        settings.kafka, settings.events_topic, settings.group("friends"), projector.start_offset
+        settings.kafka,
+        settings.events_topic,
+        group,
+        projector.start_offset,
+        _lag_listener(group, settings.events_topic),
     )
-    watch(projector.liveness, stop)
+    _watch(projector.liveness, stop)
     try:
         projector.run(feed, stop)
     finally:

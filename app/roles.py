@@ -114,8 +114,7 @@ def _health_server(
 def friends(settings: Settings) -> None:
     from app.real_stack import run_friends_projector
 
-    settings.require_services()
-    run_friends_projector(settings, stop_on_signals())
+    _run_role(settings, "friends", settings.friends_health_port, run_friends_projector)
 
 
 def stack(settings: Settings) -> None:

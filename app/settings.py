@@ -204,6 +204,7 @@ class Settings:
     processor_health_port: int = _setting("CHAT_PROCESSOR_HEALTH_PORT", 0, _int)
     projector_health_port: int = _setting("CHAT_PROJECTOR_HEALTH_PORT", 0, _int)
     notifier_health_port: int = _setting("CHAT_NOTIFIER_HEALTH_PORT", 0, _int)
+    friends_health_port: int = _setting("CHAT_FRIENDS_HEALTH_PORT", 0, _int)
     ready_max_lag: int = _setting("CHAT_READY_MAX_LAG", 1000, _int)
     read_rate_per_second: float = _setting("CHAT_READ_RATE_PER_SECOND", 30.0, _positive)
     read_burst: int = _setting("CHAT_READ_BURST", 300, _int)

@@ -33,7 +33,7 @@ from domain.codec import EventCodec
 from domain.conversation import Conversation
 from domain.snapshot_codec import SnapshotCodec
 from infra.kafka.processor_log import KafkaProcessorLog
-from infra.kafka.topics import chat_topics, ensure_topics
+from infra.kafka.topics import chat_topics, ensure_topics, topic_id
 from infra.partitioning import partition_for
 from infra.postgres.schema import create_schema
 from infra.postgres.snapshots import PostgresSnapshotStore
@@ -160,7 +160,9 @@ def main() -> None:
     topics = chat_topics(settings.commands_topic, settings.events_topic, settings.presence_topic)
     ensure_topics(settings.kafka, topics, settings.partitions)
     create_schema(dsn, schema)
-    store = PostgresSnapshotStore.from_dsn(dsn, schema, settings.partitions)
+    store = PostgresSnapshotStore.from_dsn(
+        dsn, schema, settings.partitions, topic_id(settings.kafka, settings.events_topic)
+    )
     try:
         started = time.monotonic()
         events = generate(settings, store, args.conversations, args.messages)

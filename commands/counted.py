@@ -65,3 +65,6 @@ class CountedAdmission:
         if admitted.retry_after > 0:
             self._metrics.rate_limited("send")
         return admitted
+
+    async def confirm(self, user_id: str, claim: str, message_id: int) -> None:
+        await self._admission.confirm(user_id, claim, message_id)

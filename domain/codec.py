@@ -15,15 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import (
-    Cipher,
-    Compressor,
-    DatetimeAsISO,
-    JSONTranscoder,
-    Mapper,
-    StoredEvent,
-    UUIDAsHex,
-)
+from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
 from domain.attachments import Attachment
@@ -32,6 +24,7 @@ from domain.conversation import Conversation
 from domain.records import OutgoingRecord
 from domain.rejection import CommandRejected
 from domain.relationship_events import RELATIONSHIP_EVENTS
+from domain.transcoder import ChatTranscoder
 
 EVENT_CLASSES: dict[str, type[DomainEvent]] = {
     "ConversationStarted": Conversation.Started,
@@ -72,16 +65,6 @@ def schema_version(event_class: type[DomainEvent]) -> int:
     return version
 
 
-class _ChatTranscoder(JSONTranscoder):
-    """Attachments are written as plain JSON objects (the media object's
-    fields), as the hash chain covers them, not as typed wrappers."""
-
-    def _encode_obj(self, o: Any) -> dict[str, Any]:
-        if isinstance(o, Attachment):
-            return o.as_json()
-        return super()._encode_obj(o)
-
-
 def _with_values(event: DomainEvent) -> DomainEvent:
     """Turns the JSON objects of a decoded event's attachments back into values."""
     attachments = getattr(event, "attachments", None)
@@ -91,12 +74,9 @@ def _with_values(event: DomainEvent) -> DomainEvent:
     return event
 
 
-def json_transcoder() -> JSONTranscoder:
+def json_transcoder() -> Transcoder:
     """JSON with UUIDs, datetimes and attachments, for events and snapshots alike."""
-    transcoder = _ChatTranscoder()
-    transcoder.register(UUIDAsHex())
-    transcoder.register(DatetimeAsISO())
-    return transcoder
+    return ChatTranscoder()
 
 
 class EventCodec:

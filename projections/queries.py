@@ -25,6 +25,12 @@ class MessagePage:
 class ConversationQueries(Protocol):
     async def is_member(self, conversation_id: str, user_id: str) -> bool: ...
 
+    async def sent_message_id(
+        self, conversation_id: str, sender_id: str, client_msg_id: str
+    ) -> int | None:
+        """The message id of the sender's message with that client id, if any."""
+        ...
+
     async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
         """The kind and every member's role, or None unless ``user_id`` is a member."""
         ...

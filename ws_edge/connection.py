@@ -16,7 +16,7 @@ from commands.accounts import Session
 from commands.presence import SocketCapReached
 from projections.frames import encode_frame, error_frame, ready_frame
 from ws_edge import close_codes
-from ws_edge.client_frames import BadFrame, parse_frame
+from ws_edge.client_frames import BadFrame, SyncFrame, parse_frame
 from ws_edge.handlers import FrameHandlers
 from ws_edge.services import SocketServices
 
@@ -28,6 +28,12 @@ frames in flight) may take to go out before it is closed with 1001."""
 
 SESSION_CHECK_BEATS = 4  # about a minute with the default 40 s lease
 SESSION_CHECK_TIMEOUT = 5.0
+END_TIMEOUT = 5.0
+"""At the end of a socket, how long releasing its lease and its fan-out
+subscription may take (Redis away: the sweeper and the TTL are the fallback)."""
+FRAME_TIMEOUT = 30.0
+"""A client frame (but ``sync``, paced by the client's reading) not answered
+by then is answered ``unavailable``: nothing holds a socket's reader for long."""
 
 
 class SocketConnection:
@@ -59,6 +65,9 @@ class SocketConnection:
         self._beats = 0
         self._beating: asyncio.Task[None] | None = None
         self._handling = False  # a client frame is being answered
+        self._handling_since = 0.0  # loop time its answering began
+        self._stopping = False  # this connection cancelled its own reader
+        self._ended = False  # the socket is over: no lease may be renewed any more
 
     @property
     def session_id(self) -> str:
@@ -122,7 +131,7 @@ class SocketConnection:
             self._start_timers()
             await self._read_loop()
         except asyncio.CancelledError:
-            if self._close_code is None:
+            if not self._stopping:
                 raise  # cancelled from outside (the server stopping)
             current = asyncio.current_task()
             if current is not None:
@@ -131,6 +140,7 @@ class SocketConnection:
             await self._end(user_id)
 
     async def _end(self, user_id: str) -> None:
+        self._ended = True  # before any await: no beat renews the lease from now on
         self._reader = None  # nothing may cancel the clean-up, nor start a writer
         if self._timer is not None:
             self._timer.cancel()
@@ -143,9 +153,12 @@ class SocketConnection:
         if self._beating is not None:
             self._beating.cancel()
         try:
-            await self._services.fanout.unsubscribe(user_id, self.push)
-            with contextlib.suppress(Exception):  # the sweeper is the fallback
-                await self._services.presence.disconnected(user_id, self._lease_id)
+            try:
+                async with asyncio.timeout(END_TIMEOUT):
+                    await self._services.fanout.unsubscribe(user_id, self.push)
+            except Exception as error:  # its frames for the user reach no socket any more
+                log.warning("fan-out unsubscribe failed: %s", type(error).__name__)
+            await self._release_lease()
             if self._close_code is not None:
                 with contextlib.suppress(Exception):
                     await self._websocket.close(self._close_code)
@@ -161,6 +174,8 @@ class SocketConnection:
         self._schedule_beat()
 
     def _schedule_beat(self) -> None:
+        if self._ended:
+            return
         loop = asyncio.get_running_loop()
         interval = self._services.presence.settings.heartbeat_interval
         due = min(loop.time() + interval, self._expires_at)
@@ -173,23 +188,55 @@ class SocketConnection:
             self._beating = asyncio.create_task(self._beat())
 
     async def _beat(self) -> None:
-        """Renews this socket's presence lease, and every SESSION_CHECK_BEATS
-        beats re-checks its session (a logout this edge did not hear of)."""
+        """Renews this socket's presence lease while its client is shown to be
+        there, and every SESSION_CHECK_BEATS beats re-checks its session (a
+        logout this edge did not hear of). Nothing renews it once the socket
+        ended, even if a cancellation of this beat was lost on the way."""
+        if self._ended:
+            return
         self._beats += 1
-        presence = self._services.presence
-        try:
-            await presence.heartbeat(self._session.user_id, self._lease_id)
-        except Exception as error:  # a missed beat is retried; the lease outlives it
-            log.warning("presence heartbeat failed: %s", type(error).__name__)
+        if self._client_is_heard():
+            await self._renew_lease()
+        if self._ended:
+            return
         if self._beats % SESSION_CHECK_BEATS == 0 and not await self._still_alive():
             self._close(close_codes.UNAUTHORIZED)
             return
         self._schedule_beat()
 
+    def _client_is_heard(self) -> bool:
+        """The reader waits on the socket (where a client gone shows as a
+        disconnect, at the latest when it stops answering pings), or the
+        frame it answers began less than a lease ago. A frame stuck longer
+        keeps no lease alive: the lease expires and the sweeper turns the
+        user offline; the next beat after it is answered renews it."""
+        if not self._handling:
+            return True
+        busy = asyncio.get_running_loop().time() - self._handling_since
+        return busy < self._services.presence.settings.lease_ttl
+
+    async def _renew_lease(self) -> None:
+        presence = self._services.presence
+        try:
+            async with asyncio.timeout(presence.settings.heartbeat_interval):
+                await presence.heartbeat(self._session.user_id, self._lease_id)
+        except Exception as error:  # a missed beat is retried; the lease outlives it
+            log.warning("presence heartbeat failed: %s", type(error).__name__)
+        if self._ended:  # it ended while renewing: what was renewed goes again
+            await self._release_lease()
+
+    async def _release_lease(self) -> None:
+        try:
+            async with asyncio.timeout(END_TIMEOUT):
+                await self._services.presence.disconnected(self._session.user_id, self._lease_id)
+        except Exception as error:  # the sweeper is the fallback
+            log.warning("presence release failed: %s", type(error).__name__)
+
     async def _still_alive(self) -> bool:
         """The session check, given up (as alive) if the store is slow or down."""
-        try:
-            return await asyncio.wait_for(self._session_alive(), SESSION_CHECK_TIMEOUT)
+        try:  # asyncio.timeout, not wait_for: 3.11's wait_for can lose a cancellation
+            async with asyncio.timeout(SESSION_CHECK_TIMEOUT):
+                return await self._session_alive()
         except Exception as error:
             log.warning("session check failed: %s", type(error).__name__)
             return True
@@ -220,6 +267,7 @@ class SocketConnection:
     def _stop_reading(self) -> None:
         reader = self._reader
         if reader is not None and reader is not asyncio.current_task() and not reader.done():
+            self._stopping = True
             reader.cancel()
 
     async def _write_all(self) -> None:
@@ -246,7 +294,7 @@ class SocketConnection:
             if len(text) > limit and len(text.encode("utf-8")) > limit:
                 self._close(close_codes.TOO_BIG)
                 return
-            self._handling = True
+            self._handling, self._handling_since = True, asyncio.get_running_loop().time()
             try:
                 await self._handle(text)
             finally:
@@ -257,7 +305,8 @@ class SocketConnection:
     async def _handle(self, text: str) -> None:
         try:
             frame = parse_frame(text)
-            await self._handlers.handle(frame)
+            async with asyncio.timeout(None if isinstance(frame, SyncFrame) else FRAME_TIMEOUT):
+                await self._handlers.handle(frame)
         except BadFrame as error:
             await self.reply(
                 error_frame(error.code, str(error), error.frame_id, error.retry_after_ms)

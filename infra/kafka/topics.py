@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicCollection
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
@@ -133,6 +133,17 @@ def topic_partitions(kafka: KafkaConfig, topic: str, timeout: float = 10.0) -> l
         reason = found.error if found is not None else "unknown topic"
         raise LogUnavailable(f"topic {topic} is not available: {reason}")
     return sorted(found.partitions)
+
+
+def topic_id(kafka: KafkaConfig, topic: str, timeout: float = 10.0) -> str:
+    """The broker's id of ``topic`` (a UUID, new each time a topic of that
+    name is created): what tells a re-created topic from the one before."""
+    admin = AdminClient(kafka.client())
+    futures = admin.describe_topics(TopicCollection([topic]), request_timeout=timeout)
+    try:
+        return str(futures[topic].result(timeout=timeout).topic_id)
+    except KafkaException as error:
+        raise LogUnavailable(f"cannot describe topic {topic}: {error}") from error
 
 
 def _wait_until_ready(

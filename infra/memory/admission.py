@@ -1,12 +1,14 @@
 """Send admission in memory: a token bucket per user and the claims of
-(conversation, client_msg_id), the oldest forgotten past a capacity."""
+(conversation, client_msg_id), the oldest forgotten past a capacity. As in
+Redis, a claim made within UNCONFIRMED_SECONDS of the store's first claim
+of that user is unconfirmed until ``confirm``."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
 
-from commands.admission import Admission
+from commands.admission import UNCONFIRMED_SECONDS, Admission
 from commands.limits import Bucket
 from infra.memory.limits import InMemoryRateLimiter
 
@@ -16,7 +18,8 @@ DEFAULT_CAPACITY = 1_000_000
 class InMemorySendAdmission:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._buckets = InMemoryRateLimiter()
-        self._claims: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._claims: OrderedDict[tuple[str, str], tuple[int, bool]] = OrderedDict()
+        self._since: dict[str, datetime] = {}
         self._capacity = capacity
 
     async def admit(
@@ -25,7 +28,12 @@ class InMemorySendAdmission:
         wait = await self._buckets.take(f"send:{user_id}", bucket, now)
         if wait > 0:
             return Admission(wait, 0)
-        owner = self._claims.setdefault((user_id, claim), fresh_id)
+        since = self._since.setdefault(user_id, now)
+        confirmed = (now - since).total_seconds() >= UNCONFIRMED_SECONDS
+        owner, owner_confirmed = self._claims.setdefault((user_id, claim), (fresh_id, confirmed))
         if len(self._claims) > self._capacity:
             self._claims.popitem(last=False)
-        return Admission(0.0, owner)
+        return Admission(0.0, owner, owner_confirmed)
+
+    async def confirm(self, user_id: str, claim: str, message_id: int) -> None:
+        self._claims[(user_id, claim)] = (message_id, True)

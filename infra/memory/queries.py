@@ -18,6 +18,16 @@ class InMemoryQueries:
         with self._view.lock:
             return conversation_id in self._view.by_user.get(user_id, ())
 
+    async def sent_message_id(
+        self, conversation_id: str, sender_id: str, client_msg_id: str
+    ) -> int | None:
+        with self._view.lock:
+            conversation = self._view.conversations.get(conversation_id)
+            for message in conversation.messages if conversation is not None else ():
+                if (message["sender_id"], message["client_msg_id"]) == (sender_id, client_msg_id):
+                    return int(message["message_id"])
+        return None
+
     async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
         with self._view.lock:
             if conversation_id not in self._view.by_user.get(user_id, ()):

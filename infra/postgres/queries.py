@@ -105,6 +105,13 @@ SELECT EXISTS (SELECT 1 FROM {s}.members
                WHERE conversation_id = %(conversation_id)s AND user_id = %(user_id)s) AS yes
 """
 
+_SENT_MESSAGE_ID = """
+SELECT message_id FROM {s}.messages
+WHERE conversation_id = %(conversation_id)s AND sender_id = %(sender_id)s
+  AND client_msg_id = %(client_msg_id)s
+LIMIT 1
+"""
+
 _ROLES = """
 SELECT c.kind, array_agg(m.user_id) AS user_ids, array_agg(m.role) AS roles
 FROM {s}.conversations c JOIN {s}.members m ON m.conversation_id = c.conversation_id
@@ -148,6 +155,7 @@ class PostgresQueries(PooledStore):
             changes=changes_join(schema, "x"),
         )
         self._is_member = in_schema(_IS_MEMBER, schema)
+        self._sent_message_id = in_schema(_SENT_MESSAGE_ID, schema)
         self._roles = in_schema(_ROLES, schema)
         self._receipts = in_schema(RECEIPTS, schema)
         self._shares_media = in_schema(_SHARES_MEDIA, schema)
@@ -157,6 +165,17 @@ class PostgresQueries(PooledStore):
         params = {"conversation_id": conversation_id, "user_id": user_id}
         rows = await self._fetch(self._is_member, params)
         return bool(rows[0]["yes"])
+
+    async def sent_message_id(
+        self, conversation_id: str, sender_id: str, client_msg_id: str
+    ) -> int | None:
+        params = {
+            "conversation_id": conversation_id,
+            "sender_id": sender_id,
+            "client_msg_id": client_msg_id,
+        }
+        rows = await self._fetch(self._sent_message_id, params)
+        return int(rows[0]["message_id"]) if rows else None
 
     async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
         params = {"conversation_id": conversation_id, "user_id": user_id}

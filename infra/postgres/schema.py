@@ -25,7 +25,7 @@ from infra.postgres.media_schema import MEDIA_COLUMNS, MEDIA_INDEXES, MEDIA_TABL
 from infra.postgres.message_changes import MESSAGE_CHANGE_COLUMNS, MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
 from infra.postgres.search import DEFAULT_LANGUAGE, search_columns
-from infra.postgres.snapshots import SNAPSHOT_TABLES
+from infra.postgres.snapshots import SNAPSHOT_COLUMNS, SNAPSHOT_TABLES
 from infra.postgres.tracking import CREATE_TRACKING
 
 _TABLES: tuple[LiteralString, ...] = (
@@ -86,7 +86,8 @@ _TABLES: tuple[LiteralString, ...] = (
 
 _COLUMNS = """
 SELECT table_name, column_name FROM information_schema.columns
-WHERE table_schema = %s AND table_name IN ('messages', 'conversations')
+WHERE table_schema = %s
+  AND table_name IN ('messages', 'conversations', 'processor_snapshots', 'processor_snapshot_marks')
 """
 
 
@@ -114,7 +115,7 @@ def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE
 def _add_missing_columns(conn: psycopg.Connection[Any], schema: str, search_language: str) -> None:
     """Columns later builds added to existing tables, each only if missing."""
     present = {(table, column) for table, column in conn.execute(_COLUMNS, (schema,)).fetchall()}
-    for table, column, definition in (*MESSAGE_CHANGE_COLUMNS, *MEDIA_COLUMNS):
+    for table, column, definition in (*MESSAGE_CHANGE_COLUMNS, *MEDIA_COLUMNS, *SNAPSHOT_COLUMNS):
         if (table, column) not in present:
             conn.execute(
                 sql.SQL("ALTER TABLE {}.{} ADD COLUMN {} {}").format(

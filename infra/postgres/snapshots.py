@@ -1,6 +1,9 @@
 """The processor's SnapshotStore in PostgreSQL: one row per conversation
-(its newest snapshot) and one mark per log partition. Writes never move
-either back; a mark taken with another partition count is not used."""
+(its newest snapshot) and one mark per log partition, each with the
+identity of the ``chat.events`` topic it was taken on (``log_id``: the
+topic's id). Writes never move either back on the same topic; a mark taken
+with another partition count or on another topic (one deleted and created
+again under the same name) is not used, nor are that topic's snapshots."""
 
 from __future__ import annotations
 
@@ -31,32 +34,41 @@ SNAPSHOT_TABLES: Final[tuple[LiteralString, ...]] = (
     )""",
 )
 
+SNAPSHOT_COLUMNS: Final[tuple[tuple[str, str, LiteralString], ...]] = (
+    # Rows from before the column have '' and match no topic: replayed once.
+    ("processor_snapshots", "log_id", "text NOT NULL DEFAULT ''"),
+    ("processor_snapshot_marks", "log_id", "text NOT NULL DEFAULT ''"),
+)
+
 _MARK: Final = """
 SELECT events_offset FROM {s}.processor_snapshot_marks
-WHERE log_partition = %(partition)s AND partitions = %(partitions)s
+WHERE log_partition = %(partition)s AND partitions = %(partitions)s AND log_id = %(log_id)s
 """
 
 _SNAPSHOTS: Final = """
 SELECT conversation_id, version, state FROM {s}.processor_snapshots
-WHERE log_partition = %(partition)s
+WHERE log_partition = %(partition)s AND log_id = %(log_id)s
 """
 
 _SAVE: Final = """
-INSERT INTO {s}.processor_snapshots AS t (conversation_id, log_partition, version, state)
-SELECT * FROM unnest(%(ids)s::uuid[], %(partitions)s::int[], %(versions)s::int[],
-                     %(states)s::bytea[])
+INSERT INTO {s}.processor_snapshots AS t
+    (conversation_id, log_partition, version, state, log_id)
+SELECT ids.*, %(log_id)s FROM unnest(%(ids)s::uuid[], %(partitions)s::int[],
+                                     %(versions)s::int[], %(states)s::bytea[]) AS ids
 ON CONFLICT (conversation_id) DO UPDATE
 SET log_partition = EXCLUDED.log_partition, version = EXCLUDED.version,
-    state = EXCLUDED.state, taken_at = now()
-WHERE t.version < EXCLUDED.version
+    state = EXCLUDED.state, log_id = EXCLUDED.log_id, taken_at = now()
+WHERE t.version < EXCLUDED.version OR t.log_id <> EXCLUDED.log_id
 """
 
 _SET_MARK: Final = """
-INSERT INTO {s}.processor_snapshot_marks AS t (log_partition, partitions, events_offset)
-VALUES (%(partition)s, %(partitions)s, %(offset)s)
+INSERT INTO {s}.processor_snapshot_marks AS t (log_partition, partitions, events_offset, log_id)
+VALUES (%(partition)s, %(partitions)s, %(offset)s, %(log_id)s)
 ON CONFLICT (log_partition) DO UPDATE
-SET partitions = EXCLUDED.partitions, events_offset = EXCLUDED.events_offset, marked_at = now()
+SET partitions = EXCLUDED.partitions, events_offset = EXCLUDED.events_offset,
+    log_id = EXCLUDED.log_id, marked_at = now()
 WHERE t.events_offset < EXCLUDED.events_offset OR t.partitions <> EXCLUDED.partitions
+    OR t.log_id <> EXCLUDED.log_id
 """
 
 
@@ -64,22 +76,24 @@ POOL_TIMEOUT = 5.0
 
 
 class PostgresSnapshotStore:
-    def __init__(self, pool: ConnectionPool, schema: str, partitions: int) -> None:
+    def __init__(self, pool: ConnectionPool, schema: str, partitions: int, log_id: str) -> None:
+        """``log_id``: the identity of the topic the marks are offsets of."""
         self._pool = pool
         self._partitions = partitions
+        self._log_id = log_id
         self._mark = in_schema(_MARK, schema)
         self._snapshots = in_schema(_SNAPSHOTS, schema)
         self._save = in_schema(_SAVE, schema)
         self._set_mark = in_schema(_SET_MARK, schema)
 
     @classmethod
-    def from_dsn(cls, dsn: str, schema: str, partitions: int) -> PostgresSnapshotStore:
+    def from_dsn(cls, dsn: str, schema: str, partitions: int, log_id: str) -> PostgresSnapshotStore:
         """Nothing connects until the first call; a call waits at most
         POOL_TIMEOUT for a connection (the processor goes on without)."""
         pool: ConnectionPool = ConnectionPool(
             dsn, min_size=1, max_size=1, open=False, timeout=POOL_TIMEOUT
         )
-        return cls(pool, schema, partitions)
+        return cls(pool, schema, partitions, log_id)
 
     def close(self) -> None:
         self._pool.close()
@@ -88,7 +102,7 @@ class PostgresSnapshotStore:
         """The mark is read first, in the same snapshot of the database, so
         no snapshot can be older than what the mark says it covers."""
         self._pool.open()
-        params = {"partition": partition, "partitions": self._partitions}
+        params = {"partition": partition, "partitions": self._partitions, "log_id": self._log_id}
         with (
             self._pool.connection() as conn,
             conn.transaction(),
@@ -114,13 +128,19 @@ class PostgresSnapshotStore:
             "partitions": [partition] * len(snapshots),
             "versions": [s.version for s in snapshots],
             "states": [s.state for s in snapshots],
+            "log_id": self._log_id,
         }
         self._pool.open()
         with self._pool.connection() as conn:
             conn.execute(self._save, params)
 
     def mark(self, partition: int, events_offset: int) -> None:
-        params = {"partition": partition, "partitions": self._partitions, "offset": events_offset}
+        params = {
+            "partition": partition,
+            "partitions": self._partitions,
+            "offset": events_offset,
+            "log_id": self._log_id,
+        }
         self._pool.open()
         with self._pool.connection() as conn:
             conn.execute(self._set_mark, params)

@@ -1,14 +1,19 @@
 """Send admission in Redis: one Lua script takes the token from the sender's
 bucket and claims (conversation, client_msg_id) with SET NX GET and a TTL.
-Both keys carry the sender's hash tag, so the script touches one slot of a
-Redis Cluster."""
+The keys carry the sender's hash tag, so the script touches one slot of a
+Redis Cluster.
+
+Beside the claims, ``claims-since`` (keys.claims_since_key) holds when this Redis began
+keeping the user's claims (made with their first claim, renewed with each):
+a claim made less than UNCONFIRMED_SECONDS after it is stored as ``?<id>``
+(unconfirmed) until ``confirm`` stores history's id."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from commands.admission import CLAIM_TTL_SECONDS, Admission
+from commands.admission import CLAIM_TTL_SECONDS, UNCONFIRMED_SECONDS, Admission
 from commands.limits import Bucket
 from infra.redis import keys
 from infra.redis.clients import AsyncRedis
@@ -22,15 +27,25 @@ local wait = 0
 if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-if wait > 0 then return {tostring(wait), '0'} end
-local owner = redis.call('SET', KEYS[2], ARGV[4], 'NX', 'GET', 'EX', ARGV[5])
-if owner then return {'0', owner} end
-return {'0', ARGV[4]}
+if wait > 0 then return {tostring(wait), '0', '1'} end
+local since = tonumber(redis.call('GET', KEYS[3]) or '')
+if since then
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
+else
+  since = now
+  redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[5])
+end
+local value = ARGV[4]
+if now - since < tonumber(ARGV[6]) then value = '?' .. ARGV[4] end
+local owner = redis.call('SET', KEYS[2], value, 'NX', 'GET', 'EX', ARGV[5]) or value
+if string.sub(owner, 1, 1) == '?' then return {'0', string.sub(owner, 2), '0'} end
+return {'0', owner, '1'}
 """
 
 
 class RedisSendAdmission:
     def __init__(self, client: AsyncRedis, prefix: str) -> None:
+        self._client = client
         self._prefix = prefix
         self._admit: Any = client.register_script(ADMIT)
 
@@ -40,10 +55,22 @@ class RedisSendAdmission:
         script_keys = [
             keys.send_rate_key(self._prefix, user_id),
             keys.claim_key(self._prefix, user_id, claim),
+            keys.claims_since_key(self._prefix, user_id),
         ]
-        args = [bucket.burst, bucket.per_second, now.timestamp(), fresh_id, CLAIM_TTL_SECONDS]
-        wait, owner = await self._admit(keys=script_keys, args=args)
-        return Admission(float(_text(wait)), int(_text(owner)))
+        args = [
+            bucket.burst,
+            bucket.per_second,
+            now.timestamp(),
+            fresh_id,
+            CLAIM_TTL_SECONDS,
+            UNCONFIRMED_SECONDS,
+        ]
+        wait, owner, confirmed = await self._admit(keys=script_keys, args=args)
+        return Admission(float(_text(wait)), int(_text(owner)), _text(confirmed) == "1")
+
+    async def confirm(self, user_id: str, claim: str, message_id: int) -> None:
+        key = keys.claim_key(self._prefix, user_id, claim)
+        await self._client.set(key, message_id, ex=CLAIM_TTL_SECONDS)
 
 
 def _text(value: bytes | str) -> str:

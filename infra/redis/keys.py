@@ -85,6 +85,11 @@ def claim_key(prefix: str, user_id: str, claim: str) -> str:
     return f"{user_tag(prefix, user_id)}claim:{claim}"
 
 
+def claims_since_key(prefix: str, user_id: str) -> str:
+    """When this Redis began keeping the user's claims (send admission)."""
+    return f"{user_tag(prefix, user_id)}claims-since"
+
+
 def rate_key(prefix: str, key: str) -> str:
     """A shared token bucket (one key per script call)."""
     return f"{prefix}rate:{key}"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commands.admission import Admission, SendAdmission
+from commands.admission import UNCONFIRMED_SECONDS, Admission, SendAdmission
 from commands.limits import Bucket
 from infra.memory.admission import InMemorySendAdmission
 from infra.redis.admission import RedisSendAdmission
@@ -78,4 +78,37 @@ def test_an_empty_bucket_refuses_with_the_wait_and_claims_nothing(
     )
     assert first.retry_after == 0.0
     assert refused.retry_after == pytest.approx(0.5)
-    assert later == Admission(0.0, 300)  # the refused send claimed nothing
+    # the refused send claimed nothing
+    assert (later.retry_after, later.message_id) == (0.0, 300)
+
+
+def test_claims_soon_after_the_store_began_keeping_a_users_claims_are_unconfirmed(
+    make_admission: Callable[[str], SendAdmission], unique_name: str
+) -> None:
+    admission = make_admission(f"{unique_name}:")
+    later = NOW + timedelta(seconds=UNCONFIRMED_SECONDS)
+    first, soon, resent, afterwards = admit_all(
+        admission,
+        [
+            ("alice", "conv|c1", 100, ROOMY, NOW),
+            ("alice", "conv|c2", 200, ROOMY, NOW + timedelta(seconds=1)),
+            ("alice", "conv|c1", 300, ROOMY, later),
+            ("alice", "conv|c3", 400, ROOMY, later),
+        ],
+    )
+    assert [first.confirmed, soon.confirmed] == [False, False]
+    assert (resent.message_id, resent.confirmed) == (100, False)  # still the first claim's
+    assert (afterwards.message_id, afterwards.confirmed) == (400, True)
+
+
+def test_a_confirmed_claim_gives_historys_id_to_every_resend(
+    make_admission: Callable[[str], SendAdmission], unique_name: str
+) -> None:
+    admission = make_admission(f"{unique_name}:")
+
+    async def scenario() -> Admission:
+        await admission.admit("alice", "conv|c1", 300, ROOMY, NOW)
+        await admission.confirm("alice", "conv|c1", 100)
+        return await admission.admit("alice", "conv|c1", 500, ROOMY, NOW)
+
+    assert asyncio.run(scenario()) == Admission(0.0, 100, True)

@@ -241,3 +241,16 @@ def test_a_page_never_holds_more_than_200_messages(models: ReadModels, feed: Fee
 def test_messages_of_an_unknown_conversation_are_an_empty_page(models: ReadModels) -> None:
     page = models.ask(lambda q: q.messages("no-such-conversation"))
     assert (list(page.messages), page.last_seq) == ([], 0)
+
+
+def test_a_senders_message_is_found_by_its_client_id_and_no_one_elses(
+    models: ReadModels, feed: Feed
+) -> None:
+    conversation = feed.group("ann", ["bob"])
+    posted = feed.post(conversation, "ann")
+    chat = str(conversation.id)
+    assert models.ask(lambda q: q.sent_message_id(chat, "ann", posted.client_msg_id)) == (
+        posted.message_id
+    )
+    assert models.ask(lambda q: q.sent_message_id(chat, "bob", posted.client_msg_id)) is None
+    assert models.ask(lambda q: q.sent_message_id(chat, "ann", "another")) is None

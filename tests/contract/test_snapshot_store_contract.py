@@ -14,6 +14,7 @@ from infra.postgres.snapshots import PostgresSnapshotStore
 from tests.support.postgres import drop_schema
 
 PARTITIONS = 4
+EVENTS = "events-topic-1"  # the identity of the chat.events topic the marks are offsets of
 
 
 class Stores:
@@ -24,10 +25,10 @@ class Stores:
         self._tables = SnapshotTables()
         self._opened: list[PostgresSnapshotStore] = []
 
-    def store(self, partitions: int = PARTITIONS) -> SnapshotStore:
+    def store(self, partitions: int = PARTITIONS, log_id: str = EVENTS) -> SnapshotStore:
         if self.kind == "memory":
-            return InMemorySnapshotStore(partitions, self._tables)
-        opened = PostgresSnapshotStore.from_dsn(self.dsn, self.schema, partitions)
+            return InMemorySnapshotStore(partitions, log_id, self._tables)
+        opened = PostgresSnapshotStore.from_dsn(self.dsn, self.schema, partitions, log_id)
         self._opened.append(opened)
         return opened
 
@@ -41,6 +42,7 @@ def stores(request: pytest.FixtureRequest, postgres_dsn: str, unique_name: str) 
     schema = unique_name.replace("-", "_")
     if request.param == "postgres":
         create_schema(postgres_dsn, schema)
+        create_schema(postgres_dsn, schema)  # a second role starting: nothing to add
     made = Stores(request.param, postgres_dsn, schema)
     try:
         yield made
@@ -103,3 +105,25 @@ def test_a_lower_mark_never_replaces_a_higher_one(stores: Stores) -> None:
 def test_a_mark_taken_with_another_partition_count_is_not_used(stores: Stores) -> None:
     stores.store(partitions=PARTITIONS).mark(0, 500)
     assert stores.store(partitions=PARTITIONS * 2).load(0) == PartitionSnapshots(None)
+
+
+def test_a_mark_and_snapshots_of_another_topic_are_not_used(stores: Stores) -> None:
+    old = stores.store(log_id="the topic before")
+    old.save(0, [snapshot(uuid.uuid4(), 7)])
+    old.mark(0, 500)
+    assert stores.store(log_id="the topic created again").load(0) == PartitionSnapshots(None)
+
+
+def test_the_recreated_topics_lower_versions_and_mark_replace_the_old_topics(
+    stores: Stores,
+) -> None:
+    conversation = uuid.uuid4()
+    old = stores.store(log_id="the topic before")
+    old.save(0, [snapshot(conversation, 7)])
+    old.mark(0, 500)
+    new = stores.store(log_id="the topic created again")
+    new.save(0, [snapshot(conversation, 2)])
+    new.mark(0, 30)
+    loaded = new.load(0)
+    assert (loaded.mark, versions(loaded)) == (30, {conversation: 2})
+    assert old.load(0) == PartitionSnapshots(None)

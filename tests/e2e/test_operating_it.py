@@ -19,6 +19,7 @@ from tests.e2e.processes import Stack, free_port
 
 SECRET_BODY = "a body that must never reach a log line 7f3a"
 PORTS = {"processor": free_port(), "projector": free_port()}
+FRIENDS_PORT = free_port()  # the friends role is not in every stack: its own test
 
 
 @pytest.fixture
@@ -27,6 +28,7 @@ def extra_env() -> dict[str, str]:
         "CHAT_LOG_FORMAT": "json",
         "CHAT_PROCESSOR_HEALTH_PORT": str(PORTS["processor"]),
         "CHAT_PROJECTOR_HEALTH_PORT": str(PORTS["projector"]),
+        "CHAT_FRIENDS_HEALTH_PORT": str(FRIENDS_PORT),
     }
 
 
@@ -58,6 +60,15 @@ def test_every_role_is_ready_and_its_metrics_show_lag_and_push_latency(stack: St
     lags = wait_for_samples(PORTS["processor"], "chat_consumer_lag", lambda v: v == [0.0])
     assert set(lags) <= {"0", "1", "2", "3"}
     wait_for_samples(PORTS["projector"], "chat_send_to_push_seconds_count", lambda v: v >= [3.0])
+
+
+def test_the_friends_role_serves_health_readiness_and_its_consumer_lag(stack: Stack) -> None:
+    stack.start("friends")
+    converse(stack)
+    body = wait_until_ready(f"http://127.0.0.1:{FRIENDS_PORT}")
+    assert body["checks"] == {"kafka": "ok", "postgres": "ok", "redis": "ok"}
+    assert httpx.get(f"http://127.0.0.1:{FRIENDS_PORT}/healthz").json() == {"status": "alive"}
+    wait_for_samples(FRIENDS_PORT, "chat_consumer_lag", lambda v: v == [0.0])
 
 
 def test_with_json_logs_every_line_of_every_role_parses_and_holds_no_body_or_token(

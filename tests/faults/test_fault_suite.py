@@ -1,5 +1,5 @@
 """The short run of the fault-injection suite (every fault kind, kill -9 of
-every role, SIGSTOP of the processor and projector) and the rolling
+every role, SIGSTOP of every role) and the rolling
 restart, on private services and two processes of each role
 (docs/operations.md, "The fault-injection suite")."""
 

@@ -38,7 +38,7 @@ DEADLINE = 60.0
 class Engines:
     def __init__(self, harness: KafkaHarness, dsn: str, schema: str) -> None:
         self.harness, self.dsn, self.schema = harness, dsn, schema
-        self.store = PostgresSnapshotStore.from_dsn(dsn, schema, PARTITIONS)
+        self.store = PostgresSnapshotStore.from_dsn(dsn, schema, PARTITIONS, "events-1")
         self.feed: EventFeed = harness.event_feed(lambda partition: 0)
         self.seqs: list[int] = []
         self.logs: list[ProcessorLog] = []

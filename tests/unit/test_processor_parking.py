@@ -33,7 +33,7 @@ CHAT = str(direct_conversation_id("ann", "bob"))
 class Stack:
     def __init__(self, snapshotting: bool = False) -> None:
         self.log = InMemoryLog({COMMANDS: 1, EVENTS: 1, PARKED: 1})
-        self.store = InMemorySnapshotStore(1)
+        self.store = InMemorySnapshotStore(1, "events-1")
         self.snapshotting = snapshotting
 
     def processor(self) -> CommandProcessor:

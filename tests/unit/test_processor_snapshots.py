@@ -38,7 +38,7 @@ ANN_CAT = str(direct_conversation_id("ann", "cat"))
 class Stack:
     def __init__(self, every_events: int = 50) -> None:
         self.log = InMemoryLog({COMMANDS: PARTITIONS, EVENTS: PARTITIONS})
-        self.store = InMemorySnapshotStore(PARTITIONS)
+        self.store = InMemorySnapshotStore(PARTITIONS, "events-1")
         self.settings = SnapshotSettings(every_events=every_events, per_step=7)
         self.sent = 0
 

@@ -9,7 +9,9 @@ from infra.memory.snapshots import InMemorySnapshotStore
 
 def test_storing_a_partitions_mark_reports_its_snapshot_as_taken_now() -> None:
     metrics = InMemoryMetrics()
-    store = MeasuredSnapshotStore(InMemorySnapshotStore(4), metrics, clock=lambda: 1234.5)
+    store = MeasuredSnapshotStore(
+        InMemorySnapshotStore(4, "events-1"), metrics, clock=lambda: 1234.5
+    )
     store.save(2, [])
     assert metrics.snapshots == {}
     store.mark(2, 100)
