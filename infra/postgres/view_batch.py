@@ -24,6 +24,9 @@ SELECT notification_id FROM {s}.chat_tracking
 WHERE application_name = %(application_name)s FOR UPDATE
 """
 
+# The batch's conversations, again as ``= ANY``: a join with the unnested
+# rows prunes nothing on Citus (they are known at run time only), the array
+# parameter lets it touch only the shards of the batch (docs/scaling.md).
 _POST_MANY: Final = """
 WITH posted (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at,
             attachments) AS (
@@ -45,6 +48,7 @@ UPDATE {s}.conversations c
 SET last_seq = l.seq, updated_at = greatest(c.updated_at, l.sent_at)
 FROM latest l
 WHERE c.conversation_id = l.conversation_id AND c.last_seq < l.seq
+  AND c.conversation_id = ANY(%(conversation_ids)s::text[])
 """
 
 _MOVE_MANY: Final = """
@@ -58,6 +62,7 @@ SET delivered_seq = greatest(o.delivered_seq, m.delivered_seq, m.read_seq),
 FROM moves m
 WHERE o.conversation_id = m.conversation_id AND o.user_id = m.user_id
   AND (o.delivered_seq < greatest(m.delivered_seq, m.read_seq) OR o.read_seq < m.read_seq)
+  AND o.conversation_id = ANY(%(conversation_ids)s::text[])
 """
 
 _ADVANCE: Final = """
