@@ -12,7 +12,7 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services chromium kcat stack test test-faults lint clean-state bench
+.PHONY: install run services chromium kcat stack test test-faults test-cluster lint clean-state bench
 
 install: $(STAMP)
 
@@ -38,10 +38,14 @@ stack: install services
 	$(STACK_ENV) $(VENV)/bin/chatapp stack
 
 test: install services chromium kcat
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults --ignore=tests/cluster
 
 test-faults: install services
 	$(PY) -m pytest -q -p no:cacheprovider tests/faults
+
+# Private clusters on loopback (a PostgreSQL primary and streaming replica: scripts/postgres-replica.sh).
+test-cluster: install services
+	$(PY) -m pytest -q -p no:cacheprovider tests/cluster
 
 lint: install
 	$(VENV)/bin/ruff check .
