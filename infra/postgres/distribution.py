@@ -61,9 +61,10 @@ PLACEMENTS: Final[dict[str, Placement]] = {
     "direct_chats": Distributed("conversation_id", CONVERSATION),
     "notifier_conversations": Distributed("conversation_id", CONVERSATION),
     "notifier_members": Distributed("conversation_id", CONVERSATION),
-    # Users: a user's friends, requests received, blocks, devices, mutes and
-    # notifications, on one shard.
+    # Users: a user's inbox index, friends, requests received, blocks,
+    # devices, mutes and notifications, on one shard.
     "friendships": Distributed("user_id", USER),
+    "inbox": Distributed("user_id", USER),
     "friend_requests": Distributed("to_id", USER),
     "blocks": Distributed("blocker_id", USER),
     "devices": Distributed("user_id", USER),

@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from infra.postgres import inbox
 from projections.ports import AlreadyProjected
 
 _LOCK_POSITION: Final = """
@@ -94,6 +95,8 @@ class BatchStatements:
         self.post_many = sql.SQL(_POST_MANY).format(s=identifier)
         self.move_many = sql.SQL(_MOVE_MANY).format(s=identifier)
         self.advance = sql.SQL(_ADVANCE).format(s=identifier)
+        self.sync_inbox = sql.SQL(inbox.SYNC).format(s=identifier)
+        self.drop_from_inbox = sql.SQL(inbox.DROP).format(s=identifier)
 
 
 @dataclass
@@ -132,6 +135,7 @@ class ViewBatch:
         if self._posted:
             rows, self._posted = self._posted, []
             self.curs.execute(self.statements.post_many, _columns(rows))
+            self.sync_inbox(sorted({row.conversation_id for row in rows}))
         if self._moves:
             moves, self._moves = self._moves, {}
             params = {
@@ -141,6 +145,14 @@ class ViewBatch:
                 "read": [r for _, r in moves.values()],
             }
             self.curs.execute(self.statements.move_many, params)
+
+    def sync_inbox(self, conversation_ids: list[str]) -> None:
+        """The inbox rows of these conversations' members (infra.postgres.inbox)."""
+        self.curs.execute(self.statements.sync_inbox, {"conversation_ids": conversation_ids})
+
+    def drop_from_inbox(self, user_id: str, conversation_id: str) -> None:
+        params = {"user_id": user_id, "conversation_id": conversation_id}
+        self.curs.execute(self.statements.drop_from_inbox, params)
 
     def finish(self) -> None:
         """Flushes, then records each partition's last position."""

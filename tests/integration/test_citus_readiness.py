@@ -152,6 +152,7 @@ def _statements(dsn: str, schema: str) -> dict[str, tuple[sql.Composable, str]]:
     batch = view._statements
     changes = view._changes
     tracking = TrackingStatements(schema)
+    unread = PostgresUnreadCounter.from_dsn(dsn, schema)
     return {
         # The read API (edge).
         "history, newest first": (queries._page_descending, "router"),
@@ -161,7 +162,8 @@ def _statements(dsn: str, schema: str) -> dict[str, tuple[sql.Composable, str]]:
         "is member": (queries._is_member, "router"),
         "roles": (queries._roles, "router"),
         "receipts": (queries._receipts, "router"),
-        "inbox": (queries._inbox, "multi-shard"),
+        "inbox page (ids)": (queries._inbox_page, "router"),
+        "inbox conversations by id": (queries._inbox, "pruned"),
         "message search": (PostgresSearch(dsn, schema)._search, "multi-shard"),
         "session by token": (accounts._sql_session, "router"),
         "add session": (accounts._sql_add_session, "router"),
@@ -180,6 +182,8 @@ def _statements(dsn: str, schema: str) -> dict[str, tuple[sql.Composable, str]]:
         "advance the position": (batch.advance, "router"),
         "tracking": (tracking._advance, "router"),
         "post messages": (batch.post_many, "pruned"),
+        "inbox rows of members": (batch.sync_inbox, "pruned"),
+        "drop an inbox row": (batch.drop_from_inbox, "router"),
         "move watermarks": (batch.move_many, "pruned"),
         "start a conversation": (view._start, "router"),
         "members of a conversation": (view._members_of, "router"),
@@ -194,9 +198,10 @@ def _statements(dsn: str, schema: str) -> dict[str, tuple[sql.Composable, str]]:
         "reply": (changes.reply, "router"),
         "one message": (changes.one_message, "router"),
         "hold a conversation": (view._holds.hold, "router"),
-        # Off the hot path: the badge and contacts (per user, over
+        # The notifier's badge; off the hot path: contacts (per user, over
         # conversation shards), the projector's start.
-        "unread badge": (PostgresUnreadCounter.from_dsn(dsn, schema)._sql, "multi-shard"),
+        "unread badge: conversations": (unread._conversations, "router"),
+        "unread badge: count": (unread._sql, "pruned"),
         "contacts": (PostgresContactDirectory(dsn, schema)._contacts, "multi-shard"),
         "held conversations": (view._holds.held, "multi-shard"),
         # Off the hot path and cross-shard: friends of friends walk two
