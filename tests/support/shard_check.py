@@ -36,7 +36,7 @@ from typing import Any
 
 from pglast import ast, enums, parse_sql
 
-from infra.postgres.distribution import Distributed, Local, Placement, Reference
+from infra.postgres.distribution import Distributed, Local, Placement
 
 ORDER = ("router", "pruned", "multi-shard", "cross-shard")
 _PARAM = re.compile(r"%\((\w+)\)s")
@@ -123,6 +123,11 @@ class _Analysis:
     def merge_units(self, a: int, b: int) -> None:
         self._unit_parent[self.unit_of(a)] = self.unit_of(b)
 
+    def _holds_value(self, key: Key) -> bool:
+        """Is ``key`` equal to a parameter or constant (one shard)?"""
+        root = self.find(key)
+        return any(k[0] == "value" and self.find(k) == root for k in list(self._parent))
+
     def fresh(self, kind: str) -> Key:
         return (kind, str(next(self._counter)))
 
@@ -158,7 +163,7 @@ class _Analysis:
             for value in rows:
                 self._expression(value, scope)
         for item in node.fromClause or ():
-            self._from_item(item, scope, scope)
+            self._from_item(item, scope)
         for clause in (node.whereClause, node.havingClause):
             self._condition(clause, scope)
         for target in node.targetList or ():
@@ -181,27 +186,27 @@ class _Analysis:
             # the SELECT is a query of its own.
             outputs = self.statement(source, scope, self.new_unit()).ordered
             for name, (_, value) in zip(names, outputs, strict=False):
-                self.union(self._column_key(target, name), value)
-                self.union(self._column_key(target, name), self.fresh("list"))
+                bound = value is not None and self._holds_value(value)
+                self.union(self._column_key(target, name), value if bound else self.fresh("list"))
         return _Derived(self._outputs(_returning(node), scope))
 
     def _modify(self, node: Any, scope: _Scope) -> _Derived:
         self._add_table(node.relation, scope)
         extra = node.fromClause if _is(node, "UpdateStmt") else node.usingClause
         for item in extra or ():
-            self._from_item(item, scope, scope)
+            self._from_item(item, scope)
         self._condition(node.whereClause, scope)
         for target in getattr(node, "targetList", None) or ():
             self._expression(target.val, scope)
         return _Derived(self._outputs(_returning(node), scope))
 
     # -- FROM ---------------------------------------------------------------
-    def _from_item(self, item: Any, scope: _Scope, sees: _Scope) -> None:
+    def _from_item(self, item: Any, scope: _Scope) -> None:
         if _is(item, "RangeVar"):
             self._add_table(item, scope)
         elif _is(item, "JoinExpr"):
-            self._from_item(item.larg, scope, sees)
-            self._from_item(item.rarg, scope, sees)
+            self._from_item(item.larg, scope)
+            self._from_item(item.rarg, scope)
             self._condition(item.quals, scope)
         elif _is(item, "RangeSubselect"):
             parent = scope if item.lateral else scope.parent
@@ -260,12 +265,9 @@ class _Analysis:
             inner.boundary = inner
             self._expression(sublink.testexpr, scope)
             self._ctes(getattr(sublink.subselect, "withClause", None), inner)
-            self._select_in(sublink.subselect, inner)
+            self._select(sublink.subselect, inner)
             if inner.reached_out:
                 self.merge_units(inner.unit, scope.unit)
-
-    def _select_in(self, node: Any, scope: _Scope) -> None:
-        self._select(node, scope)
 
     def _term(self, node: Any, scope: _Scope) -> Key | None:
         if _is(node, "TypeCast"):
@@ -420,6 +422,3 @@ def _sublinks(node: Any) -> Iterator[Any]:
     elif isinstance(node, tuple | list):
         for item in node:
             yield from _sublinks(item)
-
-
-__all__ = ["ORDER", "Distributed", "Local", "Reference", "positional", "verdict"]

@@ -136,3 +136,23 @@ def test_rows_of_unnest_prune_nothing() -> None:
         )
         == "multi-shard"
     )
+
+
+def test_an_insert_of_a_selection_bound_to_a_parameter_goes_to_one_shard() -> None:
+    assert (
+        judged(
+            "INSERT INTO members (conversation_id, user_id) "
+            "SELECT %(c)s, u FROM unnest(%(us)s::text[]) AS n (u)"
+        )
+        == "router"
+    )
+
+
+def test_an_insert_of_a_whole_table_goes_to_every_shard_it_reads() -> None:
+    assert (
+        judged(
+            "INSERT INTO members (conversation_id, user_id) "
+            "SELECT conversation_id, sender_id FROM messages"
+        )
+        == "multi-shard"
+    )
