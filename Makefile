@@ -12,9 +12,16 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services chromium kcat stack test test-faults test-cluster lint clean-state bench
+.PHONY: install run services chromium kcat stack test test-faults test-cluster redis-cluster lint clean-state bench
 
-install: $(STAMP)
+WEB_DEPS := web/node_modules/.package-lock.json
+
+install: $(STAMP) $(WEB_DEPS)
+
+# The browser code the page serves from this origin (tus-js-client), as locked.
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -43,15 +50,20 @@ test: install services chromium kcat
 test-faults: install services
 	$(PY) -m pytest -q -p no:cacheprovider tests/faults
 
-# Private clusters on loopback (a PostgreSQL primary and streaming replica: scripts/postgres-replica.sh).
+# The tests on the clusters (three Kafka brokers, ...): scripts/test-cluster.sh.
 test-cluster: install services
-	$(PY) -m pytest -q -p no:cacheprovider tests/cluster
+	PY=$(PY) scripts/test-cluster.sh
+
+# The Redis Cluster of the tests (make test's fixtures start it too).
+redis-cluster:
+	scripts/redis-cluster.sh up
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy domain commands projections read_api ws_edge infra app
 
 clean-state:
+	scripts/redis-cluster.sh down
 	scripts/services.sh down
 	rm -rf .state
 

@@ -104,7 +104,13 @@ def prepare_infrastructure(settings: Settings) -> None:
         settings.presence_topic,
         parked=settings.parked_topic,
     )
-    ensure_topics(settings.kafka, topics, settings.partitions, settings.replication_factor)
+    ensure_topics(
+        settings.kafka,
+        topics,
+        settings.partitions,
+        settings.replication_factor,
+        min_insync=settings.min_insync_replicas or None,
+    )
     create_schema(settings.postgres_dsn, settings.pg_schema, settings.search_language)
 
 

@@ -20,6 +20,7 @@ from commands.snapshots import SnapshotSettings
 from domain.membership_rules import DEFAULT_MAX_GROUP_SIZE
 from infra.kafka.config import KafkaConfig
 from infra.kafka.processor_log import MAX_POLL_INTERVAL_MS
+from infra.redis.clients import is_cluster_url, seed_nodes
 from ws_edge.services import SocketLimits
 
 Parse = Callable[[str, str], Any]
@@ -127,6 +128,8 @@ class Settings:
     # The edge's reads (history, inbox, search, friends...): a streaming
     # replica; empty: the primary (docs/operations.md).
     postgres_read_dsn: str = _setting("CHAT_POSTGRES_READ_DSN", "")
+    # redis://host:port/db (one Redis) or redis+cluster://host:port[,host:port...]
+    # (Redis Cluster seeds): infra/redis/clients.py
     redis_url: str = _setting("CHAT_REDIS_URL", "")
     topic_prefix: str = _setting("CHAT_TOPIC_PREFIX", "")
     partitions: int = _setting("CHAT_PARTITIONS", 8, _int)
@@ -198,6 +201,7 @@ class Settings:
     )
     # Operations (docs/operations.md): topics, health, metrics, logs, limits.
     replication_factor: int = _setting("CHAT_REPLICATION_FACTOR", 1, _int)
+    min_insync_replicas: int = _setting("CHAT_MIN_INSYNC_REPLICAS", 0, _int)  # 0: min(2, RF)
     log_format: str = _setting("CHAT_LOG_FORMAT", "text", _log_format)
     health_host: str = _setting("CHAT_HEALTH_HOST", "127.0.0.1")
     processor_health_port: int = _setting("CHAT_PROCESSOR_HEALTH_PORT", 0, _int)
@@ -319,10 +323,19 @@ class Settings:
             raise SettingsError("CHAT_PUSH_MAX_ATTEMPTS and _QUEUE_PER_DESTINATION must be >= 1")
         if self.replication_factor < 1:
             raise SettingsError("CHAT_REPLICATION_FACTOR must be at least 1")
+        if not 0 <= self.min_insync_replicas <= self.replication_factor:
+            raise SettingsError(
+                "CHAT_MIN_INSYNC_REPLICAS must be 0 (min(2, RF)) up to CHAT_REPLICATION_FACTOR"
+            )
         if min(self.read_burst, self.receipt_burst) < 1:
             raise SettingsError("CHAT_READ_BURST and CHAT_RECEIPT_BURST must be at least 1")
         if self.snapshot_every_events < 1:
             raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
+        if is_cluster_url(self.redis_url):
+            try:
+                seed_nodes(self.redis_url)
+            except ValueError as error:
+                raise SettingsError(f"CHAT_REDIS_URL: {error}") from None
 
 
 def _read(metadata: Mapping[str, Any], env: Mapping[str, str]) -> Any:

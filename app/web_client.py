@@ -35,21 +35,25 @@ _FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    (b"permissions-policy", b"camera=(), microphone=(self), geolocation=(), payment=(), usb=()"),
 )
 
 
 def content_security_policy(host: str | None) -> str:
     """Scripts, styles and images from this origin only; no inline script or
     style, no eval, no plugins, no framing; connections to this origin and
-    its WebSocket only. Trusted Types make any HTML string sink
+    its WebSocket only; images, voice and video also from ``blob:`` (media
+    are fetched with the bearer token and shown as object URLs); the
+    service worker from this origin. Trusted Types (one policy,
+    ``service-worker-url``, which passes nothing but ``/sw.js``) make any HTML string sink
     (``innerHTML`` and the like) throw, so bodies can only ever be text."""
     sockets = f" ws://{host} wss://{host}" if host and _HOST.match(host) else ""
     return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+        "media-src 'self' blob:; worker-src 'self'; "
         f"font-src 'self'; connect-src 'self'{sockets}; manifest-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'; "
-        "require-trusted-types-for 'script'; trusted-types 'none'"
+        "require-trusted-types-for 'script'; trusted-types service-worker-url"
     )
 
 
@@ -102,8 +106,14 @@ class _RevalidatedFiles(StaticFiles):
         return response
 
 
+VENDORED = {"tus-js-client": "tus-js-client/dist"}
+"""Third-party browser code served at ``/vendor/<name>/`` from
+``web/node_modules`` (``npm ci --prefix web``; web/package-lock.json)."""
+
+
 def web_routes(directory: Path) -> list[BaseRoute]:
-    """``/`` and ``/assets`` from ``directory``; none if it has no page."""
+    """``/``, the service worker ``/sw.js``, ``/assets`` and the vendored
+    packages from ``directory``; none if it has no page."""
     index = directory / "index.html"
     assets = directory / "assets"
     if not index.is_file() or not assets.is_dir():
@@ -113,7 +123,22 @@ def web_routes(directory: Path) -> list[BaseRoute]:
     async def page(request: Request) -> Response:
         return FileResponse(index, headers={"cache-control": "no-cache"})
 
-    return [
+    worker = directory / "sw.js"
+
+    async def service_worker(request: Request) -> Response:
+        return FileResponse(
+            worker, media_type="text/javascript", headers={"cache-control": "no-cache"}
+        )
+
+    routes: list[BaseRoute] = [
         Route("/", page, methods=["GET", "HEAD"]),
+        Route("/sw.js", service_worker, methods=["GET", "HEAD"]),
         Mount("/assets", _RevalidatedFiles(directory=assets), name="assets"),
     ]
+    for name, folder in VENDORED.items():
+        vendored = directory / "node_modules" / folder
+        if vendored.is_dir():
+            routes.append(Mount(f"/vendor/{name}", _RevalidatedFiles(directory=vendored)))
+        else:
+            log.warning("%s is missing (npm ci --prefix web): large uploads are off", vendored)
+    return routes

@@ -18,6 +18,7 @@ DEFAULT_TYPES = (
     "image/gif",
     "image/webp",
     "audio/ogg",
+    "audio/webm",
     "audio/mpeg",
     "audio/mp4",
     "audio/x-wav",
@@ -44,6 +45,9 @@ _ALIASES = {
     "application/x-zip-compressed": "application/zip",
 }
 UNDECLARED = ("", "application/octet-stream")
+AUDIO_IN_VIDEO_CONTAINERS = {"audio/webm": "video/webm", "audio/mp4": "video/mp4"}
+"""Declared audio types whose bytes the sniffer names by their container
+(a browser's MediaRecorder writes voice notes as audio/webm)."""
 """Declared types that leave the decision to the sniffer."""
 
 
@@ -104,6 +108,8 @@ class MediaPolicy:
         guess = filetype.guess(head)
         sniffed: str | None = str(guess.mime) if guess is not None else None
         wanted = normalized(declared)
+        if sniffed is not None and AUDIO_IN_VIDEO_CONTAINERS.get(wanted) == sniffed:
+            sniffed = wanted
         if sniffed is None:
             raise UnsupportedMedia("the bytes are of no type this server recognizes")
         if wanted not in UNDECLARED and wanted != sniffed:

@@ -10,6 +10,8 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_CLIENT_MSG_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
 MAX_ATTACHMENTS = 10
+MAX_SEQ = 2**31 - 1
+"""The largest seq a client may name: the read models keep seqs as 32-bit integers."""
 
 
 def is_storable_text(text: str) -> bool:

@@ -11,13 +11,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from commands.accounts import HANDLE_PATTERN, MAX_DISPLAY_NAME, MAX_PASSWORD, MIN_PASSWORD
-from domain.rules import MAX_TITLE_LENGTH
+from domain.rules import MAX_SEQ, MAX_TITLE_LENGTH
 from projections.wire import Conversation, Message
 
 MAX_ADDED_AT_ONCE = 1000
-MAX_SEQ = 2**31 - 1
 
 Seq = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]
+MessageSeq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SEQ)]
 Handle = Annotated[str, msgspec.Meta(extra_json_schema={"pattern": HANDLE_PATTERN.pattern})]
 Password = Annotated[
     str, msgspec.Meta(extra_json_schema={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})
@@ -74,6 +74,7 @@ class NewMessage(_Body):
     client_msg_id: str
     body: str
     attachments: list[AttachmentRef] = msgspec.field(default_factory=list)
+    reply_to: MessageSeq | None = None
 
 
 # -- answers -------------------------------------------------------------------

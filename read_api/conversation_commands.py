@@ -65,7 +65,12 @@ async def post_message(request: Request) -> Response:
     attachments = await resolve_attachments(api.media, session.user_id, media_ids)
     with counting_send(api.metrics):
         message_id = await api.gateway.send(
-            session.user_id, conversation_id, body.client_msg_id, body.body, attachments
+            session.user_id,
+            conversation_id,
+            body.client_msg_id,
+            body.body,
+            attachments,
+            body.reply_to,
         )
     return answer(MessageAccepted, MessageAccepted(message_id=str(message_id)), 202)
 

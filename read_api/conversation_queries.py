@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.presence import OFFLINE
+from domain.rules import MAX_SEQ
 from projections.queries import DEFAULT_PAGE, MAX_PAGE
 from projections.wire import Conversation
-from read_api.bodies import MAX_SEQ, Inbox, MessagePage, Presence, Receipts, Seq
+from read_api.bodies import Inbox, MessagePage, Presence, Receipts, Seq
 from read_api.errors import ApiError
 from read_api.operations import Operation, Query
 from read_api.requests import answer, path_id, query_int, reader_session, services

@@ -5,13 +5,14 @@
 #
 # Usage: scripts/chromium.sh [check]
 #
-#   (none)  install the Debian packages chromium and fonts-dejavu-core if
+#   (none)  install the Debian packages chromium, fonts-dejavu-core and
+#           fonts-noto-color-emoji (the reactions) if
 #           missing (a fraction of a second when they are installed)
 #   check   exit 0 if they are installed, 1 if not
 set -euo pipefail
 
 NAME=chromium.sh
-PACKAGES=(chromium fonts-dejavu-core)
+PACKAGES=(chromium fonts-dejavu-core fonts-noto-color-emoji)
 BINARY=/usr/bin/chromium
 
 say() { echo "$NAME: $*"; }

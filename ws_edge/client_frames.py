@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from domain.rules import has_unstorable_text
+from domain.rules import MAX_SEQ, has_unstorable_text
 from projections.wire import decode_json
 
-MAX_SEQ = 2**31 - 1
 MAX_SYNC_CONVERSATIONS = 1000
 
 Seq = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEQ)]

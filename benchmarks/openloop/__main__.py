@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks.openloop.cpu import BROKER_PID_FILES
 from tests.e2e.processes import REPO, Stack
 
 SUITE: dict[str, dict[str, Any]] = {
@@ -31,10 +33,11 @@ SMOKE: dict[str, dict[str, Any]] = {
 }
 
 
-def stack_env() -> dict[str, str]:
+def stack_env(bootstrap: str = "127.0.0.1:9092", replication_factor: int = 1) -> dict[str, str]:
     name = f"bench{uuid.uuid4().hex[:8]}"
     return {
-        "CHAT_KAFKA_BOOTSTRAP": "127.0.0.1:9092",
+        "CHAT_KAFKA_BOOTSTRAP": bootstrap,
+        "CHAT_REPLICATION_FACTOR": str(replication_factor),
         "CHAT_POSTGRES_DSN": "postgresql://chat:chat@127.0.0.1:5432/chat_test",
         "CHAT_REDIS_URL": "redis://127.0.0.1:6379/0",
         "CHAT_TOPIC_PREFIX": f"{name}.",
@@ -79,6 +82,18 @@ def run_scenario(
     return result
 
 
+def kafka_cluster_bootstrap() -> str:
+    """Brings the cluster up (a no-op when it runs) and has the generator
+    count the CPU of its three JVMs as ``kafka``."""
+    script = REPO / "scripts" / "kafka-cluster.sh"
+    subprocess.run([str(script), "up"], check=True, capture_output=True, timeout=300)
+    nodes = REPO / ".state" / "kafka-cluster"
+    pid_files = [str(nodes / f"node{n}" / "broker.pid") for n in (1, 2, 3)]
+    os.environ[BROKER_PID_FILES] = os.pathsep.join(pid_files)
+    bootstrap = subprocess.run([str(script), "bootstrap"], check=True, capture_output=True)
+    return bootstrap.stdout.decode().strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenarios", default=",".join(SUITE), help="comma-separated")
@@ -88,7 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repo", type=Path, default=REPO, help="the checkout whose server to run")
     parser.add_argument("--out", type=Path, default=REPO / ".state" / "bench" / "openloop.json")
     parser.add_argument("--smoke", action="store_true", help="a seconds-long check of the harness")
+    parser.add_argument(
+        "--kafka-cluster",
+        action="store_true",
+        help="on the three-node cluster of scripts/kafka-cluster.sh (brought up), topics RF 3",
+    )
     args = parser.parse_args(argv)
+    env = stack_env()
+    if args.kafka_cluster:
+        env = stack_env(kafka_cluster_bootstrap(), replication_factor=3)
     table = SMOKE if args.smoke else SUITE
     results: dict[str, Any] = {
         "repo": str(args.repo),
@@ -97,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = args.out.parent / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     # The stack's logs stay beside the results.
-    stack = Stack(stack_env(), logs, repo=args.repo)
+    stack = Stack(env, logs, repo=args.repo)
     stack.start_all()
     pids = {role: process.pid for role, process in stack.processes.items()}
     (args.out.parent / "pids.json").write_text(json.dumps(pids))

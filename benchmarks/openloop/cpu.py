@@ -9,6 +9,9 @@ from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
 INFRA_COMMANDS = {"postgres": "postgres", "redis-server": "redis"}
+BROKER_PID_FILES = "CHAT_BENCH_BROKER_PID_FILES"
+"""The pid files of the brokers whose CPU counts as ``kafka`` (os.pathsep
+between them); default: the broker scripts/kafka.sh started for this checkout."""
 
 
 @dataclass(frozen=True)
@@ -38,19 +41,22 @@ def _infra_pids() -> dict[str, list[int]]:
         name = INFRA_COMMANDS.get(command)
         if name is not None:
             found.setdefault(name, []).append(int(entry.name))
-    broker = _broker_pid()
-    if broker is not None:
-        found["kafka"] = [broker]
+    brokers = _broker_pids()
+    if brokers:
+        found["kafka"] = brokers
     return found
 
 
-def _broker_pid() -> int | None:
-    """The broker scripts/kafka.sh started for this checkout (not a test's own)."""
-    pid_file = Path(__file__).resolve().parents[2] / ".state" / "kafka" / "broker.pid"
-    try:
-        return int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return None
+def _broker_pids() -> list[int]:
+    """The brokers of BROKER_PID_FILES (not a test's own)."""
+    default = Path(__file__).resolve().parents[2] / ".state" / "kafka" / "broker.pid"
+    pids = []
+    for pid_file in os.environ.get(BROKER_PID_FILES, str(default)).split(os.pathsep):
+        try:
+            pids.append(int(Path(pid_file).read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    return pids
 
 
 def sample(roles: dict[str, int]) -> Sample:

@@ -54,23 +54,28 @@ def chat_topics(
     return topics
 
 
-def durability_configs(replication_factor: int) -> dict[str, str]:
+def durability_configs(replication_factor: int, min_insync: int | None = None) -> dict[str, str]:
     """What every topic gets with its replication factor: a write is
-    acknowledged (acks=all) once ``min(2, RF)`` replicas have it, and a
-    replica that is behind never becomes leader (it would lose acknowledged
-    records). RF 3 survives one broker down with writes going on."""
+    acknowledged (acks=all) once ``min_insync`` replicas have it (by default
+    ``min(2, RF)``), and a replica that is behind never becomes leader (it
+    would lose acknowledged records). RF 3 with 2 in sync survives one broker
+    down with writes going on."""
+    in_sync = min(2, replication_factor) if min_insync is None else min_insync
     return {
-        "min.insync.replicas": str(min(2, replication_factor)),
+        "min.insync.replicas": str(in_sync),
         "unclean.leader.election.enable": "false",
     }
 
 
 def new_topics(
-    topics: TopicConfigs, partitions: int, replication_factor: int = 1
+    topics: TopicConfigs,
+    partitions: int,
+    replication_factor: int = 1,
+    min_insync: int | None = None,
 ) -> list[NewTopic]:
     """The NewTopic requests: each topic's own settings over the durability
     settings of the replication factor."""
-    durability = durability_configs(replication_factor)
+    durability = durability_configs(replication_factor, min_insync)
     return [
         NewTopic(
             name,
@@ -88,6 +93,7 @@ def ensure_topics(
     partitions: int,
     replication_factor: int = 1,
     timeout: float = 30.0,
+    min_insync: int | None = None,
 ) -> None:
     """Creates each missing topic, and waits until metadata shows every one
     of them with ``partitions`` led partitions. Raises TopicMismatch if a
@@ -95,7 +101,7 @@ def ensure_topics(
     fewer replicas than ``replication_factor`` (existing topics are never
     changed)."""
     admin = AdminClient(kafka.client())
-    requests = new_topics(topics, partitions, replication_factor)
+    requests = new_topics(topics, partitions, replication_factor, min_insync)
     for name, future in admin.create_topics(requests, request_timeout=timeout).items():
         try:
             future.result()

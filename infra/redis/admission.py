@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from commands.admission import CLAIM_TTL_SECONDS, Admission
 from commands.limits import Bucket
+from infra.redis import keys
+from infra.redis.clients import AsyncRedis
 
 ADMIT = """
 local burst, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -30,17 +30,19 @@ return {'0', ARGV[4]}
 
 
 class RedisSendAdmission:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._prefix = prefix
         self._admit: Any = client.register_script(ADMIT)
 
     async def admit(
         self, user_id: str, claim: str, fresh_id: int, bucket: Bucket, now: datetime
     ) -> Admission:
-        tag = f"{self._prefix}{{user:{user_id}}}"
-        keys = [f"{tag}:rate:send", f"{tag}:claim:{claim}"]
+        script_keys = [
+            keys.send_rate_key(self._prefix, user_id),
+            keys.claim_key(self._prefix, user_id, claim),
+        ]
         args = [bucket.burst, bucket.per_second, now.timestamp(), fresh_id, CLAIM_TTL_SECONDS]
-        wait, owner = await self._admit(keys=keys, args=args)
+        wait, owner = await self._admit(keys=script_keys, args=args)
         return Admission(float(_text(wait)), int(_text(owner)))
 
 

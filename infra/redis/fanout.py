@@ -1,22 +1,25 @@
-"""Fan-out over Redis pub/sub: one channel per user, and one control channel
-that every edge hears (sessions that ended).
+"""Fan-out over Redis sharded pub/sub (SPUBLISH/SSUBSCRIBE): one channel
+per user, and one control channel that every edge hears (sessions that
+ended). The same code runs on one Redis and on Redis Cluster, where each
+channel lives on the master of its slot (``infra.redis.keys``).
 
 The projector publishes (sync client); each edge subscribes, over one
-pub/sub connection, to the channels of the users connected to it.
+pub/sub connection per node (``infra.redis.sharded_pubsub``), to the
+channels of the users connected to it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 
+from infra.redis.clients import AsyncRedis, SyncRedis
+from infra.redis.keys import sessions_channel, user_channel
+from infra.redis.sharded_pubsub import ShardedSubscriptions
 from projections.frames import encode_frame
 from projections.ports import Push
 from ws_edge.ports import Deliver, PushesLost, SessionEnded
@@ -24,17 +27,8 @@ from ws_edge.ports import Deliver, PushesLost, SessionEnded
 log = logging.getLogger(__name__)
 
 
-def user_channel(prefix: str, user_id: str) -> str:
-    return f"{prefix}user:{user_id}"
-
-
-def sessions_channel(prefix: str) -> str:
-    """Where ended sessions are announced to every edge."""
-    return f"{prefix}control:sessions-ended"
-
-
 class RedisFanoutPublisher:
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: SyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 
@@ -45,7 +39,7 @@ class RedisFanoutPublisher:
         pipe = self._client.pipeline(transaction=False)
         for push in pushes:
             for user_id in push.user_ids:
-                pipe.publish(user_channel(self._prefix, user_id), push.text)
+                pipe.spublish(user_channel(self._prefix, user_id), push.text)
         try:
             pipe.execute()
         except redis.RedisError as error:  # push is best effort; clients sync
@@ -53,46 +47,35 @@ class RedisFanoutPublisher:
 
 
 class RedisFanoutSubscriber:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
-        self._pubsub: Any = None
-        self._reader: asyncio.Task[None] | None = None
+        self._subscriptions = ShardedSubscriptions(client, self._dispatch, self._lost)
         self._local: dict[str, list[Deliver]] = defaultdict(list)
         self._session_listeners: list[SessionEnded] = []
         self._loss_listeners: list[PushesLost] = []
 
     async def start(self) -> None:
-        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        # Listening on the control channel from the start: the reader never idles.
-        await self._pubsub.subscribe(sessions_channel(self._prefix))
-        self._reader = asyncio.create_task(self._read_forever(), name="fanout-reader")
+        # Listening on the control channel from the start: a reader never idles.
+        await self._subscriptions.subscribe(sessions_channel(self._prefix))
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        if self._pubsub is not None:
-            await self._pubsub.aclose()
+        await self._subscriptions.close()
 
     async def check(self) -> None:
-        """Readiness: Redis answers, on the pooled and the pub/sub connection
-        (whose PONG the reader takes like any other reply)."""
+        """Readiness: Redis answers, on the pooled and every pub/sub connection."""
         await self._client.ping()
-        if self._pubsub is None or self._reader is None or self._reader.done():
-            raise redis.ConnectionError("the fan-out reader is not running")
-        await self._pubsub.ping()
+        await self._subscriptions.check()
 
     async def broadcast(self, user_ids: Sequence[str], frame: Mapping[str, Any]) -> None:
         payload = encode_frame(frame)
         async with self._client.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
-                pipe.publish(user_channel(self._prefix, user_id), payload)
+                pipe.spublish(user_channel(self._prefix, user_id), payload)
             await pipe.execute()
 
     async def end_session(self, session_id: str) -> None:
-        await self._client.publish(sessions_channel(self._prefix), session_id)
+        await self._client.spublish(sessions_channel(self._prefix), session_id)
 
     def on_session_ended(self, listener: SessionEnded) -> None:
         self._session_listeners.append(listener)
@@ -103,7 +86,7 @@ class RedisFanoutSubscriber:
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
         if not self._local.get(user_id):
             # Subscribe first: if Redis refuses, nothing local claims the channel.
-            await self._pubsub.subscribe(user_channel(self._prefix, user_id))
+            await self._subscriptions.subscribe(user_channel(self._prefix, user_id))
         self._local[user_id].append(deliver)
 
     async def unsubscribe(self, user_id: str, deliver: Deliver) -> None:
@@ -113,29 +96,17 @@ class RedisFanoutSubscriber:
             return
         self._local.pop(user_id, None)
         try:
-            await self._pubsub.unsubscribe(user_channel(self._prefix, user_id))
+            await self._subscriptions.unsubscribe(user_channel(self._prefix, user_id))
         except (redis.RedisError, OSError) as error:
             # Redis is away: its frames for that user reach no socket here.
             log.debug("unsubscribe of %s failed: %s", user_id, error)
 
-    async def _read_forever(self) -> None:
-        """Reads until cancelled. A lost connection (Redis restarted, or it
-        closed a subscriber that fell behind its output buffer limit) is
-        reconnected by redis-py, which subscribes to every channel again;
-        what was published meanwhile is gone, so the listeners are told."""
-        while True:
-            try:
-                # No timeout: one asyncio timer a message cost the edge 13 %
-                # of its time at 5,000 deliveries/s; close() cancels the wait.
-                message = await self._pubsub.get_message(timeout=None)
-            except (redis.RedisError, OSError) as error:
-                log.warning("fan-out subscriber lost Redis: %s; sockets here must sync", error)
-                for listener in list(self._loss_listeners):
-                    listener()
-                await asyncio.sleep(0.5)
-                continue
-            if message is not None and message.get("type") == "message":
-                self._dispatch(_text(message["channel"]), message["data"])
+    def _lost(self) -> None:
+        """Subscriptions are back after a lost connection: what was published
+        meanwhile is gone, so the listeners are told (sockets must sync)."""
+        log.warning("fan-out subscriptions restored after a lost connection; sockets must sync")
+        for listener in list(self._loss_listeners):
+            listener()
 
     def _dispatch(self, channel: str, data: bytes) -> None:
         if channel == sessions_channel(self._prefix):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from commands.limits import Bucket
+from infra.redis.clients import AsyncRedis
+from infra.redis.keys import rate_key
 
 TAKE = """
 local burst, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -23,11 +23,11 @@ return tostring(wait)
 
 
 class RedisRateLimiter:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._prefix = prefix
         self._take: Any = client.register_script(TAKE)
 
     async def take(self, key: str, bucket: Bucket, now: datetime) -> float:
         args = [bucket.burst, bucket.per_second, now.timestamp()]
-        wait = await self._take(keys=[f"{self._prefix}rate:{key}"], args=args)
+        wait = await self._take(keys=[rate_key(self._prefix, key)], args=args)
         return float(wait.decode() if isinstance(wait, bytes) else wait)

@@ -1,25 +1,29 @@
 """Presence in Redis: socket leases (edge, async) and the presence view
 (projector, sync), each change one atomic Lua script.
 
-Keys: ``<p>presence:leases:<user>`` (zset lease -> expiry ms),
-``<p>presence:users`` (zset user -> latest lease expiry ms, for the sweeper),
-``<p>presence:state:<user>`` (hash status, since, since_us) and
-``<p>presence:offset:<partition>`` (last applied chat.presence offset).
-The sweeper touches per-user keys it finds in the users zset, so these
-scripts need one Redis (or hash-tagged keys) rather than a cluster-wide spread.
+Keys (``infra.redis.keys``): a user's leases, transition time and state,
+and the index of users with leases that the sweeper reads, all under the
+hash tag of the user's presence bucket, so each script touches one slot of
+a Redis Cluster. The sweeper sweeps bucket by bucket (each bucket's script
+runs on the master that holds it); the view keeps its chat.presence
+offsets per bucket, and starts a partition after the highest of them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
+import redis.asyncio.cluster as aiocluster
 
 from commands.presence import ExpiredUser, SocketCapReached
 from domain.presence import PresenceChanged, PresenceState
+from infra.redis import keys
+from infra.redis.clients import AsyncRedis, SyncRedis
 
 # Transition times: ``at``, or 1 ms after the user's previous transition.
 TRANSITION = """
@@ -103,6 +107,9 @@ return 1
 
 
 CAP_REACHED = -2
+SWEEP_AT_ONCE = 32
+"""Concurrent sweep scripts on a cluster."""
+log = logging.getLogger(__name__)
 
 
 def _ms(moment: datetime) -> int:
@@ -119,7 +126,7 @@ def _micros(moment: datetime) -> int:
 
 
 class RedisPresenceLeases:
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
         self._acquire: Any = client.register_script(ACQUIRE)
@@ -128,9 +135,9 @@ class RedisPresenceLeases:
 
     def _keys(self, user_id: str) -> list[str]:
         return [
-            f"{self._prefix}presence:leases:{user_id}",
-            f"{self._prefix}presence:users",
-            f"{self._prefix}presence:transition:{user_id}",
+            keys.leases_key(self._prefix, user_id),
+            keys.user_index_key(self._prefix, user_id),
+            keys.transition_key(self._prefix, user_id),
         ]
 
     async def acquire(
@@ -151,53 +158,110 @@ class RedisPresenceLeases:
         return _moment(await self._release(keys=self._keys(user_id), args=args))
 
     async def sweep(self, now: datetime, ttl: float, limit: int) -> list[ExpiredUser]:
-        keys = [f"{self._prefix}presence:users"]
-        args = [
-            _ms(now),
-            limit,
-            f"{self._prefix}presence:leases:",
-            int(ttl * 1000),
-            f"{self._prefix}presence:transition:",
-        ]
-        flat = await self._sweep(keys=keys, args=args)
-        return [
-            ExpiredUser(_text(user), datetime.fromtimestamp(int(at) / 1000, UTC))
-            for user, at in zip(flat[::2], flat[1::2], strict=True)
-        ]
+        """Every bucket in one pipeline (per master), each with its share of
+        ``limit``; buckets that used their whole share are swept again with
+        what is left, until ``limit`` users or none left."""
+        found: list[ExpiredUser] = []
+        candidates = list(range(keys.PRESENCE_BUCKETS))
+        while candidates and len(found) < limit:
+            remaining = limit - len(found)
+            batch, rest = candidates[:remaining], candidates[remaining:]
+            share = remaining // len(batch)  # at least 1: never beyond the limit
+            swept = await self._sweep_buckets(batch, now, ttl, share)
+            found.extend(user for users in swept.values() for user in users)
+            candidates = [b for b in batch if len(swept.get(b, ())) == share] + rest
+        return found
+
+    async def _sweep_buckets(
+        self, buckets: list[int], now: datetime, ttl: float, share: int
+    ) -> dict[int, list[ExpiredUser]]:
+        """What each bucket's script returned. A bucket whose script failed
+        (its master is away) is left out and swept in a later round; the
+        others' users are kept, since their scripts removed them."""
+        calls = {bucket: self._sweep_call(bucket, now, ttl, share) for bucket in buckets}
+        results: dict[int, list[ExpiredUser]] = {}
+        for attempt in range(2):
+            pending = [b for b in calls if b not in results]
+            answers = await self._evalsha_all([calls[bucket] for bucket in pending])
+            unknown = False
+            for bucket, answer in zip(pending, answers, strict=True):
+                if isinstance(answer, redis.exceptions.NoScriptError):
+                    unknown = True
+                elif isinstance(answer, Exception):
+                    log.warning("presence sweep of bucket %d failed: %s", bucket, answer)
+                else:
+                    results[bucket] = _expired(answer)
+            if not unknown or attempt:
+                return results
+            await self._client.script_load(SWEEP)  # a master that never ran it
+        return results
+
+    async def _evalsha_all(self, calls: list[list[Any]]) -> list[Any]:
+        """The sweep script's answers (or errors), in order: one pipeline on
+        one Redis; on a cluster, whose redis-py pipelines refuse EVALSHA,
+        SWEEP_AT_ONCE concurrent calls at a time."""
+        sha = self._sweep.sha
+        if isinstance(self._client, aiocluster.RedisCluster):
+            answers: list[Any] = []
+            for start in range(0, len(calls), SWEEP_AT_ONCE):
+                batch = calls[start : start + SWEEP_AT_ONCE]
+                runs = (self._client.evalsha(sha, 1, *call) for call in batch)
+                answers += await asyncio.gather(*runs, return_exceptions=True)
+            return answers
+        async with self._client.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(sha, 1, *call)
+            return list(await pipe.execute(raise_on_error=False))
+
+    def _sweep_call(self, bucket: int, now: datetime, ttl: float, share: int) -> list[Any]:
+        tag = keys.presence_tag(self._prefix, bucket)
+        index = keys.users_index_key(self._prefix, bucket)
+        return [index, _ms(now), share, f"{tag}leases:", int(ttl * 1000), f"{tag}transition:"]
+
+
+def _expired(flat: list[bytes]) -> list[ExpiredUser]:
+    return [
+        ExpiredUser(_text(user), datetime.fromtimestamp(int(at) / 1000, UTC))
+        for user, at in zip(flat[::2], flat[1::2], strict=True)
+    ]
 
 
 class RedisPresenceView:
     """The projector's presence view (sync client)."""
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: SyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
         self._apply: Any = client.register_script(APPLY)
 
     def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
-        keys = [
-            f"{self._prefix}presence:state:{change.user_id}",
-            f"{self._prefix}presence:offset:{partition}",
+        bucket = keys.presence_bucket(change.user_id)
+        script_keys = [
+            keys.state_key(self._prefix, change.user_id),
+            keys.presence_offset_key(self._prefix, bucket, partition),
         ]
         args = [change.status, change.at, _micros(change.moment), offset]
-        return bool(self._apply(keys=keys, args=args))
+        return bool(self._apply(keys=script_keys, args=args))
 
     def start_offset(self, partition: int) -> int:
-        done = self._client.get(f"{self._prefix}presence:offset:{partition}")
-        return 0 if done is None else int(_text(done)) + 1
+        """After the highest offset any bucket applied: a partition's records
+        are applied one after the other, so all before it were applied."""
+        pipe = self._client.pipeline(transaction=False)
+        for bucket in range(keys.PRESENCE_BUCKETS):
+            pipe.get(keys.presence_offset_key(self._prefix, bucket, partition))
+        done = [int(_text(found)) for found in pipe.execute() if found is not None]
+        return max(done) + 1 if done else 0
 
 
 class RedisPresenceReader:
     """The edge's read of the presence view (async client)."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 
     async def presence(self, user_id: str) -> PresenceState | None:
-        found = await self._client.hmget(
-            f"{self._prefix}presence:state:{user_id}", ["status", "since"]
-        )
+        found = await self._client.hmget(keys.state_key(self._prefix, user_id), ["status", "since"])
         if found[0] is None:
             return None
         return PresenceState(_text(found[0]), _text(found[1] or b""))
@@ -205,7 +269,7 @@ class RedisPresenceReader:
     async def presence_of_many(self, user_ids: Sequence[str]) -> dict[str, PresenceState]:
         async with self._client.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
-                pipe.hmget(f"{self._prefix}presence:state:{user_id}", ["status", "since"])
+                pipe.hmget(keys.state_key(self._prefix, user_id), ["status", "since"])
             states = await pipe.execute()
         return {
             user_id: PresenceState(_text(found[0]), _text(found[1] or b""))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from playwright.sync_api import Browser, Playwright, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, Playwright, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # a fake microphone and camera, granted without asking (voice notes)
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 TIMEOUT_MS = 30_000
 """What a browser step may take on a shared 2-core machine before it fails."""
@@ -34,6 +37,23 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
     )
+
+
+def launch_with_profile(playwright: Playwright, profile: Path, base_url: str) -> BrowserContext:
+    """A Chromium of its own with an on-disk profile: Playwright's contexts
+    of ``launch`` are off the record, where Chromium has no Push API."""
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run scripts/chromium.sh (make test does)")
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        timeout=TIMEOUT_MS,
+        viewport=DESKTOP,
+        base_url=base_url,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
 
 
 def screenshot_dir(repo: Path) -> Path:

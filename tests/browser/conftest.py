@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
+from infra.push.vapid import VapidKeys, generate_vapid_keys
 from tests.browser.chromium import DESKTOP, PHONE, TIMEOUT_MS, launch, screenshot_dir
 from tests.browser.person import Person
 from tests.e2e.conftest import _drop_namespace
@@ -24,7 +25,13 @@ People = Callable[..., Person]
 
 
 @pytest.fixture(scope="package")
-def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def vapid() -> VapidKeys:
+    """The stack's VAPID key pair (Web Push to a loopback push service)."""
+    return generate_vapid_keys()
+
+
+@pytest.fixture(scope="package")
+def web_stack(tmp_path_factory: pytest.TempPathFactory, vapid: VapidKeys) -> Iterator[Stack]:
     kafka = os.environ.get("CHAT_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     postgres = os.environ.get(
         "CHAT_TEST_POSTGRES_DSN", "postgresql://chat:chat@127.0.0.1:5432/chat_test"
@@ -44,6 +51,8 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "6000",
         "CHAT_SEND_RATE_PER_SECOND": "1000",
         "CHAT_SEND_BURST": "1000",
+        "CHAT_VAPID_PRIVATE_KEY": vapid.private_key,
+        "CHAT_PUSH_ALLOW_LOOPBACK": "1",
     }
     running = Stack(env, tmp_path_factory.mktemp("web-stack"))
     running.start_all()
@@ -56,13 +65,18 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Browser]:
+def driver() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
-        launched = launch(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
+        yield playwright
+
+
+@pytest.fixture(scope="package")
+def browser(driver: Playwright) -> Iterator[Browser]:
+    launched = launch(driver)
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 @pytest.fixture

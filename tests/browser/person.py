@@ -129,3 +129,13 @@ class Person:
     @property
     def connection_line(self) -> Locator:
         return self.page.get_by_role("status")
+
+    # -- a message's controls, media -------------------------------------------
+    def message_action(self, body: str, action: str) -> None:
+        """Opens the message's "Message actions" and presses ``action``."""
+        self.message(body).get_by_role("button", name="Message actions").click()
+        self.message(body).get_by_role("button", name=action, exact=True).click()
+
+    def attach(self, name: str, mime_type: str, data: bytes) -> None:
+        files = {"name": name, "mimeType": mime_type, "buffer": data}
+        self.page.locator("#composer-file").set_input_files(files)  # type: ignore[arg-type]

@@ -106,3 +106,12 @@ def test_last_seen_reads_as_people_say_it(people: People) -> None:
 def test_handles_are_read_from_commas_spaces_and_at_signs(people: People) -> None:
     handles = run(people("ann"), "groups.js", "m => m.handlesIn(' @Ben, cat  dan,,ben ')")
     assert handles == ["ben", "cat", "dan"]
+
+
+def test_file_sizes_are_said_in_decimal_units(people: People) -> None:
+    sizes = run(
+        people("ann"),
+        "media.js",
+        "m => [999, 1000, 6_300_000, 25_400_000, 3_000_000_000].map(m.sizeText)",
+    )
+    assert sizes == ["999 B", "1.0 kB", "6.3 MB", "25 MB", "3.0 GB"]

@@ -8,20 +8,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis.asyncio as aioredis
 
 from commands.admission import Admission, SendAdmission
 from commands.limits import Bucket
 from infra.memory.admission import InMemorySendAdmission
 from infra.redis.admission import RedisSendAdmission
+from infra.redis.clients import async_client
+from tests.contract.redis_targets import WITH_MEMORY, url_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ROOMY = Bucket(burst=100, per_second=1.0)
 
-ADMISSIONS: dict[str, Callable[[str, str], SendAdmission]] = {
-    "memory": lambda url, prefix: InMemorySendAdmission(),
-    "redis": lambda url, prefix: RedisSendAdmission(aioredis.from_url(url), prefix),
-}
+
+@pytest.fixture(params=WITH_MEMORY)
+def make_admission(request: pytest.FixtureRequest) -> Callable[[str], SendAdmission]:
+    if request.param == "memory":
+        return lambda prefix: InMemorySendAdmission()
+    url = url_for(request, request.param)
+    return lambda prefix: RedisSendAdmission(async_client(url), prefix)
 
 
 def admit_all(
@@ -33,11 +37,10 @@ def admit_all(
     return asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("kind", ADMISSIONS)
 def test_the_first_claim_of_a_client_message_id_wins(
-    kind: str, redis_url: str, unique_name: str
+    make_admission: Callable[[str], SendAdmission], unique_name: str
 ) -> None:
-    admission = ADMISSIONS[kind](redis_url, f"{unique_name}:")
+    admission = make_admission(f"{unique_name}:")
     answers = admit_all(
         admission,
         [
@@ -50,22 +53,20 @@ def test_the_first_claim_of_a_client_message_id_wins(
     assert {a.retry_after for a in answers} == {0.0}
 
 
-@pytest.mark.parametrize("kind", ADMISSIONS)
 def test_claims_of_different_senders_do_not_meet(
-    kind: str, redis_url: str, unique_name: str
+    make_admission: Callable[[str], SendAdmission], unique_name: str
 ) -> None:
-    admission = ADMISSIONS[kind](redis_url, f"{unique_name}:")
+    admission = make_admission(f"{unique_name}:")
     answers = admit_all(
         admission, [("alice", "conv|c1", 100, ROOMY, NOW), ("bob", "conv|c1", 200, ROOMY, NOW)]
     )
     assert [a.message_id for a in answers] == [100, 200]
 
 
-@pytest.mark.parametrize("kind", ADMISSIONS)
 def test_an_empty_bucket_refuses_with_the_wait_and_claims_nothing(
-    kind: str, redis_url: str, unique_name: str
+    make_admission: Callable[[str], SendAdmission], unique_name: str
 ) -> None:
-    admission = ADMISSIONS[kind](redis_url, f"{unique_name}:")
+    admission = make_admission(f"{unique_name}:")
     tight = Bucket(burst=1, per_second=2.0)
     first, refused, later = admit_all(
         admission,

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-import redis
-import redis.asyncio as aioredis
 
 from infra.memory.fanout import InMemoryFanout
+from infra.redis.clients import async_client, sync_client
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from projections.ports import Fanout, Push
+from tests.contract.redis_targets import WITH_MEMORY, url_for
 from ws_edge.ports import FanoutSubscriber
 
 Pair = tuple[Fanout, FanoutSubscriber]
@@ -28,19 +28,31 @@ async def memory_pair(redis_url: str, prefix: str) -> AsyncIterator[Pair]:
 
 @asynccontextmanager
 async def redis_pair(redis_url: str, prefix: str) -> AsyncIterator[Pair]:
-    sync_client = redis.Redis.from_url(redis_url)
-    async_client = aioredis.from_url(redis_url)
-    subscriber = RedisFanoutSubscriber(async_client, prefix)
+    publishing = sync_client(redis_url)
+    subscribing = async_client(redis_url)
+    subscriber = RedisFanoutSubscriber(subscribing, prefix)
     await subscriber.start()
     try:
-        yield RedisFanoutPublisher(sync_client, prefix), subscriber
+        yield RedisFanoutPublisher(publishing, prefix), subscriber
     finally:
         await subscriber.close()
-        await async_client.aclose()
-        sync_client.close()
+        await subscribing.aclose()
+        publishing.close()
 
 
-PAIRS = {"memory": memory_pair, "redis": redis_pair}
+PAIRS = {"memory": memory_pair, "redis": redis_pair, "redis-cluster": redis_pair}
+
+
+@pytest.fixture(params=WITH_MEMORY)
+def kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def pair_url(request: pytest.FixtureRequest, kind: str) -> str:
+    """This kind's Redis (unused by the in-memory pair)."""
+    return "" if kind == "memory" else url_for(request, kind)
 
 
 async def receive(queue: asyncio.Queue[Any], timeout: float = 5.0) -> Any:
@@ -59,12 +71,11 @@ async def publish_until_received(publisher: Fanout, push: Push, queue: asyncio.Q
     raise TimeoutError("never received")
 
 
-@pytest.mark.parametrize("kind", PAIRS)
 def test_a_published_frame_reaches_every_subscriber_of_that_user(
-    kind: str, redis_url: str, unique_name: str
+    kind: str, pair_url: str, unique_name: str
 ) -> None:
     async def scenario() -> None:
-        async with PAIRS[kind](redis_url, f"{unique_name}:") as (publisher, subscriber):
+        async with PAIRS[kind](pair_url, f"{unique_name}:") as (publisher, subscriber):
             phone: asyncio.Queue[Any] = asyncio.Queue()
             laptop: asyncio.Queue[Any] = asyncio.Queue()
             await subscriber.subscribe("alice", phone.put_nowait)
@@ -79,12 +90,11 @@ def test_a_published_frame_reaches_every_subscriber_of_that_user(
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("kind", PAIRS)
 def test_a_frame_for_another_user_is_not_delivered(
-    kind: str, redis_url: str, unique_name: str
+    kind: str, pair_url: str, unique_name: str
 ) -> None:
     async def scenario() -> None:
-        async with PAIRS[kind](redis_url, f"{unique_name}:") as (publisher, subscriber):
+        async with PAIRS[kind](pair_url, f"{unique_name}:") as (publisher, subscriber):
             alice: asyncio.Queue[Any] = asyncio.Queue()
             bob: asyncio.Queue[Any] = asyncio.Queue()
             await subscriber.subscribe("alice", alice.put_nowait)
@@ -97,12 +107,11 @@ def test_a_frame_for_another_user_is_not_delivered(
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("kind", PAIRS)
 def test_an_unsubscribed_socket_gets_nothing_more(
-    kind: str, redis_url: str, unique_name: str
+    kind: str, pair_url: str, unique_name: str
 ) -> None:
     async def scenario() -> None:
-        async with PAIRS[kind](redis_url, f"{unique_name}:") as (publisher, subscriber):
+        async with PAIRS[kind](pair_url, f"{unique_name}:") as (publisher, subscriber):
             kept: asyncio.Queue[Any] = asyncio.Queue()
             gone: asyncio.Queue[Any] = asyncio.Queue()
             await subscriber.subscribe("alice", kept.put_nowait)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import redis
 
 from domain.presence import OFFLINE, ONLINE, PresenceChanged
 from infra.memory.chat_view import InMemoryChatView
@@ -18,12 +17,14 @@ from infra.memory.presence import InMemoryPresenceView
 from infra.postgres.chat_view import PostgresChatView
 from infra.postgres.schema import create_schema
 from infra.postgres.unread import PostgresUnreadCounter
+from infra.redis.clients import sync_client
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceView
 from projections.delivery_ports import UnreadCounter
 from projections.notification_ports import OnlineStatus
 from projections.ports import ChatView, PresenceView
 from tests.contract.read_model_fixtures import Feed
+from tests.contract.redis_targets import WITH_MEMORY, url_for
 from tests.support.postgres import drop_schema
 
 
@@ -37,12 +38,12 @@ class Presence:
         self.view.apply(PresenceChanged(user_id, status, at), 0, next(self.offsets))
 
 
-@pytest.fixture(params=["memory", "redis"])
-def presence(request: pytest.FixtureRequest, redis_url: str, unique_name: str) -> Presence:
+@pytest.fixture(params=WITH_MEMORY)
+def presence(request: pytest.FixtureRequest, unique_name: str) -> Presence:
     if request.param == "memory":
         view = InMemoryPresenceView()
         return Presence(view, InMemoryOnlineStatus(view), iter(range(1000)))
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(url_for(request, request.param))
     prefix = f"{unique_name}:"
     return Presence(
         RedisPresenceView(client, prefix), RedisOnlineStatus(client, prefix), iter(range(1000))

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import redis
-import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.presence import PresenceLeases, SocketCapReached
 from domain.presence import OFFLINE, ONLINE, PresenceChanged, PresenceState
 from infra.memory.presence import InMemoryPresenceLeases, InMemoryPresenceView
+from infra.redis.clients import async_client, sync_client
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
+from tests.contract.redis_targets import WITH_MEMORY, url_for
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 TTL = 60.0
@@ -28,16 +28,16 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-LEASES: dict[str, Callable[[str, str], Any]] = {
-    "memory": lambda url, prefix: InMemoryPresenceLeases(),
-    "redis": lambda url, prefix: RedisPresenceLeases(aioredis.from_url(url), prefix),
-}
+def make_leases(kind: str, url: str, prefix: str) -> PresenceLeases:
+    if kind == "memory":
+        return InMemoryPresenceLeases()
+    return RedisPresenceLeases(async_client(url), prefix)
 
 
-@pytest.fixture(params=sorted(LEASES))
-def leases(request: pytest.FixtureRequest, redis_url: str, unique_name: str) -> PresenceLeases:
-    made: PresenceLeases = LEASES[request.param](redis_url, f"{unique_name}:")
-    return made
+@pytest.fixture(params=WITH_MEMORY)
+def leases(request: pytest.FixtureRequest, unique_name: str) -> PresenceLeases:
+    url = "" if request.param == "memory" else url_for(request, request.param)
+    return make_leases(request.param, url, f"{unique_name}:")
 
 
 def scenario(leases: PresenceLeases, steps: Callable[[PresenceLeases], Any]) -> Any:
@@ -130,8 +130,8 @@ def test_a_swept_user_who_reconnects_comes_online_again(leases: PresenceLeases) 
 
 class RedisViewWithReader:
     def __init__(self, url: str, prefix: str) -> None:
-        self.view = RedisPresenceView(redis.Redis.from_url(url), prefix)
-        self.reader = RedisPresenceReader(aioredis.from_url(url), prefix)
+        self.view = RedisPresenceView(sync_client(url), prefix)
+        self.reader = RedisPresenceReader(async_client(url), prefix)
 
     def apply(self, change: PresenceChanged, partition: int, offset: int) -> bool:
         return self.view.apply(change, partition, offset)
@@ -146,15 +146,13 @@ class RedisViewWithReader:
         return await self.reader.presence_of_many(user_ids)
 
 
-VIEWS: dict[str, Callable[[str, str], Any]] = {
-    "memory": lambda url, prefix: InMemoryPresenceView(),
-    "redis": RedisViewWithReader,
-}
-
-
-@pytest.fixture(params=sorted(VIEWS))
-def make_view(request: pytest.FixtureRequest, redis_url: str) -> Iterator[Callable[[str], Any]]:
-    yield lambda prefix: VIEWS[request.param](redis_url, prefix)
+@pytest.fixture(params=WITH_MEMORY)
+def make_view(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Any]]:
+    if request.param == "memory":
+        yield lambda prefix: InMemoryPresenceView()
+        return
+    url = url_for(request, request.param)
+    yield lambda prefix: RedisViewWithReader(url, prefix)
 
 
 def change(status: str, seconds: float) -> PresenceChanged:
@@ -182,7 +180,11 @@ def test_the_view_skips_an_offset_it_applied_and_says_where_to_start(
     assert view.start_offset(3) == 8
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,  # a cluster client per example reads the slot map: slow on a busy machine
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     st.lists(
         st.tuples(st.sampled_from([ONLINE, OFFLINE]), st.integers(0, 50)), min_size=1, max_size=12
@@ -253,3 +255,31 @@ def test_expired_leases_do_not_count_against_the_cap(leases: PresenceLeases) -> 
         return await leased.live("ann", at(TTL + 2))
 
     assert scenario(leases, steps) == 1
+
+
+def test_the_sweeper_finds_expired_users_wherever_their_keys_live(leases: PresenceLeases) -> None:
+    users = [f"user-{n}" for n in range(40)]  # many buckets: every master of a cluster
+
+    async def steps(leased: PresenceLeases) -> list[str]:
+        for user in users:
+            await leased.acquire(user, "dead-edge", at(0), TTL)
+        return [u.user_id for u in await leased.sweep(at(TTL + 1), TTL, 1000)]
+
+    assert sorted(scenario(leases, steps)) == sorted(users)
+
+
+def test_a_sweep_takes_at_most_its_limit_and_the_next_takes_the_rest(
+    leases: PresenceLeases,
+) -> None:
+    users = [f"user-{n}" for n in range(40)]
+
+    async def steps(leased: PresenceLeases) -> tuple[list[str], list[str]]:
+        for user in users:
+            await leased.acquire(user, "dead-edge", at(0), TTL)
+        first = await leased.sweep(at(TTL + 1), TTL, 15)
+        rest = await leased.sweep(at(TTL + 2), TTL, 1000)
+        return [u.user_id for u in first], [u.user_id for u in rest]
+
+    first, rest = scenario(leases, steps)
+    assert len(first) == 15
+    assert sorted(first + rest) == sorted(users)

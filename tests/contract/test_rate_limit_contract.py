@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from commands.limits import Bucket, RateLimited, RateLimiter, require_token
 from infra.memory.limits import InMemoryRateLimiter
+from infra.redis.clients import async_client
 from infra.redis.limits import RedisRateLimiter
+from tests.contract.redis_targets import WITH_MEMORY, url_for
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 BUCKET = Bucket(burst=3, per_second=2.0)
-LIMITERS: dict[str, Callable[[str, str], Any]] = {
-    "memory": lambda url, prefix: InMemoryRateLimiter(),
-    "redis": lambda url, prefix: RedisRateLimiter(aioredis.from_url(url), prefix),
-}
 
 
-@pytest.fixture(params=sorted(LIMITERS))
-def limiter(request: pytest.FixtureRequest, redis_url: str, unique_name: str) -> RateLimiter:
-    made: RateLimiter = LIMITERS[request.param](redis_url, f"{unique_name}:")
-    return made
+@pytest.fixture(params=WITH_MEMORY)
+def limiter(request: pytest.FixtureRequest, unique_name: str) -> RateLimiter:
+    if request.param == "memory":
+        return InMemoryRateLimiter()
+    return RedisRateLimiter(async_client(url_for(request, request.param)), f"{unique_name}:")
 
 
 async def takes(limiter: RateLimiter, moments: list[float], key: str = "ann") -> list[float]:

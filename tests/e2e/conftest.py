@@ -7,6 +7,7 @@ import psycopg
 import pytest
 from confluent_kafka.admin import AdminClient
 
+from tests.conftest import KAFKA_REPLICATION_FACTOR
 from tests.e2e.processes import Stack
 
 
@@ -30,6 +31,7 @@ def namespace_env(
         "CHAT_PG_SCHEMA": unique_name,
         "CHAT_REDIS_PREFIX": f"{unique_name}:",
         "CHAT_PARTITIONS": "4",
+        "CHAT_REPLICATION_FACTOR": KAFKA_REPLICATION_FACTOR,
         "CHAT_PRESENCE_TTL_SECONDS": "6",
         "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "600",
         "CHAT_SEND_RATE_PER_SECOND": "1000",

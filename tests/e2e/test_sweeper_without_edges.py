@@ -8,6 +8,7 @@ import time
 
 import redis
 
+from infra.redis.keys import state_key
 from tests.e2e.client import User, unique_handle
 from tests.e2e.processes import Stack
 
@@ -15,7 +16,7 @@ TTL = 6.0  # CHAT_PRESENCE_TTL_SECONDS of the e2e stack
 
 
 def status_of(client: redis.Redis, prefix: str, user: User) -> str | None:
-    raw = client.hget(f"{prefix}presence:state:{user.user_id}", "status")
+    raw = client.hget(state_key(prefix, user.user_id), "status")
     return raw.decode() if isinstance(raw, bytes) else None
 
 

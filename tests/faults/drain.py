@@ -13,6 +13,7 @@ import httpx
 import redis
 
 from app.settings import Settings
+from infra.redis import keys
 from tests.faults.checks import (
     Verdict,
     check_messages,
@@ -105,17 +106,17 @@ def presence_evidence(env: dict[str, str], user_ids: list[str]) -> list[str]:
     leases (expiry in ms from now), the sweeper's entry, the view's state."""
     settings = Settings.from_env(env)
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
-    p = f"{settings.redis_prefix}presence:"
+    p = settings.redis_prefix
     try:
         now_ms = int(time.time() * 1000)
         found = []
         for user in user_ids:
             leases = cast(
                 "list[tuple[str, float]]",
-                client.zrange(f"{p}leases:{user}", 0, -1, withscores=True),
+                client.zrange(keys.leases_key(p, user), 0, -1, withscores=True),
             )
-            swept = client.zscore(f"{p}users", user)
-            state = client.hgetall(f"{p}state:{user}")
+            swept = client.zscore(keys.user_index_key(p, user), user)
+            state = client.hgetall(keys.state_key(p, user))
             found.append(
                 f"{user}: leases {[(lease, int(at) - now_ms) for lease, at in leases]}, "
                 f"sweeper {None if swept is None else int(swept) - now_ms}, state {state}"

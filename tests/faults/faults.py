@@ -2,10 +2,13 @@
 the supervisor restarts it), ``pause:<process>`` (SIGSTOP for longer than the
 session timeout, then SIGCONT), ``broker`` (the private Kafka broker
 restarted), ``postgres`` (the private PostgreSQL crashed and started
-again), ``redis`` (the private Redis killed and started empty) and
+again), ``redis`` (the private Redis killed and started empty),
 ``slow-reader`` (a socket that stops reading while its conversation is
-flooded). Each returns once the system is whole again (every process ready)
-and is journaled with when it began and ended."""
+flooded) and, on the three-node cluster only, ``leader:<topic>`` (the node
+leading the busiest partition of ``chat.commands`` or ``chat.events``
+killed with kill -9, then started again). Each returns once the system is
+whole again (every process ready) and is journaled with when it began and
+ended."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from tests.faults.fleet import Fleet
 from tests.faults.journal import Fault, Journal, now
 from tests.faults.sending import flood
 from tests.faults.slow_reader import SlowReader
+from tests.support.kafka_cluster import KafkaCluster
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.private_redis import PrivateRedis
 
@@ -33,7 +37,7 @@ WHOLE_AGAIN_S = 90.0  # every process ready again after a fault, or the run fail
 class Services:
     """The private services a run owns (and may restart)."""
 
-    broker: PrivateBroker
+    broker: PrivateBroker | KafkaCluster
     postgres: PrivatePostgres
     redis: PrivateRedis
 
@@ -59,6 +63,7 @@ class Injector:
             "postgres": self._postgres,
             "redis": self._redis,
             "slow-reader": self._slow_reader,
+            "leader": lambda: self._leader(target),
         }[kind]
         started = now()
         try:
@@ -86,6 +91,27 @@ class Injector:
         began = time.monotonic()
         self.services.broker.restart()
         return f"broker stopped and started again in {time.monotonic() - began:.1f} s"
+
+    def _leader(self, topic_name: str) -> str:
+        """kill -9 of the node leading the busiest partition of the topic;
+        it stays down until another replica leads that partition and
+        ``down_s`` more (writes go on to two replicas), then starts again."""
+        cluster = self.services.broker
+        if not isinstance(cluster, KafkaCluster):
+            raise RuntimeError("the leader fault needs the cluster: Plan(cluster=True)")
+        topic = f"{self.fleet.env.get('CHAT_TOPIC_PREFIX', '')}{topic_name}"
+        partition = cluster.busiest_partition(topic)
+        node = cluster.leaders(topic)[partition]
+        cluster.kill(node)
+        elected = cluster.wait_for_new_leader(topic, partition, node, WHOLE_AGAIN_S)
+        time.sleep(self.down_s)  # the fault itself: down a little longer
+        began = time.monotonic()
+        cluster.start_node(node)
+        return (
+            f"node {node} (leader of {topic_name}[{partition}]) kill -9; another leader "
+            f"after {elected:.1f} s; started again, all 3 answer after "
+            f"{time.monotonic() - began:.1f} s"
+        )
 
     def _postgres(self) -> str:
         self.services.postgres.crash()

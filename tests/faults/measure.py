@@ -11,11 +11,17 @@
   message that took more than ``SLOW_DELIVERY_S``; acknowledged in the
   fault's window.
 
+- **Ack gap**: the longest time between two consecutive acknowledgements,
+  of any send and within one conversation (one partition of
+  ``chat.commands``), for gaps that end in the fault's window: the stall
+  of a leader kill, which stops only the partitions the node led.
+
 A fault's window runs from its start to the start of the next one (or the
 end of the traffic); ``baseline`` is the quiet time before the first."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -35,6 +41,8 @@ class Figures:
     worst_delay_s: float
     sockets_lost: int
     worst_outage_s: float
+    ack_gap_s: float = 0.0
+    conversation_ack_gap_s: float = 0.0
 
 
 def per_fault(journal: Journal, traffic_end: float) -> list[Figures]:
@@ -97,7 +105,25 @@ def _figures(
         worst_delay_s=max((b - a for a, b in delays), default=0.0),
         sockets_lost=len(outages),
         worst_outage_s=max((o.back_at - o.lost_at for o in outages), default=0.0),
+        ack_gap_s=longest_ack_gap(journal, start, end, per_conversation=False),
+        conversation_ack_gap_s=longest_ack_gap(journal, start, end, per_conversation=True),
     )
+
+
+def longest_ack_gap(journal: Journal, start: float, end: float, per_conversation: bool) -> float:
+    """The longest time between consecutive acknowledgements (of all sends,
+    or of one conversation's) among the gaps that end in [start, end)."""
+    acks: dict[str, list[float]] = defaultdict(list)
+    for record in journal.acked():
+        assert record.acked_at is not None
+        acks[record.conversation_id if per_conversation else ""].append(record.acked_at)
+    worst = 0.0
+    for times in acks.values():
+        times.sort()
+        for before, after in itertools.pairwise(times):
+            if start <= after < end:
+                worst = max(worst, after - before)
+    return worst
 
 
 def caught_only_at_the_end(journal: Journal) -> list[str]:
@@ -128,15 +154,16 @@ def union_length(intervals: list[tuple[float, float]]) -> float:
 def table(figures: list[Figures]) -> str:
     head = (
         "| fault | window s | back s | unavailable s | refused | delayed s | worst delay s "
-        "| sockets lost | worst outage s |\n|---|---|---|---|---|---|---|---|---|"
+        "| sockets lost | worst outage s | ack gap s | ack gap in a conversation s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
     )
     rows = [
         f"| {f.name} | {f.window_s:.1f} | {f.recovered_s:.1f} | {f.unavailable_s:.1f} "
         f"| {f.refused} | {f.delayed_s:.1f} | {f.worst_delay_s:.1f} | {f.sockets_lost} "
-        f"| {f.worst_outage_s:.1f} |"
+        f"| {f.worst_outage_s:.1f} | {f.ack_gap_s:.1f} | {f.conversation_ack_gap_s:.1f} |"
         for f in figures
     ]
     return "\n".join([head, *rows])
 
 
-__all__ = ["SLOW_ACK_S", "Figures", "per_fault", "table", "union_length"]
+__all__ = ["SLOW_ACK_S", "Figures", "longest_ack_gap", "per_fault", "table", "union_length"]

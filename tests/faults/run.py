@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.settings import Settings
 from tests.e2e.private_broker import PrivateBroker
 from tests.faults.checks import Verdict
 from tests.faults.clients import ChatClient
@@ -24,12 +25,14 @@ from tests.faults.journal import Fault, Journal, now
 from tests.faults.measure import Figures, caught_only_at_the_end, per_fault, table
 from tests.faults.population import Population, populate
 from tests.faults.sending import keep_sending
+from tests.support.kafka_cluster import KafkaCluster
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.private_redis import PrivateRedis
 
 CONNECT_TIMEOUT_S = 60.0
 SENDERS_FINISH_S = 120.0
 ROLLING_ORDER = ("processor", "projector", "edge")
+LAG_SETTLES_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Plan:
     presence_ttl_s: float = 6.0
     send_queue_frames: int = 100
     seed: int = 1
+    cluster: bool = False  # the three-node Kafka cluster (RF 3) instead of a private broker
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Outcome:
     seconds: float
     log_dir: Path
     restarts: list[tuple[str, float, float]] = field(default_factory=list)
+    # On the cluster: records of chat.commands the processors have not committed.
+    lags: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @property
     def faults(self) -> list[Fault]:
@@ -78,6 +84,7 @@ class Outcome:
             f"  anomalies: {self.journal.anomalies}",
             f"  applied only at the final sync: {caught_only_at_the_end(self.journal)[:10]}",
             *(f"  {name}: {found[:5]}" for name, found in self.verdict.problems().items()),
+            *(f"  uncommitted records of {name}: {lag}" for name, lag in self.lags.items()),
             table(self.figures),
         ]
         return "\n".join(lines)
@@ -86,14 +93,20 @@ class Outcome:
 def run(plan: Plan, folder: Path) -> Outcome:
     began = time.monotonic()
     folder.mkdir(parents=True, exist_ok=True)
-    with private_services(folder) as services:
-        fleet = Fleet(stack_env(plan, services), folder / "logs")
+    with private_services(folder, plan.cluster) as services:
+        env = stack_env(plan, services)
+        fleet = Fleet(env, folder / "logs")
         fleet.log_dir.mkdir(exist_ok=True)
+        lags: dict[str, dict[int, int]] = {}
         try:
             fleet.start()
             journal, verdict = asyncio.run(_drive(plan, fleet, services))
+            if isinstance(services.broker, KafkaCluster):
+                lags = committed_lags(services.broker, Settings.from_env(env))
         finally:
             fleet.close()
+            if isinstance(services.broker, KafkaCluster):
+                services.broker.delete_topics(env["CHAT_TOPIC_PREFIX"])
     traffic_end = journal.traffic_end
     return Outcome(
         plan,
@@ -103,15 +116,30 @@ def run(plan: Plan, folder: Path) -> Outcome:
         list(fleet.exits),
         time.monotonic() - began,
         fleet.log_dir,
+        lags=lags,
     )
 
 
+def committed_lags(cluster: KafkaCluster, settings: Settings) -> dict[str, dict[int, int]]:
+    """What the processors' group has not committed of ``chat.commands``,
+    per partition, once it is all committed or after LAG_SETTLES_S: a
+    partition whose transactions did not recover stays behind."""
+    group = f"{settings.consumer_group_prefix}-processor"
+    deadline = time.monotonic() + LAG_SETTLES_S
+    while True:
+        lag = cluster.lag(group, settings.commands_topic)
+        if not any(lag.values()) or time.monotonic() > deadline:
+            return {f"{group} on {settings.commands_topic}": lag}
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
-def private_services(folder: Path) -> Iterator[Services]:
-    """A Kafka broker, a PostgreSQL and a Redis of the run's own, which it
-    may restart; stopped and removed afterwards whatever happens."""
+def private_services(folder: Path, cluster: bool = False) -> Iterator[Services]:
+    """A Kafka broker (or the three-node cluster), a PostgreSQL and a Redis
+    of the run's own, which it may restart; stopped and removed afterwards
+    whatever happens (the cluster only if the run brought it up)."""
     with contextlib.ExitStack() as stack:
-        broker = PrivateBroker(folder / "kafka")
+        broker = KafkaCluster() if cluster else PrivateBroker(folder / "kafka")
         stack.callback(broker.stop)
         broker.start()
         postgres = PrivatePostgres()
@@ -134,6 +162,7 @@ def stack_env(plan: Plan, services: Services) -> dict[str, str]:
         "CHAT_PG_SCHEMA": name,
         "CHAT_REDIS_PREFIX": f"{name}:",
         "CHAT_PARTITIONS": str(plan.partitions),
+        "CHAT_REPLICATION_FACTOR": "3" if plan.cluster else "1",
         "CHAT_KAFKA_SESSION_TIMEOUT_MS": str(int(plan.session_timeout_s * 1000)),
         "CHAT_PRESENCE_TTL_SECONDS": str(plan.presence_ttl_s),
         "CHAT_WS_SEND_QUEUE_FRAMES": str(plan.send_queue_frames),

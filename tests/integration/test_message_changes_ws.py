@@ -136,3 +136,41 @@ def test_changes_over_the_bucket_are_rate_limited(client: TestClient) -> None:
             )
             answers.append(receive_until(socket, "error" if number == 6 else "ok"))
     assert answers[-1]["code"] == "rate_limited" and answers[-1]["retry_after_ms"] > 0
+
+
+def test_a_reply_sent_over_http_shows_its_quote_in_history(client: TestClient) -> None:
+    ann, bob = register(client), register(client)
+    chat = direct_conversation(client, ann, bob)
+    path = f"/v1/conversations/{chat}/messages"
+    client.post(path, json={"client_msg_id": "q", "body": "question"}, headers=ann.auth)
+    answer = client.post(
+        path, json={"client_msg_id": "a", "body": "answer", "reply_to": 1}, headers=bob.auth
+    )
+    assert answer.status_code == 202
+    history: list[dict[str, Any]] = []
+    for _ in range(200):
+        history = client.get(path, headers=ann.auth).json()["messages"]
+        if len(history) == 2:
+            break
+    assert history[1]["reply_to"]["body"] == "question"
+
+
+def test_an_http_reply_to_a_message_that_does_not_exist_ends_as_a_rejected_push(
+    client: TestClient,
+) -> None:
+    ann, bob = register(client), register(client)
+    chat = direct_conversation(client, ann, bob)
+    with connect(client, bob) as bob_socket:
+        receive_until(bob_socket, "ready")
+        answer = client.post(
+            f"/v1/conversations/{chat}/messages",
+            json={"client_msg_id": "a", "body": "answer", "reply_to": 7},
+            headers=bob.auth,
+        )
+        rejected = receive_until(bob_socket, "rejected")
+    assert answer.status_code == 202
+    assert (rejected["client_msg_id"], rejected["command"], rejected["code"]) == (
+        "a",
+        "SendMessage",
+        "not_found",
+    )

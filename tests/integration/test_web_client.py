@@ -14,7 +14,13 @@ from starlette.testclient import TestClient
 from app.web_client import BUNDLED_WEB_DIR, content_security_policy
 from tests.integration.edge_app import edge_client, register
 
-BUNDLE = sorted(p for p in BUNDLED_WEB_DIR.rglob("*") if p.is_file())
+OWN = ("node_modules", "package.json", "package-lock.json")
+BUNDLE = sorted(
+    p
+    for p in BUNDLED_WEB_DIR.rglob("*")
+    if p.is_file() and p.relative_to(BUNDLED_WEB_DIR).parts[0] not in OWN
+)
+TUS = BUNDLED_WEB_DIR / "node_modules" / "tus-js-client" / "dist" / "tus.min.js"
 SCRIPTS = [p for p in BUNDLE if p.suffix == ".js"]
 
 
@@ -50,7 +56,38 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["referrer-policy"] == "no-referrer"
         assert answer.headers["cross-origin-opener-policy"] == "same-origin"
-        assert "microphone=()" in answer.headers["permissions-policy"]
+        assert "microphone=(self)" in answer.headers["permissions-policy"]
+        assert "camera=()" in answer.headers["permissions-policy"]
+
+
+def test_media_show_from_blob_urls_and_the_one_worker_comes_from_this_origin(
+    client: TestClient,
+) -> None:
+    policy = policy_of(client.get("/"))
+    assert policy["img-src"] == policy["media-src"] == "'self' blob:"
+    assert policy["worker-src"] == "'self'"
+    assert policy["trusted-types"] == "service-worker-url"
+
+
+def test_the_service_worker_is_served_at_the_root_as_javascript(client: TestClient) -> None:
+    answer = client.get("/sw.js")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].split(";")[0] == "text/javascript"
+    assert answer.headers["cache-control"] == "no-cache"
+    assert "require-trusted-types-for" in answer.headers["content-security-policy"]
+
+
+def test_the_vendored_tus_client_is_served_as_installed_from_the_lock(client: TestClient) -> None:
+    answer = client.get("/vendor/tus-js-client/tus.min.js")
+    assert answer.status_code == 200, "run npm ci --prefix web (make install does)"
+    assert answer.content == TUS.read_bytes()
+    assert client.get("/vendor/tus-js-client/../package.json").status_code == 404
+
+
+def test_the_vendored_tus_client_fetches_nothing_elsewhere_and_builds_no_html() -> None:
+    text = TUS.read_text()
+    assert not re.findall(r"https?://", text)
+    assert not re.findall(r"\.(innerHTML|outerHTML|insertAdjacentHTML)\b|document\.write", text)
 
 
 def test_api_answers_are_never_stored_by_caches(client: TestClient) -> None:

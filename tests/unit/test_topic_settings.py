@@ -61,3 +61,22 @@ def test_the_dead_letter_topic_gets_the_same_durability_settings() -> None:
     assert parked.replication_factor == 3
     assert config_of(parked)["min.insync.replicas"] == "2"
     assert config_of(parked)["unclean.leader.election.enable"] == "false"
+
+
+def test_an_explicit_min_insync_replicas_is_what_every_topic_gets() -> None:
+    for topic in new_topics(TOPICS, 8, 3, min_insync=3):
+        assert config_of(topic)["min.insync.replicas"] == "3"
+
+
+def test_min_insync_replicas_comes_from_its_variable_and_defaults_to_min_of_2_and_rf() -> None:
+    assert Settings.from_env({}).min_insync_replicas == 0
+    env = {"CHAT_REPLICATION_FACTOR": "3", "CHAT_MIN_INSYNC_REPLICAS": "2"}
+    assert Settings.from_env(env).min_insync_replicas == 2
+
+
+@pytest.mark.parametrize(("rf", "raw"), [("3", "4"), ("1", "2"), ("3", "-1"), ("3", "two")])
+def test_min_insync_replicas_above_the_replication_factor_or_negative_is_refused(
+    rf: str, raw: str
+) -> None:
+    with pytest.raises(SettingsError, match="CHAT_MIN_INSYNC_REPLICAS"):
+        Settings.from_env({"CHAT_REPLICATION_FACTOR": rf, "CHAT_MIN_INSYNC_REPLICAS": raw})

@@ -147,4 +147,58 @@ export class Api {
   block(userId) {
     return this.request('POST', '/v1/blocks', { user_id: userId });
   }
+
+  // -- search -----------------------------------------------------------------------
+  /** ``before``: the ``next`` of the previous page. */
+  search(text, before = null, limit = 20) {
+    const query = new URLSearchParams({ q: text, limit: String(limit) });
+    if (before) query.set('before', before);
+    return this.request('GET', `/v1/search?${query}`);
+  }
+
+  // -- media ------------------------------------------------------------------------
+  /** One request with the whole file; the answer is its ``<media>``. */
+  async uploadMedia(file) {
+    return this.raw('POST', '/v1/media', { body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } })
+      .then((response) => response.json());
+  }
+
+  /** The media's bytes (``part`` '' or '/thumbnail') as a Blob. */
+  async mediaBlob(mediaId, part = '') {
+    const response = await this.raw('GET', `/v1/media/${path(mediaId)}${part}`, { cache: 'default' });
+    return response.blob();
+  }
+
+  /** A finished tus upload's ``<media>``. */
+  finishedUpload(url) {
+    return this.request('GET', url);
+  }
+
+  /** A request whose answer is not JSON; errors as ApiError. */
+  async raw(method, url, { body, headers = {}, cache = 'no-store' } = {}) {
+    let response;
+    try {
+      response = await fetch(url, {
+        method, body, cache, credentials: 'omit', redirect: 'error',
+        headers: { ...headers, Authorization: `Bearer ${this.token}` },
+      });
+    } catch {
+      throw new ApiError(0, 'unavailable', 'The server cannot be reached.');
+    }
+    if (response.ok) return response;
+    const detail = (await response.json().catch(() => null))?.error ?? {};
+    if (response.status === 401) this.onUnauthorized();
+    throw new ApiError(response.status, detail.code ?? 'unavailable', detail.message ?? response.statusText);
+  }
+
+  // -- push notifications -------------------------------------------------------------
+  vapidPublicKey() {
+    return this.request('GET', '/v1/push/vapid-public-key');
+  }
+
+  /** ``subscription``: a PushSubscription's toJSON(). */
+  registerWebPush(subscription) {
+    const { endpoint, keys } = subscription;
+    return this.request('POST', '/v1/devices', { kind: 'webpush', endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } });
+  }
 }

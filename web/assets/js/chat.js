@@ -4,6 +4,7 @@
 // for what the person saw, relays typing, and after every reconnection
 // syncs what it missed.
 
+import { MediaUrls } from './media.js';
 import { ReceiptReports } from './reports.js';
 import { ChatSocket, Disconnected, FrameError, socketUrl } from './socket.js';
 import { ChatStore } from './store.js';
@@ -29,6 +30,7 @@ export class ChatClient extends EventTarget {
     this.inflight = new Set();
     this.reports = new ReceiptReports(this.socket);
     this.typingReporter = new TypingReporter(this.socket);
+    this.media = new MediaUrls(api);
     this.fetching = new Map(); // what is being loaded -> its promise
     this.clock = null;
     this.inboxStale = false;
@@ -50,6 +52,7 @@ export class ChatClient extends EventTarget {
     this.reports.stop();
     this.typingReporter.stop();
     this.socket.stop();
+    this.media.forget();
   }
 
   async logout() {
@@ -161,8 +164,10 @@ export class ChatClient extends EventTarget {
     for (let i = 0; i < conversationIds.length; i += MAX_SYNC_CURSORS) {
       const chunk = conversationIds.slice(i, i + MAX_SYNC_CURSORS);
       const cursors = Object.fromEntries(chunk.map((id) => [id, this.store.cursor(id)]));
+      const held = chunk.filter((id) => this.store.history.has(id));
+      const changes = Object.fromEntries(held.map((id) => [id, this.store.changes.get(id) ?? 0]));
       try {
-        await this.socket.request({ type: 'sync', cursors }, 120000);
+        await this.socket.request({ type: 'sync', cursors, changes }, 120000);
       } catch (error) {
         if (error instanceof FrameError && error.code === 'rate_limited') {
           setTimeout(() => this.sync(chunk), error.retryAfterMs ?? 1000);
@@ -174,7 +179,9 @@ export class ChatClient extends EventTarget {
   onFrame(frame) {
     switch (frame.type) {
       case 'message': return this.onMessage(frame);
-      case 'message_changed': return this.store.addMessage(frame.message);
+      case 'message_changed':
+        this.store.changeMessage(frame.message);
+        return this.store.noteChange(frame.conversation_id, frame.change_seq);
       case 'receipt': return this.onReceipt(frame);
       case 'presence': return this.store.setPresence(frame);
       case 'typing': return this.onTyping(frame);
@@ -231,9 +238,12 @@ export class ChatClient extends EventTarget {
   }
 
   // -- sending ------------------------------------------------------------------
-  send(conversationId, body) {
+  /** Sends a message; ``replyTo`` a message object of this conversation,
+   *  ``attachments`` uploaded ``<media>`` objects. */
+  send(conversationId, body, { replyTo = null, attachments = [] } = {}) {
     const clientMsgId = newClientId();
     this.typingReporter.messageSent(conversationId);
+    const quote = replyTo && { seq: replyTo.seq, sender_id: replyTo.sender_id, body: replyTo.body, deleted: false };
     this.store.addPending({
       conversation_id: conversationId,
       client_msg_id: clientMsgId,
@@ -241,10 +251,28 @@ export class ChatClient extends EventTarget {
       body,
       sent_at: new Date().toISOString(),
       seq: null,
+      reply_to: quote,
+      attachments,
     });
     const key = `${conversationId}|${clientMsgId}`;
-    this.outbox.set(key, { type: 'send', conversation_id: conversationId, client_msg_id: clientMsgId, body });
+    const frame = { type: 'send', conversation_id: conversationId, client_msg_id: clientMsgId, body };
+    if (replyTo) frame.reply_to = replyTo.seq;
+    if (attachments.length) frame.attachments = attachments.map((media) => ({ media_id: media.media_id }));
+    this.outbox.set(key, frame);
     this.deliver(key);
+  }
+
+  /** ``edit``, ``delete``, ``react`` or ``unreact`` of the message at ``seq``;
+   *  a refusal shows as a notice. True once the server has it. */
+  async change(type, conversationId, seq, fields = {}) {
+    try {
+      await this.socket.request({ type, conversation_id: conversationId, seq, ...fields });
+      return true;
+    } catch (error) {
+      const text = error instanceof FrameError ? error.message : 'Not connected: try again once the page is back online.';
+      this.store.setNotice(text === 'no such message' ? 'That message is no longer there.' : text);
+      return false;
+    }
   }
 
   /** Sends an outbox frame; it stays in the outbox until the server has it. */

@@ -34,11 +34,16 @@ async function startChat(session) {
   const api = new Api(session.token, sessionEnded);
   client = new ChatClient(api, session);
   client.addEventListener('unauthorized', sessionEnded);
-  renderShell(root, client, { handle: session.handle, onLogout: logout });
+  const shell = renderShell(root, client, { handle: session.handle, onLogout: logout });
   try {
     await client.start();
   } catch {
     if (client) client.store.setNotice('The inbox could not be loaded; retrying when the connection is back.');
+  }
+  const wanted = new URLSearchParams(window.location.hash.slice(1)).get('conversation');
+  if (wanted && client?.store.conversations.has(wanted)) {
+    window.history.replaceState(null, '', '/');
+    shell.openConversation(wanted);
   }
 }
 

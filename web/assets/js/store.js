@@ -16,6 +16,7 @@ export class ChatStore extends EventTarget {
     this.presence = new Map();
     this.users = new Map();
     this.typing = new Map(); // conversation id -> Map(user id -> shown until, ms)
+    this.changes = new Map(); // conversation id -> highest change_seq the page has applied
     this.notice = null;
   }
 
@@ -35,6 +36,7 @@ export class ChatStore extends EventTarget {
     this.conversations = new Map();
     for (const conversation of conversations) {
       const before = known.get(conversation.conversation_id);
+      this.noteChange(conversation.conversation_id, conversation.last_change_seq ?? 0);
       this.conversations.set(conversation.conversation_id, laterOf(before, conversation));
     }
     this.changed('inbox');
@@ -64,6 +66,7 @@ export class ChatStore extends EventTarget {
     const id = message.conversation_id;
     const byseq = this.messagesOf(id);
     const isNew = !byseq.has(message.seq);
+    if (message.change_seq) this.noteChange(id, message.change_seq);
     byseq.set(message.seq, { ...byseq.get(message.seq), ...message });
     this.pending.get(id)?.delete(message.sender_id === this.me ? message.client_msg_id : null);
     const conversation = this.conversations.get(id);
@@ -78,6 +81,22 @@ export class ChatStore extends EventTarget {
     if (message.sender_id !== this.me) this.typing.get(id)?.delete(message.sender_id);
     this.changed('message', id);
     return isNew;
+  }
+
+  /** The page holds every change up to ``changeSeq`` (for ``sync``'s ``changes``). */
+  noteChange(conversationId, changeSeq) {
+    if (changeSeq > (this.changes.get(conversationId) ?? 0)) this.changes.set(conversationId, changeSeq);
+  }
+
+  /** A ``message_changed`` push: the message as it is now, and the quotes
+   *  of the replies to it (the server pushes only the changed message). */
+  changeMessage(message) {
+    for (const reply of this.messagesOf(message.conversation_id).values()) {
+      if (reply.reply_to?.seq === message.seq) {
+        reply.reply_to = { ...reply.reply_to, body: message.body, edited: message.edited, deleted: message.deleted };
+      }
+    }
+    return this.addMessage(message);
   }
 
   messagesOf(conversationId) {

@@ -3,6 +3,7 @@
 
 import { el, setText } from '../dom.js';
 import { presenceText } from '../format.js';
+import { Composer } from './composer.js';
 import { MessageList } from './message_list.js';
 
 export class ConversationView {
@@ -10,31 +11,20 @@ export class ConversationView {
     this.client = client;
     this.container = container;
     this.id = null;
-    this.messages = new MessageList(client);
+    this.composer = new Composer(client, {
+      conversationId: () => this.id,
+      onSent: () => { this.messages.stickToBottom = true; },
+    });
+    this.messages = new MessageList(client, {
+      reply: (message) => this.composer.reply(message),
+      edit: (message) => this.composer.edit(message),
+    });
     this.title = el('h2', { id: 'conversation-title', class: 'conversation-title' });
     this.subtitle = el('p', { class: 'conversation-status' });
     this.settings = el('button', {
       type: 'button', text: 'Settings', 'aria-label': 'Group settings', onclick: () => onGroupSettings(this.id),
     });
     this.typingLine = el('p', { class: 'typing', 'aria-live': 'polite' });
-    this.input = el('textarea', { id: 'composer-input', rows: '1', placeholder: 'Write a message', autocomplete: 'off' });
-    const form = el('form', { class: 'composer' },
-      el('label', { for: 'composer-input', class: 'visually-hidden', text: 'Message' }),
-      this.input,
-      el('button', { type: 'submit', class: 'primary', text: 'Send' }));
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.submit();
-    });
-    this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.submit();
-      }
-    });
-    this.input.addEventListener('input', () => {
-      if (this.id && this.input.value.trim()) client.typing(this.id);
-    });
     this.view = el('section', { class: 'conversation', 'aria-labelledby': 'conversation-title' },
       el('header', { class: 'conversation-header' },
         el('button', { type: 'button', class: 'back', 'aria-label': 'Back to conversations', text: '\u2190', onclick: onBack }),
@@ -42,7 +32,7 @@ export class ConversationView {
         this.settings),
       this.messages.scroller,
       this.typingLine,
-      form);
+      this.composer.view);
     this.placeholder = el('p', { class: 'placeholder', text: 'Choose a conversation, or start a new one.' });
     container.replaceChildren(this.placeholder);
   }
@@ -50,9 +40,10 @@ export class ConversationView {
   async show(conversationId) {
     this.id = conversationId;
     this.messages.show(conversationId);
+    this.composer.reset();
     this.container.replaceChildren(this.view);
     this.render();
-    this.input.focus();
+    this.composer.input.focus();
     try {
       await this.client.open(conversationId);
     } catch {
@@ -65,14 +56,6 @@ export class ConversationView {
     this.messages.show(null);
     this.placeholder.textContent = text;
     this.container.replaceChildren(this.placeholder);
-  }
-
-  submit() {
-    const body = this.input.value;
-    if (!this.id || !body.trim()) return;
-    this.client.send(this.id, body);
-    this.input.value = '';
-    this.messages.stickToBottom = true;
   }
 
   render() {

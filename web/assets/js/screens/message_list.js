@@ -5,13 +5,17 @@
 import { el, hiddenText, placeInOrder, setText } from '../dom.js';
 import { clockTime } from '../format.js';
 import { messageTick, tickLabel, tickSymbol } from '../receipts.js';
+import { attachmentNodes } from './attachments.js';
+import { MessageActions } from './message_actions.js';
 
 const LOAD_OLDER_WITHIN_PX = 150;
 const AT_BOTTOM_WITHIN_PX = 60;
 
 export class MessageList {
-  constructor(client) {
+  /** ``hooks``: ``reply(message)``, ``edit(message)`` (see MessageActions). */
+  constructor(client, hooks) {
     this.client = client;
+    this.actions = new MessageActions(client, hooks);
     this.id = null;
     this.items = new Map();
     this.visible = new Set();
@@ -89,7 +93,8 @@ export class MessageList {
     const time = el('time', { datetime: message.sent_at, text: clockTime(message.sent_at) });
     item.edited = el('span', { class: 'edited' });
     item.quote = el('blockquote', { class: 'quote' });
-    item.reactions = el('p', { class: 'reactions' });
+    item.attachments = el('div', { class: 'attachments' });
+    this.actions.build(item, mine);
     const meta = el('span', { class: 'meta' }, time, item.edited);
     if (mine) {
       item.tickSymbol = el('span', { 'aria-hidden': 'true' });
@@ -108,7 +113,8 @@ export class MessageList {
     }
     const who = mine ? hiddenText('You said: ') : null;
     item.li = el('li', { class: `message ${mine ? 'mine' : 'theirs'}` },
-      el('div', { class: 'bubble' }, who, item.sender ?? null, item.quote, item.body, meta, item.reactions));
+      el('div', { class: 'bubble' }, who, item.sender ?? null, item.quote, item.attachments, item.body, meta, item.reactions),
+      item.toggle, item.menu);
     return item;
   }
 
@@ -124,11 +130,14 @@ export class MessageList {
       const who = this.client.name(quote.sender_id);
       setText(item.quote, quote.deleted ? 'Reply to a deleted message' : `${who}: ${quote.body}`);
     }
-    const reactions = message.reactions ?? [];
-    item.reactions.hidden = !reactions.length;
-    setText(item.reactions, reactions.map((r) => `${r.emoji} ${r.count}`).join('  '));
-    item.reactions.title = reactions
-      .map((r) => `${r.emoji}: ${r.user_ids.map((u) => this.client.name(u)).join(', ')}`).join('\n');
+    const attachments = deleted ? [] : message.attachments ?? [];
+    if (item.shownAttachments !== attachments.length) {
+      item.shownAttachments = attachments.length;
+      item.attachments.replaceChildren(...attachmentNodes(this.client, attachments));
+    }
+    item.attachments.hidden = !attachments.length;
+    item.body.hidden = !deleted && !message.body;
+    this.actions.update(item, message);
   }
 
   updateTick(item, message, conversation) {

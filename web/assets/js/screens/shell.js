@@ -7,6 +7,8 @@ import { ConversationView } from './conversation.js';
 import { openGroupSettings, openNewChat, openNewGroup } from './dialogs.js';
 import { openFriends } from './friends.js';
 import { InboxView } from './inbox.js';
+import { enablePush, onNotificationClick, pushEnabled, pushSupported, tellWorkerNames } from '../push.js';
+import { openSearch } from './search.js';
 
 const CONNECTION_TEXT = {
   connecting: 'Connecting\u2026',
@@ -20,13 +22,16 @@ export function renderShell(root, client, { handle, onLogout }) {
   const noticeText = el('span');
   const notice = el('div', { class: 'notice', role: 'alert', hidden: true }, noticeText,
     el('button', { type: 'button', class: 'small', text: 'Dismiss', onclick: () => client.store.setNotice(null) }));
+  const notifications = el('button', { type: 'button', class: 'on-accent', text: 'Allow notifications', hidden: !pushSupported() });
   const inboxPane = el('nav', { class: 'inbox-pane', 'aria-label': 'Conversations' });
   const conversationPane = el('div', { class: 'conversation-pane' });
   const app = el('div', { class: 'app', dataset: { view: 'inbox' } },
     el('header', { class: 'topbar' },
       el('h1', { text: 'Chat' }),
       el('span', { class: 'me', text: `Signed in as ${handle}` }),
+      el('button', { type: 'button', class: 'on-accent', text: 'Search', onclick: () => openSearch(client, (id) => openConversation(id)) }),
       el('button', { type: 'button', class: 'on-accent', text: 'Friends', onclick: () => openFriends(client) }),
+      notifications,
       el('button', { type: 'button', class: 'on-accent', text: 'Log out', onclick: onLogout })),
     connection, notice,
     el('main', { class: 'panes' }, inboxPane, conversationPane));
@@ -77,6 +82,36 @@ export function renderShell(root, client, { handle, onLogout }) {
       backToInbox();
     }
   });
+  wireNotifications(client, notifications, openConversation);
   root.replaceChildren(app);
   redraw();
+  return { openConversation };
+}
+
+/** "Allow notifications" (docs/client.md, "Notifications"); what went wrong
+ *  shows as a notice. */
+function wireNotifications(client, button, openConversation) {
+  const on = () => {
+    setText(button, 'Notifications on');
+    button.disabled = true;
+  };
+  pushEnabled().then((enabled) => enabled && on(), () => null);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await enablePush(client.api);
+      on();
+    } catch (error) {
+      button.disabled = false;
+      client.store.setNotice(`Notifications could not be turned on: ${error.message}.`);
+    }
+  });
+  onNotificationClick(openConversation);
+  const names = coalesced(() => {
+    const known = Object.fromEntries([...client.store.users.values()].map((user) => [user.user_id, user.display_name]));
+    tellWorkerNames(known).catch(() => null);
+  });
+  client.store.addEventListener('change', (event) => {
+    if (event.detail.what === 'user') names();
+  });
 }

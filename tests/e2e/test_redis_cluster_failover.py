@@ -1,0 +1,200 @@
+"""Real edge, processor and projector processes on the six-node Redis
+Cluster: a master killed with kill -9 while messages flow (the master of
+the receiver's fan-out channel, which also holds a third user's presence). Its replica
+takes over (cluster-node-timeout 2000 ms, scripts/redis-cluster.sh);
+delivery and presence recover, and no acknowledged message is lost: what
+the dead master's pub/sub dropped comes back by seq and ``sync``."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.cluster
+from websockets.exceptions import ConnectionClosed
+
+from infra.redis.clients import sync_client
+from infra.redis.keys import state_key, user_channel
+from tests.e2e.client import Frame, Socket, User, unique_handle
+from tests.e2e.processes import Stack
+from tests.support.redis_cluster import ROOT, redis_cluster_up
+
+pytestmark = [pytest.mark.e2e, pytest.mark.redis_cluster]
+
+RECOVERY_DEADLINE = 90.0
+
+
+@pytest.fixture
+def redis_url(redis_cluster_url: str) -> str:
+    """The whole stack of this module runs on the cluster."""
+    return redis_cluster_url
+
+
+def master_port_of(url: str, key: str) -> int:
+    client = sync_client(url)
+    try:
+        assert isinstance(client, redis.cluster.RedisCluster)
+        return int(client.get_node_from_key(key).port)  # type: ignore[no-untyped-call]
+    finally:
+        client.close()
+
+
+def kill_node(port: int) -> None:
+    pid = int((ROOT / ".state" / "redis-cluster" / str(port) / "redis.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+
+
+class Receiver:
+    """Bob's side: every message he got, live or by sync, by seq; a socket
+    the edge closes (its pushes were lost) is opened again and synced."""
+
+    def __init__(self, user: User, ws_url: str, conversation_id: str) -> None:
+        self.user, self.ws_url, self.conversation_id = user, ws_url, conversation_id
+        self.socket: Socket = user.socket(ws_url)
+        self.seqs: list[int] = []
+        self.live_at: dict[int, float] = {}
+        self.reconnects = 0
+
+    def take(self, frame: Frame, live: bool) -> None:
+        if frame["type"] == "message" and frame["conversation_id"] == self.conversation_id:
+            self.seqs.append(frame["seq"])
+            if live:
+                self.live_at[frame["seq"]] = time.monotonic()
+
+    def receive_for(self, seconds: float) -> None:
+        try:
+            frame = self.socket.wait_for(lambda f: f["type"] == "message", seconds)
+            self.take(frame, live=True)
+        except TimeoutError:
+            return
+        except (ConnectionClosed, OSError):
+            self.reopen()
+
+    def reopen(self) -> None:
+        self.reconnects += 1
+        deadline = time.monotonic() + RECOVERY_DEADLINE
+        while True:
+            try:
+                self.socket = self.user.socket(self.ws_url)
+                self.sync()
+                return
+            except (ConnectionClosed, OSError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def wait_for_all(self, count: int) -> None:
+        """Until seqs 1..count arrived, live or by sync (bounded)."""
+        deadline = time.monotonic() + RECOVERY_DEADLINE
+        while not set(range(1, count + 1)) <= set(self.seqs):
+            assert time.monotonic() < deadline, (
+                f"missing {set(range(1, count + 1)) - set(self.seqs)}"
+            )
+            self.receive_for(1.0)
+            self.sync()
+
+    def sync(self) -> None:
+        cursor = max(self.seqs, default=0)
+        for frame in self.socket.sync({self.conversation_id: cursor}):
+            self.take(frame, live=False)
+
+
+def send_acknowledged(socket: Socket, conversation_id: str, n: int) -> Frame:
+    """Sends until acknowledged (the same client_msg_id: one message)."""
+    deadline = time.monotonic() + RECOVERY_DEADLINE
+    while True:
+        answer = socket.send_message(conversation_id, f"m{n}", f"hello {n}", timeout=10)
+        if answer["type"] == "sent":
+            return answer
+        assert time.monotonic() < deadline, f"never acknowledged: {answer}"
+        time.sleep(0.2)
+
+
+def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
+    stack: Stack, redis_url: str, tmp_path: Path
+) -> None:
+    prefix = stack.env["CHAT_REDIS_PREFIX"]
+    alice = User(stack.base_url, unique_handle("alice"))
+    bob = User(stack.base_url, unique_handle("bob"))
+    conversation_id = alice.start_direct(bob)
+    sender = alice.socket(stack.ws_url)
+    receiver = Receiver(bob, stack.ws_url, conversation_id)
+    acknowledged = [send_acknowledged(sender, conversation_id, n)["message_id"] for n in range(3)]
+    while len(receiver.seqs) < 3:
+        receiver.receive_for(30)
+    victim = master_port_of(redis_url, user_channel(prefix, bob.user_id))
+    carol = user_with_presence_on(stack, redis_url, prefix, victim)
+    try:
+        killed_at = time.monotonic()
+        kill_node(victim)
+        n, acked_at = 3, [killed_at]
+        while not any(at > killed_at for at in receiver.live_at.values()):
+            assert time.monotonic() - killed_at < RECOVERY_DEADLINE, "delivery never recovered"
+            try:
+                acknowledged.append(send_acknowledged(sender, conversation_id, n)["message_id"])
+                acked_at.append(time.monotonic())
+            except (ConnectionClosed, OSError):
+                sender = alice.socket(stack.ws_url)
+                continue
+            n += 1
+            receiver.receive_for(1.0)
+        stall = min(at for at in receiver.live_at.values() if at > killed_at) - killed_at
+        longest = max(b - a for a, b in itertools.pairwise(acked_at))
+        print(
+            f"redis master {victim} killed: first live push after {stall:.2f} s,"
+            f" longest wait for a send's ack {longest:.2f} s,"
+            f" receiver reopened {receiver.reconnects} times"
+        )
+        for m in range(n, n + 3):
+            acknowledged.append(send_acknowledged(sender, conversation_id, m)["message_id"])
+        receiver.wait_for_all(len(acknowledged))
+        assert sorted(set(receiver.seqs)) == list(range(1, len(acknowledged) + 1))
+        history = bob.history(conversation_id)
+        assert [m["message_id"] for m in history["messages"]] == acknowledged
+        carol_socket = carol.socket(stack.ws_url)  # her lease and state: the killed master's slots
+        assert presence_of(redis_url, prefix, carol.user_id) == "online"
+        assert presence_of(redis_url, prefix, bob.user_id) == "online"
+        carol_socket.close()
+        assert edge_ready_again(stack.base_url), "the edge's /readyz never came back"
+    finally:
+        redis_cluster_up()  # the killed node comes back (as a replica)
+
+
+def user_with_presence_on(stack: Stack, url: str, prefix: str, port: int) -> User:
+    """A new user whose presence keys live on the master at ``port``."""
+    for _ in range(30):
+        user = User(stack.base_url, unique_handle("carol"))
+        if master_port_of(url, state_key(prefix, user.user_id)) == port:
+            return user
+    raise AssertionError(f"30 users and none with presence on {port}")
+
+
+def edge_ready_again(base_url: str) -> bool:
+    """/readyz answers 200 (the fan-out subscriptions are all back), bounded."""
+    deadline = time.monotonic() + RECOVERY_DEADLINE
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/readyz", timeout=5).status_code == 200:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def presence_of(url: str, prefix: str, user_id: str) -> str | None:
+    """The presence view's status, once the projector wrote it (bounded)."""
+    client = sync_client(url)
+    deadline = time.monotonic() + RECOVERY_DEADLINE
+    try:
+        while True:
+            raw = client.hget(state_key(prefix, user_id), "status")
+            if raw == b"online" or time.monotonic() > deadline:
+                return raw.decode() if isinstance(raw, bytes) else None
+            time.sleep(0.2)
+    finally:
+        client.close()
