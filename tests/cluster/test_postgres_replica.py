@@ -55,6 +55,19 @@ def edge(pair: ReplicaPair, unique_name: str) -> Iterator[TestClient]:
     )
     try:
         with TestClient(create_app(settings, real_edge)) as client:
+            # The edge made the schema on the primary at its start: wait for
+            # the replica to replay it before reading through it.
+            _until(
+                lambda: (
+                    _sql(
+                        pair.replica_dsn,
+                        "SELECT to_regclass(%(t)s) IS NOT NULL",
+                        {"t": f'"{unique_name}".inbox'},
+                    )[0][0]
+                    is True
+                ),
+                "the schema never reached the replica",
+            )
             yield client
     finally:
         _drop_topics(unique_name)
@@ -159,16 +172,19 @@ def _read_only_errors(pair: ReplicaPair) -> list[str]:
     return [line for line in lines if "read-only transaction" in line]
 
 
+def _replica_has(pair: ReplicaPair, note: str) -> bool:
+    try:
+        found = _sql(pair.replica_dsn, "SELECT 1 FROM replicated WHERE note = %(n)s", {"n": note})
+    except psycopg.errors.UndefinedTable:
+        return False  # the table itself has not been replayed yet
+    return bool(found)
+
+
 def test_a_row_written_on_the_primary_appears_on_the_replica(pair: ReplicaPair) -> None:
     _sql(pair.primary_dsn, "CREATE TABLE IF NOT EXISTS replicated (note text)")
     note = uuid.uuid4().hex
     _sql(pair.primary_dsn, "INSERT INTO replicated VALUES (%(n)s)", {"n": note})
-    _until(
-        lambda: bool(
-            _sql(pair.replica_dsn, "SELECT 1 FROM replicated WHERE note = %(n)s", {"n": note})
-        ),
-        "the row never reached the replica",
-    )
+    _until(lambda: _replica_has(pair, note), "the row never reached the replica")
     assert _sql(pair.replica_dsn, "SELECT pg_is_in_recovery()")[0][0] is True
 
 
