@@ -126,17 +126,20 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     await asyncio.to_thread(prepare_infrastructure, settings)
     commands = _publisher(settings, settings.commands_topic)
     presence = _publisher(settings, settings.presence_topic)
-    queries = PostgresQueries(settings.postgres_dsn, settings.pg_schema)
-    # One pool for the edge's PostgreSQL reads: queries, accounts, contacts.
-    accounts = PostgresAccountStore("", settings.pg_schema, pool=queries.pool)
-    devices = PostgresDeviceStore("", settings.pg_schema, pool=queries.pool)
+    # Reads that may lag (read models: history, inbox, search, friends,
+    # audit) go to CHAT_POSTGRES_READ_DSN; what the edge writes and reads
+    # back at once (accounts, sessions, devices, media) to the primary.
+    queries = PostgresQueries(settings.read_dsn, settings.pg_schema)
+    shared = queries.pool if settings.read_dsn == settings.postgres_dsn else None
+    accounts = PostgresAccountStore(settings.postgres_dsn, settings.pg_schema, pool=shared)
+    devices = PostgresDeviceStore("", settings.pg_schema, pool=accounts.pool)
     redis_client = async_client(settings.redis_url)
     fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
     try:
         await queries.open()
         await accounts.open()
         await fanout.start()
-        catalog = PostgresMediaCatalog("", settings.pg_schema, pool=queries.pool)
+        catalog = PostgresMediaCatalog("", settings.pg_schema, pool=accounts.pool)
         media = MediaAdapters(await blob_store(settings), catalog, queries)
         yield EdgeAdapters(
             commands=commands,
@@ -154,7 +157,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             push=push_options(settings, vapid_keys(settings)),
             friends=PostgresFriendQueries(queries.pool, settings.pg_schema),
             audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
-            probes=_edge_probes(commands, fanout, queries),
+            probes=_edge_probes(commands, fanout, queries, accounts),
             search=PostgresSearch(
                 "", settings.pg_schema, settings.search_language, pool=queries.pool
             ),
@@ -170,13 +173,22 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
 
 
 def _edge_probes(
-    commands: KafkaPublisher, fanout: RedisFanoutSubscriber, queries: PostgresQueries
+    commands: KafkaPublisher,
+    fanout: RedisFanoutSubscriber,
+    queries: PostgresQueries,
+    accounts: PostgresAccountStore,
 ) -> dict[str, Callable[[], Awaitable[None]]]:
-    """The edge is ready when its producer, its fan-out and its pool work."""
+    """The edge is ready when its producer, its fan-out and its pools work."""
+
+    async def postgres() -> None:
+        await ping_pool(accounts.pool, PROBE_TIMEOUT_SECONDS)
+        if queries.pool is not accounts.pool:
+            await ping_pool(queries.pool, PROBE_TIMEOUT_SECONDS)
+
     return {
         "kafka": lambda: asyncio.to_thread(commands.check, PROBE_TIMEOUT_SECONDS),
         "redis": fanout.check,
-        "postgres": lambda: ping_pool(queries.pool, PROBE_TIMEOUT_SECONDS),
+        "postgres": postgres,
     }
 
 

@@ -125,6 +125,9 @@ _PRESENCE = PresenceSettings()
 class Settings:
     kafka_bootstrap: str = _setting("CHAT_KAFKA_BOOTSTRAP", "")
     postgres_dsn: str = _setting("CHAT_POSTGRES_DSN", "")
+    # The edge's reads (history, inbox, search, friends...): a streaming
+    # replica; empty: the primary (docs/operations.md).
+    postgres_read_dsn: str = _setting("CHAT_POSTGRES_READ_DSN", "")
     # redis://host:port/db (one Redis) or redis+cluster://host:port[,host:port...]
     # (Redis Cluster seeds): infra/redis/clients.py
     redis_url: str = _setting("CHAT_REDIS_URL", "")
@@ -245,6 +248,11 @@ class Settings:
     def embedded(self) -> bool:
         """No service configured: everything in memory, in one process."""
         return not (self.kafka_bootstrap or self.postgres_dsn or self.redis_url)
+
+    @property
+    def read_dsn(self) -> str:
+        """Where the edge's read queries go: the replica if set, else the primary."""
+        return self.postgres_read_dsn or self.postgres_dsn
 
     @property
     def commands_topic(self) -> str:

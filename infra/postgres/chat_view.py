@@ -135,6 +135,7 @@ class PostgresChatView(MessageChangeWrites, TrackingRecorder):
         def start(batch: ViewBatch) -> None:
             batch.flush()
             batch.curs.execute(self._start, params)
+            batch.sync_inbox([conversation_id])
             self._members.invalidate(tracking.application_name, conversation_id)
 
         self._write(tracking, start)
@@ -229,6 +230,9 @@ class PostgresChatView(MessageChangeWrites, TrackingRecorder):
         def change(batch: ViewBatch) -> PerMember:
             batch.flush()
             batch.curs.execute(statement, params)
+            batch.sync_inbox([params["conversation_id"]])
+            if gone is not None:
+                batch.drop_from_inbox(gone, params["conversation_id"])
             batch.curs.execute(self._per_member, params)
             self._members.invalidate(tracking.application_name, params["conversation_id"])
             return per_member_objects(batch.curs.fetchall(), gone)

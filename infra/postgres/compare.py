@@ -87,6 +87,12 @@ _TABLES = (
         ("conversation_id", "seq", "emoji", "user_id", "change_seq"),
         (True, False, True, True),
     ),
+    _Table(
+        "inbox",
+        ("user_id", "conversation_id"),
+        ("user_id", "conversation_id", "updated_at"),
+        (True, True),
+    ),
 )
 
 

@@ -16,15 +16,20 @@ from psycopg_pool import AsyncConnectionPool
 from domain.relationship import RelationshipState
 from infra.postgres.pool import in_schema
 
+# The pair's rows are at most two shards apart (a request lives with its
+# recipient, a block with its blocker): the redundant IN on the distribution
+# column lets Citus prune to those (docs/scaling.md).
 _RELATION: Final = """
 SELECT EXISTS (SELECT 1 FROM {s}.friendships
                WHERE user_id = %(user_id)s AND friend_id = %(other_id)s) AS friends,
        (SELECT from_id FROM {s}.friend_requests
         WHERE (from_id, to_id) IN ((%(user_id)s, %(other_id)s), (%(other_id)s, %(user_id)s))
+          AND to_id IN (%(user_id)s, %(other_id)s)
         LIMIT 1) AS requested_by,
        ARRAY(SELECT blocker_id FROM {s}.blocks
              WHERE (blocker_id, blocked_id) IN ((%(user_id)s, %(other_id)s),
-                                                (%(other_id)s, %(user_id)s))) AS blocked_by
+                                                (%(other_id)s, %(user_id)s))
+               AND blocker_id IN (%(user_id)s, %(other_id)s)) AS blocked_by
 """
 _USER: Final = "u.user_id, u.handle, u.display_name"
 _INCOMING: Final = (
@@ -100,7 +105,8 @@ LIMIT %(limit)s"""
 _BLOCKED_BETWEEN: Final = """
 SELECT EXISTS (SELECT 1 FROM {s}.blocks
                WHERE (blocker_id, blocked_id) IN ((%(user_id)s, %(other_id)s),
-                                                  (%(other_id)s, %(user_id)s))) AS yes
+                                                  (%(other_id)s, %(user_id)s))
+                 AND blocker_id IN (%(user_id)s, %(other_id)s)) AS yes
 """
 _BLOCKERS_OF: Final = """
 SELECT blocker_id FROM {s}.blocks

@@ -17,6 +17,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from commands.gateway import Roles
+from infra.postgres import inbox
 from infra.postgres.message_changes import changes_join
 from infra.postgres.pool import PooledStore, in_schema
 from infra.postgres.receipts import RECEIPTS, status_join
@@ -130,8 +131,13 @@ class PostgresQueries(PooledStore):
         super().__init__(dsn, pool)
         own_last = status_join(schema, "l", _MEMBER)
         last_changes = changes_join(schema, "l")
+        self._inbox_page = in_schema(inbox.PAGE, schema)
         self._inbox = in_schema(
-            _CONVERSATIONS, schema, only_one=sql.SQL(""), status=own_last, changes=last_changes
+            _CONVERSATIONS,
+            schema,
+            only_one=sql.SQL("AND m.conversation_id = ANY(%(conversation_ids)s::text[])"),
+            status=own_last,
+            changes=last_changes,
         )
         self._conversation = in_schema(
             _CONVERSATIONS,
@@ -191,8 +197,13 @@ class PostgresQueries(PooledStore):
         return conversation_from_row(rows[0]) if rows else None
 
     async def inbox(self, user_id: str, limit: int) -> list[dict[str, Any]]:
-        params = {"user_id": user_id, "limit": max(limit, 0)}
-        rows = await self._fetch(self._inbox, params)
+        """The page's ids from the user's inbox rows, then their objects by id
+        (on Citus: one shard, then the shards of those conversations)."""
+        params: dict[str, Any] = {"user_id": user_id, "limit": max(limit, 0)}
+        async with self._pool.connection() as conn:
+            page = await _fetch_on(conn, self._inbox_page, params)
+            params["conversation_ids"] = [row["conversation_id"] for row in page]
+            rows = await _fetch_on(conn, self._inbox, params) if page else []
         return [conversation_from_row(row) for row in rows]
 
     async def messages(

@@ -5,9 +5,9 @@ once: it holds an advisory lock keyed by the schema name, and runs each
 statement in a transaction of its own, so that it never holds the lock of
 one table while waiting for another's (a process starting while the
 projector writes would otherwise deadlock with it: ``CREATE INDEX IF NOT
-EXISTS`` takes its table's lock even when the index exists). Every view
-table leads with ``conversation_id`` (the Citus distribution column);
-accounts are per user.
+EXISTS`` takes its table's lock even when the index exists). Where each
+table goes on Citus, and the distribution column that its keys carry, is
+infra.postgres.distribution.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from psycopg import sql
 from infra.postgres.audit_schema import AUDIT_TABLES
 from infra.postgres.friends_schema import FRIENDS_TABLES
 from infra.postgres.holds import HELD_TABLE
+from infra.postgres.inbox import BACKFILL, INBOX_INDEXES, INBOX_TABLE
 from infra.postgres.media_schema import MEDIA_COLUMNS, MEDIA_INDEXES, MEDIA_TABLES
 from infra.postgres.message_changes import MESSAGE_CHANGE_COLUMNS, MESSAGE_CHANGE_TABLES
 from infra.postgres.notify_schema import NOTIFY_TABLES
@@ -108,8 +109,21 @@ def create_schema(dsn: str, schema: str, search_language: str = DEFAULT_LANGUAGE
             _add_missing_columns(conn, schema, search_language)
             for statement in (*MESSAGE_CHANGE_TABLES, *MEDIA_INDEXES):
                 conn.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))
+            _add_inbox(conn, schema)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(schema),))
+
+
+def _add_inbox(conn: psycopg.Connection[Any], schema: str) -> None:
+    """The inbox index (infra.postgres.inbox), filled from the members and
+    conversations of an older schema when it is made."""
+    s = sql.Identifier(schema)
+    exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".inbox',)).fetchone()
+    conn.execute(sql.SQL(INBOX_TABLE).format(s=s))
+    if exists is not None and not exists[0]:
+        conn.execute(sql.SQL(BACKFILL).format(s=s))
+    for statement in INBOX_INDEXES:
+        conn.execute(sql.SQL(statement).format(s=s))
 
 
 def _add_missing_columns(conn: psycopg.Connection[Any], schema: str, search_language: str) -> None:

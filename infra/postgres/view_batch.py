@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from infra.postgres import inbox
 from projections.ports import AlreadyProjected
 
 _LOCK_POSITION: Final = """
@@ -24,6 +25,9 @@ SELECT notification_id FROM {s}.chat_tracking
 WHERE application_name = %(application_name)s FOR UPDATE
 """
 
+# The batch's conversations, again as ``= ANY``: a join with the unnested
+# rows prunes nothing on Citus (they are known at run time only), the array
+# parameter lets it touch only the shards of the batch (docs/scaling.md).
 _POST_MANY: Final = """
 WITH posted (conversation_id, seq, message_id, sender_id, body, client_msg_id, sent_at,
             attachments) AS (
@@ -45,6 +49,7 @@ UPDATE {s}.conversations c
 SET last_seq = l.seq, updated_at = greatest(c.updated_at, l.sent_at)
 FROM latest l
 WHERE c.conversation_id = l.conversation_id AND c.last_seq < l.seq
+  AND c.conversation_id = ANY(%(conversation_ids)s::text[])
 """
 
 _MOVE_MANY: Final = """
@@ -58,6 +63,7 @@ SET delivered_seq = greatest(o.delivered_seq, m.delivered_seq, m.read_seq),
 FROM moves m
 WHERE o.conversation_id = m.conversation_id AND o.user_id = m.user_id
   AND (o.delivered_seq < greatest(m.delivered_seq, m.read_seq) OR o.read_seq < m.read_seq)
+  AND o.conversation_id = ANY(%(conversation_ids)s::text[])
 """
 
 _ADVANCE: Final = """
@@ -89,6 +95,8 @@ class BatchStatements:
         self.post_many = sql.SQL(_POST_MANY).format(s=identifier)
         self.move_many = sql.SQL(_MOVE_MANY).format(s=identifier)
         self.advance = sql.SQL(_ADVANCE).format(s=identifier)
+        self.sync_inbox = sql.SQL(inbox.SYNC).format(s=identifier)
+        self.drop_from_inbox = sql.SQL(inbox.DROP).format(s=identifier)
 
 
 @dataclass
@@ -127,6 +135,7 @@ class ViewBatch:
         if self._posted:
             rows, self._posted = self._posted, []
             self.curs.execute(self.statements.post_many, _columns(rows))
+            self.sync_inbox(sorted({row.conversation_id for row in rows}))
         if self._moves:
             moves, self._moves = self._moves, {}
             params = {
@@ -136,6 +145,14 @@ class ViewBatch:
                 "read": [r for _, r in moves.values()],
             }
             self.curs.execute(self.statements.move_many, params)
+
+    def sync_inbox(self, conversation_ids: list[str]) -> None:
+        """The inbox rows of these conversations' members (infra.postgres.inbox)."""
+        self.curs.execute(self.statements.sync_inbox, {"conversation_ids": conversation_ids})
+
+    def drop_from_inbox(self, user_id: str, conversation_id: str) -> None:
+        params = {"user_id": user_id, "conversation_id": conversation_id}
+        self.curs.execute(self.statements.drop_from_inbox, params)
 
     def finish(self) -> None:
         """Flushes, then records each partition's last position."""
