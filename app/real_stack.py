@@ -55,6 +55,7 @@ from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
+from infra.redis.edges import RedisEdgeRegistry
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
@@ -148,6 +149,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             push=push_options(settings, vapid_keys(settings)),
             friends=PostgresFriendQueries(queries.pool, settings.pg_schema),
             audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
+            edges=RedisEdgeRegistry(redis_client, settings.redis_prefix),
             probes=_edge_probes(commands, fanout, queries),
             search=PostgresSearch(
                 "", settings.pg_schema, settings.search_language, pool=queries.pool
