@@ -56,7 +56,8 @@ from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
 from infra.redis.edges import RedisEdgeRegistry
-from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.redis.fanout import RedisFanoutSubscriber
+from infra.redis.fanout_mode import fanout_publisher, fanout_subscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
@@ -126,7 +127,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     accounts = PostgresAccountStore("", settings.pg_schema, pool=queries.pool)
     devices = PostgresDeviceStore("", settings.pg_schema, pool=queries.pool)
     redis_client = async_client(settings.redis_url)
-    fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
+    fanout = fanout_subscriber(
+        settings.fanout_mode, redis_client, settings.redis_prefix, settings.edge_id
+    )
     try:
         await queries.open()
         await accounts.open()
@@ -259,7 +262,7 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
     projector = PresenceProjector(
         RedisPresenceView(redis_client, settings.redis_prefix),
         PresenceAudience(contacts, graph),
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        fanout_publisher(settings.fanout_mode, redis_client, settings.redis_prefix),
     )
     group = settings.group("presence")
     feed = KafkaEventFeed(
@@ -286,7 +289,9 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     projector = Projector(
         view,
         MeasuredFanout(
-            RedisFanoutPublisher(redis_client, settings.redis_prefix), process_metrics(), utc_now
+            fanout_publisher(settings.fanout_mode, redis_client, settings.redis_prefix),
+            process_metrics(),
+            utc_now,
         ),
         event_codec(settings),
         settings.events_topic,
@@ -318,7 +323,7 @@ def run_friends_projector(settings: Settings, stop: threading.Event) -> None:
     redis_client = sync_client(settings.redis_url)
     projector = FriendsProjector(
         view,
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        fanout_publisher(settings.fanout_mode, redis_client, settings.redis_prefix),
         event_codec(settings),
         settings.events_topic,
     )

@@ -105,6 +105,12 @@ return 1
 CAP_REACHED = -2
 
 
+def lease_key(prefix: str, user_id: str) -> str:
+    """The user's socket leases (zset ``<edge id>:<socket>`` -> expiry ms):
+    also where per-edge fan-out finds the edges holding the user's sockets."""
+    return f"{prefix}presence:leases:{user_id}"
+
+
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -128,7 +134,7 @@ class RedisPresenceLeases:
 
     def _keys(self, user_id: str) -> list[str]:
         return [
-            f"{self._prefix}presence:leases:{user_id}",
+            lease_key(self._prefix, user_id),
             f"{self._prefix}presence:users",
             f"{self._prefix}presence:transition:{user_id}",
         ]

@@ -20,8 +20,13 @@ MAX_USERS = 60
 
 
 @pytest.fixture
-def extra_env() -> dict[str, str]:
-    return {"CHAT_EDGE_LEASE_SECONDS": str(LEASE_SECONDS)}
+def extra_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The fan-out mode is the parameter (``user`` unless a test says)."""
+    mode = getattr(request, "param", "user")
+    return {"CHAT_EDGE_LEASE_SECONDS": str(LEASE_SECONDS), "CHAT_FANOUT_MODE": mode}
+
+
+BOTH_FANOUTS = pytest.mark.parametrize("extra_env", ["user", "edge"], indirect=True)
 
 
 @pytest.fixture
@@ -91,6 +96,7 @@ def test_every_edge_gives_a_user_the_same_edge(
             assert answers == {socket_url(edges[name])}
 
 
+@BOTH_FANOUTS
 def test_a_users_two_devices_that_follow_discovery_land_on_one_edge_and_both_get_pushes(
     edges: dict[str, int], users: dict[str, list[User]]
 ) -> None:
@@ -106,6 +112,7 @@ def test_a_users_two_devices_that_follow_discovery_land_on_one_edge_and_both_get
     assert laptop.message_with_seq(1)["body"] == "to both devices"
 
 
+@BOTH_FANOUTS
 def test_a_draining_edge_moves_only_its_users_who_reconnect_and_sync_without_loss(
     stack: Stack, edges: dict[str, int], users: dict[str, list[User]]
 ) -> None:
