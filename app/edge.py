@@ -296,7 +296,7 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
     web_dir = Path(settings.web_dir) if settings.web_dir else BUNDLED_WEB_DIR
     app = EdgeApplication(
         routes=[*api_routes(), *ws_routes, *health_routes(), *web_routes(web_dir)],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders, peers=settings.allowed_origins)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
