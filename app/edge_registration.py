@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from commands.discovery import EdgeEntry, EdgeRegistry, NoLiveEdge, pick_edge
+from commands.discovery import EdgeEntry, EdgeRegistry, pick_edge
 from projections.frames import encode_frame, reconnect_frame
 from ws_edge.registry import Farewell
 
@@ -76,11 +76,12 @@ class EdgeRegistration:
         if not others:
             return None
 
+        chosen: dict[str, str] = {}  # a user's sockets share one choice
+
         def farewell(user_id: str) -> str | None:
-            try:
+            if user_id not in chosen:
                 edge = pick_edge(user_id, others)
-            except NoLiveEdge:
-                return None
-            return encode_frame(reconnect_frame(edge.ws_url, edge.edge_id))
+                chosen[user_id] = encode_frame(reconnect_frame(edge.ws_url, edge.edge_id))
+            return chosen[user_id]
 
         return farewell
