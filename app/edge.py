@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from starlette.websockets import WebSocket
 
 from app.codecs import record_cipher
 from app.edge_health import health_routes
+from app.edge_registration import EdgeRegistration
 from app.health import process_health
 from app.media import MediaAdapters, clean_media_forever, media_service
 from app.metrics import process_metrics
@@ -34,6 +34,7 @@ from commands.blocks import Blocks
 from commands.change_gateway import ChangeGateway
 from commands.counted import CountedAdmission, CountedRateLimiter
 from commands.devices import Devices, DeviceStore, PushOptions
+from commands.discovery import Discovery, EdgeEntry, EdgeRegistry
 from commands.gateway import CommandGateway, GatewayLimits
 from commands.limits import Bucket, RateLimiter
 from commands.media_cleanup import MediaCleanup
@@ -82,6 +83,7 @@ class EdgeAdapters:
     push: PushOptions
     friends: FriendsReads
     audit: AuditQueries
+    edges: EdgeRegistry
     # What /readyz checks (name -> raises unless the service answers).
     probes: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     search: MessageSearch | None = None
@@ -176,6 +178,7 @@ def edge_services(
         search=adapters.search,
         media=media,
         uploads=TusUploads(settings.media_upload_dir) if media is not None else None,
+        discovery=Discovery(adapters.edges, clock),
     )
     ws = SocketServices(
         accounts,
@@ -184,7 +187,7 @@ def edge_services(
         adapters.fanout,
         clock,
         presence,
-        uuid.uuid4().hex[:12],
+        settings.edge_id,
         limiter,
         sockets,
         settings.allowed_origins,
@@ -270,6 +273,14 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
             adapters.fanout.on_session_ended(sockets.session_ended)
             adapters.fanout.on_pushes_lost(sockets.pushes_lost)
             app.state.probes = adapters.probes
+            registration = EdgeRegistration(
+                adapters.edges,
+                EdgeEntry(settings.edge_id, settings.ws_url),
+                settings.edge_lease_seconds,
+                utc_now,
+            )
+            await registration.start()
+            app.state.drain = registration.drain
             tasks = [asyncio.create_task(sweep_presence(state["ws"].presence))]
             tasks += media_cleanup_tasks(settings, adapters, state["api"])
             try:
@@ -279,11 +290,14 @@ def create_app(settings: Settings, adapters_factory: EdgeAdaptersFactory) -> Sta
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                await registration.stop()
+                with contextlib.suppress(Exception):  # its lease runs out anyway
+                    await adapters.edges.deregister(settings.edge_id)
 
     web_dir = Path(settings.web_dir) if settings.web_dir else BUNDLED_WEB_DIR
     app = EdgeApplication(
         routes=[*api_routes(), *ws_routes, *health_routes(), *web_routes(web_dir)],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders, peers=settings.allowed_origins)],
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

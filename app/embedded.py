@@ -30,6 +30,7 @@ from infra.memory.audit_trail import InMemoryAuditTrail
 from infra.memory.chat_view import InMemoryChatView
 from infra.memory.contacts import InMemoryContacts
 from infra.memory.dead_letters import InMemoryDeadLetters
+from infra.memory.edges import InMemoryEdgeRegistry
 from infra.memory.fanout import InMemoryFanout
 from infra.memory.friends import InMemoryFriends
 from infra.memory.limits import InMemoryRateLimiter
@@ -171,6 +172,7 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             push=push_options(settings, keys),
             friends=friends,
             audit=audit_trail,
+            edges=InMemoryEdgeRegistry(),
             search=InMemorySearch(view),
             media=media,
         )

@@ -55,7 +55,9 @@ from infra.postgres.snapshots import PostgresSnapshotStore
 from infra.postgres.unread import PostgresUnreadCounter
 from infra.redis.admission import RedisSendAdmission
 from infra.redis.clients import async_client, sync_client
-from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.redis.edges import RedisEdgeRegistry
+from infra.redis.fanout import RedisFanoutSubscriber
+from infra.redis.fanout_mode import fanout_publisher, fanout_subscriber
 from infra.redis.limits import RedisRateLimiter
 from infra.redis.online import RedisOnlineStatus
 from infra.redis.presence import RedisPresenceLeases, RedisPresenceReader, RedisPresenceView
@@ -134,7 +136,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
     accounts = PostgresAccountStore(settings.postgres_dsn, settings.pg_schema, pool=shared)
     devices = PostgresDeviceStore("", settings.pg_schema, pool=accounts.pool)
     redis_client = async_client(settings.redis_url)
-    fanout = RedisFanoutSubscriber(redis_client, settings.redis_prefix)
+    fanout = fanout_subscriber(
+        settings.fanout_mode, redis_client, settings.redis_prefix, settings.edge_id
+    )
     try:
         await queries.open()
         await accounts.open()
@@ -157,6 +161,7 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             push=push_options(settings, vapid_keys(settings)),
             friends=PostgresFriendQueries(queries.pool, settings.pg_schema),
             audit=PostgresAuditQueries("", settings.pg_schema, pool=queries.pool),
+            edges=RedisEdgeRegistry(redis_client, settings.redis_prefix),
             probes=_edge_probes(commands, fanout, queries, accounts),
             search=PostgresSearch(
                 "", settings.pg_schema, settings.search_language, pool=queries.pool
@@ -278,7 +283,7 @@ def run_presence_projector(settings: Settings, stop: threading.Event) -> None:
     projector = PresenceProjector(
         RedisPresenceView(redis_client, settings.redis_prefix),
         PresenceAudience(contacts, graph),
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        fanout_publisher(settings.fanout_mode, redis_client, settings.redis_prefix),
     )
     group = settings.group("presence")
     feed = KafkaEventFeed(
@@ -305,7 +310,9 @@ def run_chat_projector(settings: Settings, stop: threading.Event) -> None:
     projector = Projector(
         view,
         MeasuredFanout(
-            RedisFanoutPublisher(redis_client, settings.redis_prefix), process_metrics(), utc_now
+            fanout_publisher(settings.fanout_mode, redis_client, settings.redis_prefix),
+            process_metrics(),
+            utc_now,
         ),
         event_codec(settings),
         settings.events_topic,
@@ -337,7 +344,7 @@ def run_friends_projector(settings: Settings, stop: threading.Event) -> None:
     redis_client = sync_client(settings.redis_url)
     projector = FriendsProjector(
         view,
-        RedisFanoutPublisher(redis_client, settings.redis_prefix),
+        fanout_publisher(settings.fanout_mode, redis_client, settings.redis_prefix),
         event_codec(settings),
         settings.events_topic,
     )

@@ -8,6 +8,7 @@ import socket
 from types import FrameType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from app.edge import EdgeAdaptersFactory, create_app
 from app.health import process_health
@@ -25,9 +26,10 @@ class EdgeServer(uvicorn.Server):
     """Closes the app's sockets with 1001 (going away) before uvicorn's own
     shutdown, which would close them with 1012."""
 
-    def __init__(self, config: uvicorn.Config, sockets: SocketRegistry) -> None:
+    def __init__(self, config: uvicorn.Config, app: Starlette) -> None:
         super().__init__(config)
-        self._sockets = sockets
+        self._app = app
+        self._sockets: SocketRegistry = app.state.sockets
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if not self.should_exit:
@@ -38,7 +40,10 @@ class EdgeServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:  # no new connection from now on
             server.close()
-        await self._sockets.close_all()
+        # Out of discovery first; each socket is told where to go, then 1001.
+        drain = getattr(self._app.state, "drain", None)
+        farewell = await drain() if drain is not None else None
+        await self._sockets.close_all(farewell=farewell)
         await super().shutdown(sockets)
 
 
@@ -63,4 +68,4 @@ def serve_app(settings: Settings, factory: EdgeAdaptersFactory) -> None:
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         access_log=False,
     )
-    EdgeServer(config, app.state.sockets).run()
+    EdgeServer(config, app).run()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
@@ -113,10 +116,21 @@ def _setting(variable: str, default: Any, parse: Parse = _text, *, secret: bool 
     return field(default=default, metadata=metadata, repr=not secret)
 
 
+def _fanout_mode(name: str, raw: str) -> str:
+    if raw not in ("user", "edge"):
+        raise SettingsError(f"{name} must be user or edge, got {raw!r}")
+    return raw
+
+
+def _default_edge_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
 def _default_worker_id() -> int:
     return os.getpid() % 1024
 
 
+_EDGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LIMITS = SocketLimits()
 _PRESENCE = PresenceSettings()
 
@@ -139,6 +153,12 @@ class Settings:
     port: int = _setting("CHAT_PORT", 8000, _int)
     worker_id: int = _setting("CHAT_WORKER_ID", _default_worker_id, _int)
     allowed_origins: tuple[str, ...] = _setting("CHAT_ALLOWED_ORIGINS", tuple, _list)
+    # Discovery (docs/scaling.md): this edge's id and the socket URL clients are sent to.
+    edge_id: str = _setting("CHAT_EDGE_ID", _default_edge_id)
+    edge_public_ws_url: str = _setting("CHAT_EDGE_PUBLIC_WS_URL", "")
+    edge_lease_seconds: float = _setting("CHAT_EDGE_LEASE_SECONDS", 15.0, _positive)
+    # Fan-out: one channel per user, or one per edge holding recipients.
+    fanout_mode: str = _setting("CHAT_FANOUT_MODE", "user", _fanout_mode)
     # The web client's folder (index.html, assets/); empty: web/ of this checkout.
     web_dir: str = _setting("CHAT_WEB_DIR", "")
     session_ttl_seconds: int = _setting("CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600, _int)
@@ -255,6 +275,16 @@ class Settings:
         return self.postgres_read_dsn or self.postgres_dsn
 
     @property
+    def ws_url(self) -> str:
+        """CHAT_EDGE_PUBLIC_WS_URL, or ``ws://<host>:<port>/v1/ws`` (a wildcard
+        host: this machine's name)."""
+        if self.edge_public_ws_url:
+            return self.edge_public_ws_url
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"ws://{host}:{self.port}/v1/ws"
+
+    @property
     def commands_topic(self) -> str:
         return f"{self.topic_prefix}chat.commands"
 
@@ -330,6 +360,10 @@ class Settings:
             )
         if min(self.read_burst, self.receipt_burst) < 1:
             raise SettingsError("CHAT_READ_BURST and CHAT_RECEIPT_BURST must be at least 1")
+        if not _EDGE_ID.fullmatch(self.edge_id):
+            raise SettingsError("CHAT_EDGE_ID must be 1 to 64 of A-Z a-z 0-9 _ -")
+        if self.edge_public_ws_url and not self.edge_public_ws_url.startswith(("ws://", "wss://")):
+            raise SettingsError("CHAT_EDGE_PUBLIC_WS_URL must be a ws:// or wss:// URL")
         if self.snapshot_every_events < 1:
             raise SettingsError("CHAT_SNAPSHOT_EVERY_EVENTS must be at least 1")
         if is_cluster_url(self.redis_url):

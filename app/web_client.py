@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -39,15 +40,19 @@ _FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def content_security_policy(host: str | None) -> str:
+def content_security_policy(host: str | None, peers: tuple[str, ...] = ()) -> str:
     """Scripts, styles and images from this origin only; no inline script or
     style, no eval, no plugins, no framing; connections to this origin and
-    its WebSocket only; images, voice and video also from ``blob:`` (media
+    its WebSocket only, and to the sockets of the ``peers`` (the origins of
+    CHAT_ALLOWED_ORIGINS: the deployment's other edges, where discovery may
+    send the page); images, voice and video also from ``blob:`` (media
     are fetched with the bearer token and shown as object URLs); the
     service worker from this origin. Trusted Types (one policy,
     ``service-worker-url``, which passes nothing but ``/sw.js``) make any HTML string sink
     (``innerHTML`` and the like) throw, so bodies can only ever be text."""
-    sockets = f" ws://{host} wss://{host}" if host and _HOST.match(host) else ""
+    hosts = [host] if host else []
+    hosts += [urlsplit(origin).netloc for origin in peers]
+    sockets = "".join(f" ws://{h} wss://{h}" for h in dict.fromkeys(hosts) if _HOST.match(h))
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
         "media-src 'self' blob:; worker-src 'self'; "
@@ -62,8 +67,9 @@ class SecurityHeaders:
     API's); API answers also get ``Cache-Control: no-store`` (they carry
     tokens and messages). WebSocket traffic passes untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, peers: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.peers = peers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,7 +77,7 @@ class SecurityHeaders:
             return
         host = _header(scope, b"host")
         api = str(scope.get("path", "")).startswith("/v1/")
-        policy = content_security_policy(host).encode("latin-1")
+        policy = content_security_policy(host, self.peers).encode("latin-1")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

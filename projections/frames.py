@@ -109,6 +109,14 @@ class ErrorFrame(_Reply, tag="error", kw_only=True):
     retry_after_ms: int | UnsetType = UNSET
 
 
+class ReconnectFrame(_Frame, tag="reconnect", kw_only=True):
+    """The edge is draining: connect to ``ws_url`` (discovery without this
+    edge) and ``sync``; the socket is closed with 1001 right after."""
+
+    ws_url: str
+    edge_id: str
+
+
 SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
     MessagePush,
     MessageChangedPush,
@@ -124,6 +132,7 @@ SERVER_FRAMES: tuple[type[msgspec.Struct], ...] = (
     PongFrame,
     SyncedFrame,
     ErrorFrame,
+    ReconnectFrame,
 )
 
 
@@ -208,6 +217,10 @@ def friend_frame(user_id: str, state: str, blocked: bool = False) -> Frame:
 
 def ready_frame(user_id: str, session_id: str) -> Frame:
     return _built(ReadyFrame(user_id=user_id, session_id=session_id))
+
+
+def reconnect_frame(ws_url: str, edge_id: str) -> Frame:
+    return _built(ReconnectFrame(ws_url=ws_url, edge_id=edge_id))
 
 
 def sent_frame(

@@ -11,6 +11,7 @@ from read_api import (
     conversation_commands,
     conversation_queries,
     directory_routes,
+    discovery_routes,
     friend_routes,
     media_routes,
     notification_routes,
@@ -31,6 +32,7 @@ OPERATIONS: list[Operation] = [
     *search_routes.operations,
     *media_routes.operations,
     *tus_routes.operations,
+    *discovery_routes.operations,
 ]
 
 

@@ -307,3 +307,11 @@ class AuditVerification(_Body):
     intact: bool
     events: int
     first_bad: BadLink | None
+
+
+# -- discovery (PROTOCOL.md "Discovery") --------------------------------------
+
+
+class EdgeAnswer(_Body):
+    ws_url: str
+    edge_id: str

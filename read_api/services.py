@@ -11,6 +11,7 @@ from commands.accounts import Accounts, Session
 from commands.audit import AuditAccess
 from commands.blocks import Blocks
 from commands.devices import Devices
+from commands.discovery import Discovery
 from commands.gateway import CommandGateway
 from commands.limits import Bucket, RateLimiter
 from commands.media import MediaService
@@ -55,6 +56,7 @@ class ApiServices:
     search: MessageSearch | None = None
     media: MediaService | None = None
     uploads: TusUploads | None = None
+    discovery: Discovery | None = None  # None: GET /v1/edge answers 503
 
 
 class ApiState(TypedDict):

@@ -73,6 +73,10 @@ class SocketConnection:
     def session_id(self) -> str:
         return self._session.session_id
 
+    @property
+    def user_id(self) -> str:
+        return self._session.user_id
+
     def push(self, text: str) -> None:
         """Queues an encoded frame for this socket; a socket that cannot keep
         up is closed."""

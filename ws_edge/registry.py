@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
 from ws_edge.close_codes import GOING_AWAY, UNAUTHORIZED
+
+Farewell = Callable[[str], str | None]
+"""user id -> the encoded frame its sockets get before a drain's 1001 (or None)."""
 
 
 class Closable(Protocol):
     @property
     def session_id(self) -> str: ...
+
+    @property
+    def user_id(self) -> str: ...
+
+    def push(self, text: str) -> None: ...
 
     def request_close(self, code: int) -> None: ...
 
@@ -47,9 +56,13 @@ class SocketRegistry:
         for socket in list(self._open):
             socket.request_close(GOING_AWAY)
 
-    async def close_all(self, timeout: float = 5.0) -> None:
-        """Asks every socket to close with 1001 and waits (bounded) until they have."""
+    async def close_all(self, timeout: float = 5.0, farewell: Farewell | None = None) -> None:
+        """Asks every socket to close with 1001 (after the ``farewell`` frame
+        of its user, if any) and waits (bounded) until they have."""
         for socket in list(self._open):
+            text = farewell(socket.user_id) if farewell is not None else None
+            if text is not None:
+                socket.push(text)
             socket.request_close(GOING_AWAY)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._empty.wait(), timeout)

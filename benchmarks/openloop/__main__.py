@@ -2,11 +2,17 @@
 processor, one projector as processes, on the running Kafka, PostgreSQL and
 Redis), runs the generator for each scenario, prints a table and writes
 the JSON results. ``--smoke`` is a seconds-long run that checks the
-harness itself (make test runs it)."""
+harness itself (make test runs it).
+
+``--edges N`` runs N edges (the direct and group sockets follow discovery,
+``GET /v1/edge``), ``--fanout-mode user|edge`` picks CHAT_FANOUT_MODE, and
+``--private-redis`` runs a Redis of the benchmark's own, whose command
+counts each rung reports (``redis_calls``)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -17,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.openloop.cpu import BROKER_PID_FILES
-from tests.e2e.processes import REPO, Stack
+from benchmarks.openloop.redis_ops import private_redis
+from tests.e2e.processes import REPO, Stack, free_port
 
 SUITE: dict[str, dict[str, Any]] = {
     "direct": {"pairs": 20, "rates": [50, 100, 200, 500, 1000, 1500, 2000, 3000]},
@@ -60,6 +67,8 @@ def run_scenario(
         "scenario": name,
         "base_url": stack.base_url,
         "ws_url": stack.ws_url,
+        "follow_discovery": args.repo == REPO,  # older checkouts have no GET /v1/edge
+        "redis_url": stack.env["CHAT_REDIS_URL"] if args.private_redis else None,
         "roles": {role: process.pid for role, process in stack.processes.items()},
         "seconds": args.seconds,
         "warmup": 2,
@@ -108,23 +117,38 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="on the three-node cluster of scripts/kafka-cluster.sh (brought up), topics RF 3",
     )
+    parser.add_argument("--edges", type=int, default=1, help="edge processes (discovery spreads)")
+    parser.add_argument("--fanout-mode", choices=("user", "edge"), default="user")
+    parser.add_argument("--private-redis", action="store_true", help="count Redis commands")
     args = parser.parse_args(argv)
-    env = stack_env()
-    if args.kafka_cluster:
-        env = stack_env(kafka_cluster_bootstrap(), replication_factor=3)
+    with private_redis() if args.private_redis else contextlib.nullcontext() as redis_url:
+        return run(args, redis_url)
+
+
+def run(args: argparse.Namespace, redis_url: str | None) -> int:
     table = SMOKE if args.smoke else SUITE
     results: dict[str, Any] = {
         "repo": str(args.repo),
+        "edges": args.edges,
+        "fanout_mode": args.fanout_mode,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     logs = args.out.parent / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     # The stack's logs stay beside the results.
+    env = stack_env()
+    if args.kafka_cluster:
+        env = stack_env(kafka_cluster_bootstrap(), replication_factor=3)
+    env["CHAT_FANOUT_MODE"] = args.fanout_mode
+    if redis_url is not None:
+        env["CHAT_REDIS_URL"] = redis_url
     stack = Stack(env, logs, repo=args.repo)
     stack.start_all()
-    pids = {role: process.pid for role, process in stack.processes.items()}
-    (args.out.parent / "pids.json").write_text(json.dumps(pids))
     try:
+        for number in range(2, args.edges + 1):
+            stack.start("edge", name=f"edge-{number}", port=free_port())
+        pids = {role: process.pid for role, process in stack.processes.items()}
+        (args.out.parent / "pids.json").write_text(json.dumps(pids))
         for name in args.scenarios.split(","):
             if name not in table:
                 continue

@@ -63,7 +63,16 @@ async def ladder(
     for index, rate in enumerate(config["rates"]):
         await rung(senders, Recorder(0), rate, config.get("warmup", 2), f"w{index}", roles, body)
         recorder.clear()
-        result = await rung(senders, recorder, rate, config["seconds"], f"r{index}", roles, body)
+        result = await rung(
+            senders,
+            recorder,
+            rate,
+            config["seconds"],
+            f"r{index}",
+            roles,
+            body,
+            config.get("redis_url"),
+        )
         rungs.append(result)
         print(json.dumps({"rung": result}), file=sys.stderr, flush=True)
         if result["lost"] or result["latency_ms"]["p99"] > config["p99_limit_ms"]:
@@ -75,6 +84,11 @@ async def ladder(
     return {"rungs": rungs, "highest_rate_within_limits": best}
 
 
+def _follow(config: dict[str, Any]) -> str | None:
+    """The base URL to ask discovery (the sockets spread over the edges)."""
+    return config["base_url"] if config.get("follow_discovery", True) else None
+
+
 async def direct(config: dict[str, Any]) -> dict[str, Any]:
     pairs = config["pairs"]
     users = await population.members(config["base_url"], 2 * pairs)
@@ -83,7 +97,7 @@ async def direct(config: dict[str, Any]) -> dict[str, Any]:
         await population.direct(config["base_url"], a, b)
         for a, b in zip(firsts, seconds, strict=True)
     ]
-    sockets = await open_many(config["ws_url"], [u.token for u in users])
+    sockets = await open_many(config["ws_url"], [u.token for u in users], follow=_follow(config))
     recorder, quiet = Recorder(recipients=1), Quiet()
     tasks = _readers(sockets, [u.user_id for u in users], recorder, quiet)
     await quiet.settle()
@@ -97,7 +111,7 @@ async def direct(config: dict[str, Any]) -> dict[str, Any]:
 async def group(config: dict[str, Any]) -> dict[str, Any]:
     users = await population.members(config["base_url"], config["group_size"])
     conversation = await population.group(config["base_url"], users[0], users[1:])
-    sockets = await open_many(config["ws_url"], [u.token for u in users])
+    sockets = await open_many(config["ws_url"], [u.token for u in users], follow=_follow(config))
     recorder, quiet = Recorder(recipients=len(users) - 1), Quiet()
     tasks = _readers(sockets, [u.user_id for u in users], recorder, quiet)
     await quiet.settle()

@@ -11,7 +11,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
-from benchmarks.openloop import cpu, stats
+from benchmarks.openloop import cpu, redis_ops, stats
 from benchmarks.openloop.sockets import send
 
 DRAIN_SECONDS = 10.0
@@ -82,10 +82,12 @@ async def rung(
     tag: str,
     roles: dict[str, int],
     body: str,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     """Sends ``rate * seconds`` messages round-robin over the senders."""
     count = max(1, int(rate * seconds))
     lags: list[float] = []
+    calls_before = redis_ops.calls(redis_url) if redis_url else {}
     before = cpu.sample(roles)
     started = time.monotonic()
     start = started + 0.2
@@ -111,6 +113,7 @@ async def rung(
         await asyncio.sleep(0.01)
     wall = time.monotonic() - started
     after = cpu.sample(roles)
+    redis_calls = redis_ops.delta(calls_before, redis_ops.calls(redis_url)) if redis_url else {}
     return {
         "offered_per_s": rate,
         "messages": count,
@@ -126,4 +129,10 @@ async def rung(
         "cpu_seconds": cpu.spent(before, after),
         "cpu_ms_per_message": cpu.per_message_ms(cpu.spent(before, after), count),
         "wall_seconds": round(wall, 2),
+        **({"redis_calls": redis_calls} if redis_url else {}),
+        **(
+            {"redis_calls_per_message": round(sum(redis_calls.values()) / count, 2)}
+            if redis_url
+            else {}
+        ),
     }

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -35,13 +36,25 @@ async def send(socket: ClientConnection, frame: dict[str, Any]) -> None:
     await socket.send(_encode(frame), text=True)
 
 
+async def discovered(base_url: str, token: str) -> str:
+    """The socket URL ``GET /v1/edge`` gives this user."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, headers=headers) as http:
+        answer = await http.get("/v1/edge")
+        answer.raise_for_status()
+        ws_url: str = answer.json()["ws_url"]
+        return ws_url
+
+
 async def open_many(
-    ws_url: str, tokens: list[str], concurrency: int = 50
+    ws_url: str, tokens: list[str], concurrency: int = 50, follow: str | None = None
 ) -> list[ClientConnection]:
+    """With ``follow`` (a base URL), each socket goes where discovery says."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(token: str) -> ClientConnection:
         async with limit:
-            return await open_socket(ws_url, token)
+            url = await discovered(follow, token) if follow else ws_url
+            return await open_socket(url, token)
 
     return list(await asyncio.gather(*(one(token) for token in tokens)))

@@ -14,10 +14,12 @@ Tags:
   keys and its index in one slot, and the sweeper sweeps bucket by bucket,
   each on the master that holds it.
 - ``{user:<id>}``: the send admission of one user (token bucket and claims).
+- ``{edges}``: the edge registry of discovery (leases and URLs).
 
 Channels (sharded pub/sub, SSUBSCRIBE/SPUBLISH, one code path on a single
-Redis and on a cluster): ``<prefix>user:<id>`` per user, and one control
-channel that every edge hears.
+Redis and on a cluster): ``<prefix>user:<id>`` per user, or with per-edge
+fan-out ``<prefix>edge:<id>`` per edge, and one control channel that every
+edge hears.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def _presence(prefix: str, user_id: str) -> str:
 
 
 def leases_key(prefix: str, user_id: str) -> str:
-    """zset lease id -> expiry (ms)."""
+    """zset lease id -> expiry (ms); a lease id is ``<edge id>:<socket>``, so
+    per-edge fan-out finds here the edges that hold the user's sockets."""
     return f"{_presence(prefix, user_id)}leases:{user_id}"
 
 
@@ -90,6 +93,16 @@ def claims_since_key(prefix: str, user_id: str) -> str:
     return f"{user_tag(prefix, user_id)}claims-since"
 
 
+def edge_leases_key(prefix: str) -> str:
+    """Discovery: zset edge id -> lease expiry (ms), beside the URLs (one tag)."""
+    return f"{prefix}{{edges}}:leases"
+
+
+def edge_urls_key(prefix: str) -> str:
+    """Discovery: hash edge id -> its public ws_url."""
+    return f"{prefix}{{edges}}:urls"
+
+
 def rate_key(prefix: str, key: str) -> str:
     """A shared token bucket (one key per script call)."""
     return f"{prefix}rate:{key}"
@@ -97,6 +110,11 @@ def rate_key(prefix: str, key: str) -> str:
 
 def user_channel(prefix: str, user_id: str) -> str:
     return f"{prefix}user:{user_id}"
+
+
+def edge_channel(prefix: str, edge_id: str) -> str:
+    """Per-edge fan-out (CHAT_FANOUT_MODE=edge): the pushes for an edge's users."""
+    return f"{prefix}edge:{edge_id}"
 
 
 def sessions_channel(prefix: str) -> str:

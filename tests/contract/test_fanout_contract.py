@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 
 from infra.memory.fanout import InMemoryFanout
 from infra.redis.clients import async_client, sync_client
+from infra.redis.edge_fanout import RedisEdgeFanoutPublisher, RedisEdgeFanoutSubscriber
 from infra.redis.fanout import RedisFanoutPublisher, RedisFanoutSubscriber
+from infra.redis.presence import RedisPresenceLeases
 from projections.ports import Fanout, Push
-from tests.contract.redis_targets import WITH_MEMORY, url_for
-from ws_edge.ports import FanoutSubscriber
+from tests.contract.redis_targets import CLUSTER, REDIS, WITH_MEMORY, url_for
+from ws_edge.ports import Deliver, FanoutSubscriber
 
 Pair = tuple[Fanout, FanoutSubscriber]
 
@@ -40,10 +44,54 @@ async def redis_pair(redis_url: str, prefix: str) -> AsyncIterator[Pair]:
         publishing.close()
 
 
-PAIRS = {"memory": memory_pair, "redis": redis_pair, "redis-cluster": redis_pair}
+class LeasedSubscriber:
+    """Per-edge fan-out finds a user's edges by their sockets' presence
+    leases: as on the edge, a socket takes its lease before it subscribes."""
+
+    def __init__(self, subscriber: RedisEdgeFanoutSubscriber, leases: RedisPresenceLeases) -> None:
+        self._subscriber = subscriber
+        self._leases = leases
+
+    async def subscribe(self, user_id: str, deliver: Deliver) -> None:
+        lease = f"{EDGE_ID}:{uuid.uuid4().hex}"
+        await self._leases.acquire(user_id, lease, datetime.now(UTC), ttl=60)
+        await self._subscriber.subscribe(user_id, deliver)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._subscriber, name)
 
 
-@pytest.fixture(params=WITH_MEMORY)
+@asynccontextmanager
+async def redis_edge_pair(redis_url: str, prefix: str) -> AsyncIterator[Pair]:
+    publishing = sync_client(redis_url)
+    subscribing = async_client(redis_url)
+    subscriber = RedisEdgeFanoutSubscriber(subscribing, prefix, EDGE_ID)
+    await subscriber.start()
+    leased = LeasedSubscriber(subscriber, RedisPresenceLeases(subscribing, prefix))
+    try:
+        yield RedisEdgeFanoutPublisher(publishing, prefix), cast(FanoutSubscriber, leased)
+    finally:
+        await subscriber.close()
+        await subscribing.aclose()
+        publishing.close()
+
+
+EDGE_ID = "edge-a"
+PAIRS = {
+    "memory": memory_pair,
+    REDIS: redis_pair,
+    CLUSTER: redis_pair,
+    "redis-per-edge": redis_edge_pair,
+    "redis-cluster-per-edge": redis_edge_pair,
+}
+KINDS = [
+    *WITH_MEMORY,
+    "redis-per-edge",
+    pytest.param("redis-cluster-per-edge", marks=pytest.mark.redis_cluster),
+]
+
+
+@pytest.fixture(params=KINDS)
 def kind(request: pytest.FixtureRequest) -> str:
     kind: str = request.param
     return kind
@@ -52,7 +100,9 @@ def kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def pair_url(request: pytest.FixtureRequest, kind: str) -> str:
     """This kind's Redis (unused by the in-memory pair)."""
-    return "" if kind == "memory" else url_for(request, kind)
+    if kind == "memory":
+        return ""
+    return url_for(request, CLUSTER if kind.startswith(CLUSTER) else REDIS)
 
 
 async def receive(queue: asyncio.Queue[Any], timeout: float = 5.0) -> Any:
@@ -122,5 +172,37 @@ def test_an_unsubscribed_socket_gets_nothing_more(
             await asyncio.to_thread(publisher.publish, Push(("alice",), {"n": 1}))
             assert (await receive(kept))["n"] == 1
             assert gone.empty()
+
+    asyncio.run(scenario())
+
+
+def test_one_push_reaches_each_of_its_recipients_once(
+    kind: str, pair_url: str, unique_name: str
+) -> None:
+    async def scenario() -> None:
+        async with PAIRS[kind](pair_url, f"{unique_name}:") as (publisher, subscriber):
+            queues: dict[str, asyncio.Queue[Any]] = {u: asyncio.Queue() for u in ("al", "bo", "cy")}
+            for user_id, queue in queues.items():
+                await subscriber.subscribe(user_id, queue.put_nowait)
+            await publish_until_received(publisher, Push(("cy",), {"n": 0}), queues["cy"])
+            await asyncio.to_thread(publisher.publish, Push(("al", "bo", "cy"), {"n": 1}))
+            assert [(await receive(queue))["n"] for queue in queues.values()] == [1, 1, 1]
+            await asyncio.to_thread(publisher.publish, Push(("cy",), {"n": 2}))
+            assert (await receive(queues["cy"]))["n"] == 2
+            assert queues["al"].empty() and queues["bo"].empty()
+
+    asyncio.run(scenario())
+
+
+def test_a_broadcast_from_an_edge_reaches_the_users_sockets(
+    kind: str, pair_url: str, unique_name: str
+) -> None:
+    async def scenario() -> None:
+        async with PAIRS[kind](pair_url, f"{unique_name}:") as (publisher, subscriber):
+            alice: asyncio.Queue[Any] = asyncio.Queue()
+            await subscriber.subscribe("alice", alice.put_nowait)
+            await publish_until_received(publisher, Push(("alice",), {"n": 0}), alice)
+            await subscriber.broadcast(["alice", "nobody"], {"type": "typing", "n": 1})
+            assert (await receive(alice)) == {"type": "typing", "n": 1}
 
     asyncio.run(scenario())

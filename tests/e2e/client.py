@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 Frame = dict[str, Any]
@@ -77,6 +78,17 @@ class User:
     def socket(self, ws_url: str) -> Socket:
         return Socket(ws_url, self.token)
 
+    def discover(self) -> Frame:
+        """``GET /v1/edge`` through the edge this user's HTTP client talks to."""
+        answer = self.http.get("/v1/edge")
+        assert answer.status_code == 200, answer.text
+        edge: Frame = answer.json()
+        return edge
+
+    def follow_discovery(self) -> Socket:
+        """A socket on the edge discovery chose for this user."""
+        return Socket(self.discover()["ws_url"], self.token)
+
 
 def unique_handle(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
@@ -136,6 +148,24 @@ class Socket:
         return self.wait_for(
             lambda f: f.get("id") == client_msg_id and f["type"] in ("sent", "error"), timeout
         )
+
+    def until_closed(self, timeout: float = 30.0) -> int | None:
+        """Reads (into the backlog) until the server closes; its close code."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                text = self.connection.recv(timeout=max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                continue
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+            self.backlog.append(json.loads(text))
+        raise TimeoutError("the server did not close the socket")
+
+    def reconnected(self, token: str) -> Socket:
+        """After a drain: a socket where the ``reconnect`` frame said to go."""
+        frame = self.wait_for(lambda f: f["type"] == "reconnect", timeout=0.1)
+        return Socket(frame["ws_url"], token)
 
     def close(self) -> None:
         self._connect.__exit__(None, None, None)

@@ -120,6 +120,17 @@ def test_a_strange_host_header_cannot_write_into_the_policy() -> None:
     assert "connect-src 'self';" in policy
 
 
+def test_the_page_may_connect_to_the_sockets_of_the_allowed_origins() -> None:
+    peers = ("http://10.0.0.8:8000", "https://edge-b.example.org", "http://bad host;")
+    policy = content_security_policy("10.0.0.7:8000", peers)
+    connect = next(part for part in policy.split("; ") if part.startswith("connect-src"))
+    assert connect == (
+        "connect-src 'self' ws://10.0.0.7:8000 wss://10.0.0.7:8000"
+        " ws://10.0.0.8:8000 wss://10.0.0.8:8000"
+        " ws://edge-b.example.org wss://edge-b.example.org"
+    )
+
+
 def test_no_page_is_served_from_a_folder_without_one(tmp_path: Path) -> None:
     with edge_client(web_dir=str(tmp_path)) as client:
         assert client.get("/").status_code == 404

@@ -72,6 +72,11 @@ export class Api {
     return this.request('GET', `/v1/users/${path(userId)}/presence`);
   }
 
+  /** Discovery: {ws_url, edge_id} of the edge that serves this user. */
+  edge() {
+    return this.request('GET', '/v1/edge');
+  }
+
   // -- conversations ------------------------------------------------------------
   inbox() {
     return this.request('GET', '/v1/conversations');

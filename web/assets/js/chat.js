@@ -25,7 +25,8 @@ export class ChatClient extends EventTarget {
     this.api = api;
     this.me = session.user_id;
     this.store = new ChatStore(this.me);
-    this.socket = new ChatSocket(socketUrl(), session.token);
+    const locate = () => api.edge().then((edge) => edge.ws_url);
+    this.socket = new ChatSocket(socketUrl(), session.token, locate);
     this.outbox = new Map(); // "conversation|client_msg_id" -> send frame
     this.inflight = new Set();
     this.reports = new ReceiptReports(this.socket);

@@ -4,6 +4,10 @@
 //   "ready"  {ready, reconnected}  after each successful authentication
 //   "frame"  {frame}  every frame that is not the reply to a request
 //   "unauthorized"   the token is no longer valid (closed with 4401)
+// It follows discovery: before connecting it asks ``locate()`` (GET
+// /v1/edge) for its edge's socket URL, and a draining edge's ``reconnect``
+// frame sends it to its next edge at once. A URL that does not open (down,
+// or not allowed by the page's policy) gives way to this page's own socket.
 
 import { reconnectDelay } from './backoff.js';
 
@@ -27,10 +31,14 @@ export function socketUrl(location = window.location) {
 }
 
 export class ChatSocket extends EventTarget {
-  constructor(url, token) {
+  constructor(url, token, locate = null) {
     super();
-    this.url = url;
+    this.url = url; // this page's own socket: the fallback
     this.token = token;
+    this.locate = locate;
+    this.target = locate ? null : url; // null: ask discovery before connecting
+    this.locating = false;
+    this.redirected = false; // a reconnect frame came: go there without waiting
     this.ws = null;
     this.state = 'idle';
     this.attempt = 0;
@@ -88,13 +96,31 @@ export class ChatSocket extends EventTarget {
 
   connectNow() {
     clearTimeout(this.retryTimer);
-    if (this.stopped || this.ws) return;
+    if (this.stopped || this.ws || this.locating) return;
     if (!navigator.onLine) {
       this.setState('offline');
       return;
     }
     this.setState(this.everReady ? 'reconnecting' : 'connecting');
-    const ws = new WebSocket(this.url);
+    if (this.target === null) {
+      this.locating = true;
+      this.locate()
+        .catch(() => this.url)
+        .then((url) => {
+          this.locating = false;
+          this.target = url || this.url;
+          this.connectNow();
+        });
+      return;
+    }
+    let ws;
+    try {
+      ws = new WebSocket(this.target);
+    } catch {
+      this.target = this.url; // refused at once (e.g. by the page's policy)
+      ws = new WebSocket(this.target);
+    }
+    ws.wasReady = false;
     this.ws = ws;
     ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'auth', token: this.token })));
     ws.addEventListener('message', (event) => this.receive(ws, event.data));
@@ -110,7 +136,13 @@ export class ChatSocket extends EventTarget {
       return;
     }
     if (frame.type === 'ready') {
+      ws.wasReady = true;
       this.opened(frame);
+      return;
+    }
+    if (frame.type === 'reconnect') {
+      this.target = frame.ws_url; // the 1001 close follows
+      this.redirected = true;
       return;
     }
     const waiter = frame.id !== undefined ? this.waiting.get(frame.id) : undefined;
@@ -159,6 +191,14 @@ export class ChatSocket extends EventTarget {
       return;
     }
     this.setState(navigator.onLine ? 'reconnecting' : 'offline');
+    if (this.redirected) {
+      this.redirected = false;
+      this.connectNow();
+      return;
+    }
+    // After a socket that worked, ask discovery again (its edge may be gone);
+    // after one that never opened, alternate with this page's own socket.
+    if (this.locate) this.target = ws.wasReady || ws.url === this.url ? null : this.url;
     const attempt = code === TOO_MANY_SOCKETS ? 10 : this.attempt;
     this.attempt += 1;
     this.retryTimer = setTimeout(() => this.connectNow(), reconnectDelay(attempt));
