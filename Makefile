@@ -44,17 +44,19 @@ kcat:
 stack: install services
 	$(STACK_ENV) $(VENV)/bin/chatapp stack
 
+# The Redis Cluster variants (mark redis_cluster) run in make test-cluster.
 test: install services chromium kcat
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults --ignore=tests/cluster
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults --ignore=tests/cluster -m "not redis_cluster"
 
 test-faults: install services
 	$(PY) -m pytest -q -p no:cacheprovider tests/faults
 
-# The tests on the clusters (three Kafka brokers, ...): scripts/test-cluster.sh.
+# The tests on the clusters (three Kafka brokers, six Redis nodes, a
+# PostgreSQL replica): scripts/test-cluster.sh.
 test-cluster: install services
 	PY=$(PY) scripts/test-cluster.sh
 
-# The Redis Cluster of the tests (make test's fixtures start it too).
+# The Redis Cluster of the tests (their fixtures start it too).
 redis-cluster:
 	scripts/redis-cluster.sh up
 

@@ -39,6 +39,8 @@ suite "Kafka cluster: chat end to end, RF 3" env CHAT_TEST_KAFKA_BOOTSTRAP="$KAF
   CHAT_TEST_KAFKA_REPLICATION_FACTOR=3 "${PYTEST[@]}" "${KAFKA_E2E[@]}"
 suite "Kafka cluster: partition leader kill -9" "${PYTEST[@]}" tests/cluster/test_kafka_leader_kill.py
 suite "PostgreSQL: primary and streaming replica" "${PYTEST[@]}" tests/cluster/test_postgres_replica.py
+suite "Redis Cluster: the contract suites, channel moves, a master kill -9" "${PYTEST[@]}" \
+  -m redis_cluster --ignore=tests/faults --ignore=tests/cluster tests
 
 if [ "${#failed[@]}" -gt 0 ]; then
   printf 'test-cluster: FAILED: %s\n' "${failed[@]}" >&2
