@@ -9,7 +9,6 @@ reached (ViewUnavailable) blames none and stops the projector."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -104,7 +103,7 @@ class Projector:
         if not records:
             self.liveness.between_batches(feed.backlog())
             return 0
-        self._held_conversations()  # loaded once, outside any transaction
+        self._held_conversations()  # loaded before the batch (again only after a takeover)
         try:
             self._project_together(records)
         except STOPS:
@@ -164,13 +163,24 @@ class Projector:
                 raise CannotDecipher(f"{tracking}: {error!r}") from error
             self._park(record, f"cannot decode: {error!r}")
             return
-        # Delivered again after a restart or rebalance: it was applied once already.
-        with contextlib.suppress(AlreadyProjected):
+        try:
             self._projection.process_event(event, tracking)
+        except AlreadyProjected:
+            # Delivered again after a restart or rebalance: applied once already.
+            self._written_by_another()
 
     def _skip(self, tracking: Tracking) -> None:
-        with contextlib.suppress(AlreadyProjected):
+        try:
             self._view.skip(tracking)
+        except AlreadyProjected:
+            self._written_by_another()
+
+    def _written_by_another(self) -> None:
+        """A record this projector meets already written: the previous owner
+        of the partition got there first, and may have held its conversation
+        in the same commit, after this projector read the holds. The view's
+        position lock waited for that commit: read the holds again."""
+        self._held = None
 
     def _held_conversations(self) -> set[str]:
         if self._held is None:
@@ -185,6 +195,7 @@ class Projector:
         try:
             self._view.hold(record.key, reason, tracking)
         except AlreadyProjected:
+            self._written_by_another()
             return
         self._holding.add(record.key)
         self._on_parked()

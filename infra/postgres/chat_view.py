@@ -211,11 +211,22 @@ class PostgresChatView(MessageChangeWrites, TrackingRecorder):
         params = {"conversation_id": conversation_id, "reason": reason}
         self._write(tracking, lambda batch: batch.curs.execute(self._holds.hold, params))
 
-    @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
     def held_conversations(self) -> set[str]:
+        """Inside a batch, in its transaction (what was committed before
+        this statement, the holds of a write its position lock waited for)."""
+        if self._batch is not None:
+            return self._held_in(self._batch.curs)
+        held: set[str] = self._held_alone()  # retry() leaves its result untyped
+        return held
+
+    @retry((psycopg.OperationalError,), max_attempts=10, wait=0.2)
+    def _held_alone(self) -> set[str]:
         with self._transaction() as curs:
-            curs.execute(self._holds.held)
-            return {row["conversation_id"] for row in curs.fetchall()}
+            return self._held_in(curs)
+
+    def _held_in(self, curs: Cursor[DictRow]) -> set[str]:
+        curs.execute(self._holds.held)
+        return {row["conversation_id"] for row in curs.fetchall()}
 
     def _change(
         self,

@@ -118,3 +118,15 @@ def test_a_message_after_another_view_changed_the_members_reaches_who_is_in_now(
     models.view.forget(feed.application_name)  # the partition came back to this view
     audience = project(models.view, feed.message(team, "ann", minutes=3), feed.next_position())
     assert sorted(audience) == ["ann", "bob"]
+
+
+def test_holds_read_inside_a_batch_include_one_another_view_committed(
+    backend: Backend, models: ReadModels, feed: Feed
+) -> None:
+    chat = feed.direct("ann", "bob")
+    other = backend.second_view(models)
+    other.hold(str(chat.id), "cannot apply", feed.next_position())
+    with models.view.batch():
+        project(models.view, feed.message(chat, "ann"), feed.next_position())
+        held = models.view.held_conversations()
+    assert held == {str(chat.id)}

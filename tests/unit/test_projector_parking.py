@@ -199,3 +199,28 @@ def test_an_encrypted_event_that_does_not_decode_stops_the_projector() -> None:
     with pytest.raises(CannotDecipher):
         run.project([LogRecord(0, 0, record.key, b"not what the key made", headers)])
     assert run.parked() == []
+
+
+def test_a_projector_that_finds_its_predecessor_parked_an_event_holds_its_conversation() -> None:
+    story = Story()
+    shared = InMemoryChatView()
+    later = Run(shared)
+    later.take_partition_over(story.records)  # the holds read: none yet
+    story.garbage(story.ann_bob)
+    Run(shared).project(story.records[-1:])  # the previous owner parks it, holding ann-bob
+    story.post(story.ann_bob, "after the gap")
+    later.project(story.records[-2:])  # the parked one again (already written), then the next
+    assert later.seqs(story.ann_bob) == []
+
+
+def test_a_projector_that_finds_an_event_applied_by_its_predecessor_learns_its_holds() -> None:
+    story = Story()
+    shared = InMemoryChatView()
+    later = Run(shared)
+    later.take_partition_over(story.records)
+    story.post(story.ann_cat, "applied by the previous owner")
+    story.garbage(story.ann_bob)
+    Run(shared).project(story.records[-2:])  # applies one, parks the other
+    story.post(story.ann_bob, "after the gap")
+    later.project(story.records[-3:-2] + story.records[-1:])
+    assert later.seqs(story.ann_bob) == []
