@@ -12,11 +12,9 @@
 set -euo pipefail
 
 NAME=chromium.sh
+. "$(dirname "$0")/lib.sh"
 PACKAGES=(chromium fonts-dejavu-core fonts-noto-color-emoji)
 BINARY=/usr/bin/chromium
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
 
 installed() {
   [ -x "$BINARY" ] || return 1

@@ -30,6 +30,7 @@
 set -euo pipefail
 
 NAME=kafka-cluster.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 POM="$ROOT/ops/kafka/pom.xml"
 LOG4J_CONF="$ROOT/ops/kafka/log4j2.xml"
@@ -45,12 +46,6 @@ START_TIMEOUT="${CHAT_KAFKA_START_TIMEOUT:-90}"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
 [ -n "$KAFKA_VERSION" ] || { echo "$NAME: cannot read <kafka.version> from $POM" >&2; exit 1; }
 LIBS="$ROOT/.cache/kafka/$KAFKA_VERSION/libs"
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 
 broker_port() { echo $((BPORT + $1 - 1)); }
 controller_port() { echo $((CPORT + $1 - 1)); }
@@ -113,11 +108,6 @@ group.initial.rebalance.delay.ms=0
 transaction.max.timeout.ms=900000
 transaction.abort.timed.out.transaction.cleanup.interval.ms=10000
 EOF
-}
-
-java_tool() {
-  local cls="$1"; shift
-  java -Xmx256m -Dlog4j2.level=WARN -cp "$LIBS/*" "$cls" "$@"
 }
 
 # The pid of node N if it is a live broker of ours.

@@ -23,6 +23,7 @@
 set -euo pipefail
 
 NAME=kafka.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 POM="$ROOT/ops/kafka/pom.xml"
 LOG4J_CONF="$ROOT/ops/kafka/log4j2.xml"
@@ -45,17 +46,6 @@ PROPS="$STATE/server.properties"
 PIDFILE="$STATE/broker.pid"
 OUTFILE="$STATE/broker.out"
 SERVER_LOG="$STATE/server.log"
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# Does something accept TCP connections on HOST:PORT?
-port_open() {
-  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
-}
 
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
@@ -125,12 +115,6 @@ broker_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
   echo "$pid"
-}
-
-java_tool() {
-  # Run a Kafka tool class with quiet (WARN, stderr) logging.
-  local cls="$1"; shift
-  java -Xmx256m -Dlog4j2.level=WARN -cp "$LIBS/*" "$cls" "$@"
 }
 
 # One metadata round trip against the broker.

@@ -10,11 +10,9 @@
 set -euo pipefail
 
 NAME=kcat.sh
+. "$(dirname "$0")/lib.sh"
 PACKAGES=(kcat jq)
 BINARY=/usr/bin/kcat
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
 
 installed() {
   [ -x "$BINARY" ] || return 1

@@ -26,6 +26,7 @@
 set -euo pipefail
 
 NAME=postgres-replica.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PRIMARY_PORT="${CHAT_PG_PRIMARY_PORT:-25432}"
 REPLICA_PORT="${CHAT_PG_REPLICA_PORT:-25433}"
@@ -35,9 +36,6 @@ ROLE=chat
 DATABASE=chat
 PRIMARY="$STATE/primary"
 REPLICA="$STATE/replica"
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
 
 bin_dir() {
   local found

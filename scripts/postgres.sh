@@ -18,6 +18,7 @@
 set -euo pipefail
 
 NAME=postgres.sh
+. "$(dirname "$0")/lib.sh"
 # shellcheck disable=SC2034  # repo root: kept for symmetry with the other scripts
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PORT="${CHAT_PG_PORT:-5432}"
@@ -25,11 +26,6 @@ START_TIMEOUT="${CHAT_PG_START_TIMEOUT:-60}"
 ROLE=chat
 PASSWORD=chat
 DATABASES=(chat chat_test)
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 have_postgres() {
   command -v pg_ctlcluster >/dev/null 2>&1 &&

@@ -22,6 +22,7 @@
 set -euo pipefail
 
 NAME=redis-cluster.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BASE="${CHAT_REDIS_CLUSTER_PORT:-17000}"
 NODE_TIMEOUT="${CHAT_REDIS_CLUSTER_NODE_TIMEOUT:-2000}"
@@ -29,11 +30,6 @@ START_TIMEOUT="${CHAT_REDIS_CLUSTER_START_TIMEOUT:-60}"
 STATE="$ROOT/.state/redis-cluster"
 PORTS=()
 for i in 0 1 2 3 4 5; do PORTS+=($((BASE + i))); done
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 cli() { timeout 5 redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
 ping_ok() { [ "$(cli "$1" ping)" = PONG ]; }

@@ -15,17 +15,13 @@
 set -euo pipefail
 
 NAME=redis.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PORT="${CHAT_REDIS_PORT:-6379}"
 START_TIMEOUT="${CHAT_REDIS_START_TIMEOUT:-30}"
 STATE="$ROOT/.state/redis"
 PIDFILE="$STATE/redis.pid"
 LOGFILE="$STATE/redis.log"
-
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # apt-get install without letting package scripts start services (no systemd
 # here; Debian's redis-server service would otherwise grab port 6379 with the

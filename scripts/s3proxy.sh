@@ -21,6 +21,7 @@
 set -euo pipefail
 
 NAME=s3proxy.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 POM="$ROOT/ops/s3proxy/pom.xml"
 LOGBACK="$ROOT/ops/s3proxy/logback.xml"
@@ -43,11 +44,6 @@ PIDFILE="$STATE/s3proxy.pid"
 OUTFILE="$STATE/s3proxy.out"
 LOGFILE="$STATE/s3proxy.log"
 
-say() { echo "$NAME: $*"; }
-die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
 cmd_fetch() {

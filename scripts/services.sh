@@ -14,6 +14,7 @@
 set -euo pipefail
 
 NAME=services.sh
+. "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 S="$ROOT/scripts"
 
@@ -22,9 +23,6 @@ REDIS_PORT="${CHAT_REDIS_PORT:-6379}"
 KAFKA_HOST="${CHAT_KAFKA_HOST:-127.0.0.1}"
 KAFKA_PORT="${CHAT_KAFKA_PORT:-9092}"
 S3_PORT="${CHAT_S3PROXY_PORT:-8089}"
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 case "${1:-}" in
   up)
