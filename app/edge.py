@@ -115,6 +115,7 @@ def edge_services(
         timedelta(seconds=settings.session_ttl_seconds),
         limiter,
         Bucket(burst=max(1, int(login_rate)), per_second=login_rate / 60),
+        claims=adapters.admission,
     )
     gateway = CommandGateway(
         adapters.commands,
