@@ -194,7 +194,9 @@ def test_a_resend_whose_first_attempt_is_not_projected_yet_is_answered_with_the_
         gateway(admission, models, decider, soon, pauses).send("ann", chat, "c-1", "hello")
     )
     assert (resent, pauses.count) == (first, 1)
-    again = models.runner.run(admission.admit("ann", f"{chat}|c-1", 999, ROOMY, soon()))
+    again = models.runner.run(
+        admission.admit("ann", f"{chat}|c-1", 999, ROOMY, START + timedelta(seconds=1))
+    )
     assert (again.message_id, again.confirmed) == (first, True)
 
 
@@ -259,5 +261,7 @@ def test_a_new_send_long_after_the_loss_is_answered_at_once_with_its_own_id(
     )
     assert pauses.count == 0
     assert [event.message_id for event in decider.held] == [sent]
-    again = models.runner.run(admission.admit("ann", f"{chat}|c-2", 999, ROOMY, hours_later()))
+    again = models.runner.run(
+        admission.admit("ann", f"{chat}|c-2", 999, ROOMY, START + timedelta(hours=2))
+    )
     assert (again.message_id, again.confirmed) == (sent, True)
