@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_WAIT_SECONDS = 5.0
 """How long a send soon after a loss waits for history to have its message."""
-HISTORY_POLL_SECONDS = 0.1
+HISTORY_POLL_SECONDS = 0.05
 """How often history is asked meanwhile."""
 
 
