@@ -36,6 +36,7 @@ from commands.counted import CountedAdmission, CountedRateLimiter
 from commands.devices import Devices, DeviceStore, PushOptions
 from commands.discovery import Discovery, EdgeEntry, EdgeRegistry
 from commands.gateway import CommandGateway, GatewayLimits
+from commands.kept_ids import HistoryWait
 from commands.limits import Bucket, RateLimiter
 from commands.media_cleanup import MediaCleanup
 from commands.ports import LogPublisher
@@ -115,6 +116,7 @@ def edge_services(
         timedelta(seconds=settings.session_ttl_seconds),
         limiter,
         Bucket(burst=max(1, int(login_rate)), per_second=login_rate / 60),
+        claims=adapters.admission,
     )
     gateway = CommandGateway(
         adapters.commands,
@@ -131,6 +133,7 @@ def edge_services(
         record_cipher(settings),
         blocks=adapters.friends,
         history=adapters.queries,
+        history_wait=HistoryWait(seconds=settings.claims_history_wait_seconds),
     )
     relationships = RelationshipGateway(
         adapters.commands,

@@ -161,7 +161,9 @@ async def embedded_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             queries=queries,
             account_store=accounts,
             fanout=fanout,
-            admission=InMemorySendAdmission(),
+            admission=InMemorySendAdmission(
+                unconfirmed_seconds=settings.claims_unconfirmed_seconds
+            ),
             presence_leases=InMemoryPresenceLeases(),
             presence_changes=InMemoryPublisher(log, settings.presence_topic),
             presence_reader=presence_view,

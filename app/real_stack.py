@@ -150,7 +150,9 @@ async def real_edge(settings: Settings) -> AsyncIterator[EdgeAdapters]:
             queries=queries,
             account_store=accounts,
             fanout=fanout,
-            admission=RedisSendAdmission(redis_client, settings.redis_prefix),
+            admission=RedisSendAdmission(
+                redis_client, settings.redis_prefix, settings.claims_unconfirmed_seconds
+            ),
             presence_leases=RedisPresenceLeases(redis_client, settings.redis_prefix),
             presence_changes=presence,
             presence_reader=RedisPresenceReader(redis_client, settings.redis_prefix),

@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
+from commands.admission import UNCONFIRMED_SECONDS
 from commands.gateway import GatewayLimits
+from commands.kept_ids import HISTORY_WAIT_SECONDS
 from commands.media_types import DEFAULT_LIMITS, DEFAULT_TYPES
 from commands.presence import PresenceSettings
 from commands.snapshots import SnapshotSettings
@@ -188,6 +190,12 @@ class Settings:
     )
     member_cache_seconds: float = _setting(
         "CHAT_MEMBER_CACHE_SECONDS", GatewayLimits.member_cache_seconds, _non_negative
+    )
+    claims_unconfirmed_seconds: float = _setting(
+        "CHAT_CLAIMS_UNCONFIRMED_SECONDS", UNCONFIRMED_SECONDS, _non_negative
+    )
+    claims_history_wait_seconds: float = _setting(
+        "CHAT_CLAIMS_HISTORY_WAIT_SECONDS", HISTORY_WAIT_SECONDS, _positive
     )
     login_attempts_per_minute: float = _setting("CHAT_LOGIN_ATTEMPTS_PER_MINUTE", 10.0, _positive)
     friend_requests_per_hour: float = _setting("CHAT_FRIEND_REQUESTS_PER_HOUR", 30.0, _positive)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import secrets
 import uuid
@@ -18,6 +19,8 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from commands.limits import Bucket, RateLimiter, require_token
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LOGIN_BUCKET = Bucket(burst=10, per_second=1 / 6)
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_.-]{3,32}$")
@@ -73,6 +76,13 @@ class AccountStore(Protocol):
     async def remove_session(self, token_hash: str) -> Session | None: ...
 
 
+class NewUsers(Protocol):
+    """Told of each registered user (the send claims, commands.admission: a
+    new user has no claims to lose)."""
+
+    async def new_user(self, user_id: str) -> None: ...
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -90,8 +100,10 @@ class Accounts:
         limiter: RateLimiter,
         login_bucket: Bucket = DEFAULT_LOGIN_BUCKET,
         hasher: PasswordHasher | None = None,
+        claims: NewUsers | None = None,
     ) -> None:
         self._limiter = limiter
+        self._claims = claims
         self._login_bucket = login_bucket
         self._store = store
         self._ttl = session_ttl
@@ -107,7 +119,18 @@ class Accounts:
         user = User(str(uuid.uuid4()), handle, display_name or handle)
         if not await self._store.add_user(user, password_hash):
             raise HandleTaken("that handle is taken")
+        await self._tell_claims(user.user_id)
         return user
+
+    async def _tell_claims(self, user_id: str) -> None:
+        """Untold (Redis down), the user's first minute of sends is treated
+        as after a loss of claims: slower, still right."""
+        if self._claims is None:
+            return
+        try:
+            await self._claims.new_user(user_id)
+        except Exception as error:
+            log.warning("telling the send claims of a new user failed: %s", type(error).__name__)
 
     async def login(
         self, handle: str, password: str, now: datetime, client: str = ""

@@ -68,3 +68,6 @@ class CountedAdmission:
 
     async def confirm(self, user_id: str, claim: str, message_id: int) -> None:
         await self._admission.confirm(user_id, claim, message_id)
+
+    async def new_user(self, user_id: str) -> None:
+        await self._admission.new_user(user_id)

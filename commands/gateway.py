@@ -5,7 +5,6 @@ rules (domain.membership_rules, domain.rules), against the aggregate."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from eventsourcing.persistence import Cipher
 from commands.accounts import User
 from commands.admission import SendAdmission
 from commands.blocks import Blocks, NoBlocks
+from commands.kept_ids import HistoryWait, KeptIds, SentMessages
 from commands.limits import Bucket, RateLimited
 from commands.messages import (
     AddMembers,
@@ -42,8 +42,6 @@ from domain.records import OutgoingRecord
 from domain.relationship import unknown_user
 from domain.rules import is_storable_text, validate_message, validate_title
 
-log = logging.getLogger(__name__)
-
 RECEIPT_COMMANDS: dict[str, type[MarkDelivered] | type[MarkRead]] = {
     "delivered": MarkDelivered,
     "read": MarkRead,
@@ -64,14 +62,6 @@ class Membership(Protocol):
     async def roles(self, conversation_id: str, user_id: str) -> Roles | None:
         """The conversation's kind and members' roles, or None unless
         ``user_id`` is a member."""
-        ...
-
-
-class SentMessages(Protocol):
-    async def sent_message_id(
-        self, conversation_id: str, sender_id: str, client_msg_id: str
-    ) -> int | None:
-        """The id history has for the sender's message of that client id, if any."""
         ...
 
 
@@ -100,11 +90,12 @@ class CommandGateway:
         cipher: Cipher | None = None,
         blocks: Blocks | None = None,
         history: SentMessages | None = None,
+        history_wait: HistoryWait | None = None,
     ) -> None:
         """``history``: asked for the id of a send whose claim is unconfirmed
-        (without it, the claim's id is answered as it is)."""
+        (commands.kept_ids; without it, the claim's id is answered as it is)."""
         self._publisher = publisher
-        self._history = history
+        self._kept = None if history is None else KeptIds(history, admission, history_wait)
         self._blocks: Blocks = blocks or NoBlocks()
         self._membership = membership
         self._senders = RecentMembers(membership, limits.member_cache_seconds)
@@ -197,26 +188,11 @@ class CommandGateway:
             reply_to,
         )
         await self._submit(command)
-        if admitted.confirmed or self._history is None:
+        if admitted.confirmed or self._kept is None:
             return message_id
-        return await self._id_in_history(user_id, conversation_id, client_msg_id, message_id)
-
-    async def _id_in_history(
-        self, user_id: str, conversation_id: str, client_msg_id: str, claimed: int
-    ) -> int:
-        """An unconfirmed claim (the claim store may have lost an earlier one):
-        the id the processor kept for the first send of that client id, if
-        history has it; else the claim's. Asked after publishing, so that a
-        first attempt still on its way has had the most time to arrive."""
-        assert self._history is not None
-        try:
-            found = await self._history.sent_message_id(conversation_id, user_id, client_msg_id)
-            if found is not None:
-                await self._admission.confirm(user_id, f"{conversation_id}|{client_msg_id}", found)
-        except Exception as error:  # the send is durable: answer with the claim's id
-            log.warning("history lookup of a send failed: %s", type(error).__name__)
-            return claimed
-        return claimed if found is None else found
+        return await self._kept.kept_id(
+            user_id, conversation_id, client_msg_id, message_id, admitted.in_flight
+        )
 
     async def _require_member(
         self, conversation_id: str, user_id: str, membership: MembershipReader | None = None

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from commands.accounts import AccountError
+from commands.kept_ids import UNKNOWN_ID_ANSWER, SendIdUnknown
 from commands.limits import RateLimited
 from commands.media_types import MediaRefused
 from commands.ports import LogUnavailable
@@ -72,6 +73,10 @@ async def _log_unavailable(request: Request, exc: Exception) -> Response:
     return error_response("unavailable", "the log did not acknowledge; try again", 503)
 
 
+async def _send_id_unknown(request: Request, exc: Exception) -> Response:
+    return error_response("unavailable", UNKNOWN_ID_ANSWER, 503)
+
+
 async def _rate_limited(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     response = error_response("rate_limited", str(exc), 429)
@@ -96,6 +101,7 @@ def exception_handlers() -> dict[Any, Any]:
         AccountError: _refused,
         MediaRefused: _media_refused,
         LogUnavailable: _log_unavailable,
+        SendIdUnknown: _send_id_unknown,
         RateLimited: _rate_limited,
         HTTPException: _http_exception,
         Exception: _unexpected,

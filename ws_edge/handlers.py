@@ -8,6 +8,7 @@ from typing import Any
 
 from commands.accounts import Session
 from commands.counted import counting_send
+from commands.kept_ids import UNKNOWN_ID_ANSWER, SendIdUnknown
 from commands.limits import RateLimited, require_token
 from commands.media import resolve_attachments
 from commands.media_types import MediaRefused
@@ -58,6 +59,8 @@ class FrameHandlers:
             await self._dispatch(frame)
         except DomainError as error:
             raise BadFrame(str(error), frame.id, error.code) from None
+        except SendIdUnknown:
+            raise BadFrame(UNKNOWN_ID_ANSWER, frame.id, "unavailable") from None
         except LogUnavailable:
             raise BadFrame("the log did not acknowledge; resend", frame.id, "unavailable") from None
         except RateLimited as limited:

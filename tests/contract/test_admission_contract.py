@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commands.admission import UNCONFIRMED_SECONDS, Admission, SendAdmission
+from commands.admission import IN_FLIGHT_SECONDS, UNCONFIRMED_SECONDS, Admission, SendAdmission
 from commands.limits import Bucket
 from infra.memory.admission import InMemorySendAdmission
 from infra.redis.admission import RedisSendAdmission
@@ -112,3 +112,37 @@ def test_a_confirmed_claim_gives_historys_id_to_every_resend(
         return await admission.admit("alice", "conv|c1", 500, ROOMY, NOW)
 
     assert asyncio.run(scenario()) == Admission(0.0, 100, True)
+
+
+def test_only_claims_soon_after_the_store_began_keeping_a_users_claims_are_in_flight(
+    make_admission: Callable[[str], SendAdmission], unique_name: str
+) -> None:
+    admission = make_admission(f"{unique_name}:")
+    past = NOW + timedelta(seconds=IN_FLIGHT_SECONDS)
+    soon, resent_soon, resent_later = admit_all(
+        admission,
+        [
+            ("alice", "conv|c1", 100, ROOMY, NOW),
+            ("alice", "conv|c1", 200, ROOMY, NOW + timedelta(seconds=1)),
+            ("alice", "conv|c1", 300, ROOMY, past),
+        ],
+    )
+    assert [
+        (a.message_id, a.confirmed, a.in_flight) for a in (soon, resent_soon, resent_later)
+    ] == [
+        (100, False, True),
+        (100, False, True),
+        (100, False, False),
+    ]
+
+
+def test_the_claims_of_a_user_the_store_was_told_is_new_are_confirmed_from_the_first(
+    make_admission: Callable[[str], SendAdmission], unique_name: str
+) -> None:
+    admission = make_admission(f"{unique_name}:")
+
+    async def scenario() -> Admission:
+        await admission.new_user("alice")
+        return await admission.admit("alice", "conv|c1", 100, ROOMY, NOW)
+
+    assert asyncio.run(scenario()) == Admission(0.0, 100, True, False)
