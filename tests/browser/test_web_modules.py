@@ -115,3 +115,28 @@ def test_file_sizes_are_said_in_decimal_units(people: People) -> None:
         "m => [999, 1000, 6_300_000, 25_400_000, 3_000_000_000].map(m.sizeText)",
     )
     assert sizes == ["999 B", "1.0 kB", "6.3 MB", "25 MB", "3.0 GB"]
+
+
+def test_a_send_answered_unavailable_stays_in_the_outbox_and_goes_again(people: People) -> None:
+    outcome = run(
+        people("ann"),
+        "chat.js",
+        """async m => {
+            const { FrameError } = await import('/assets/js/socket.js');
+            const client = new m.ChatClient({}, { user_id: 'me', token: 't' });
+            const sent = [];
+            client.socket = { isOpen: true, request: async (frame) => {
+                sent.push(frame.client_msg_id);
+                if (sent.length === 1) throw new FrameError({ code: 'unavailable', message: 'resend it' });
+                return { type: 'sent', message_id: '42' };
+            } };
+            client.outbox.set('c|x', { type: 'send', conversation_id: 'c', client_msg_id: 'x', body: 'hi' });
+            await client.deliver('c|x');
+            const deadline = Date.now() + 10000;
+            while (client.outbox.size > 0 && Date.now() < deadline) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            return { sent, left: client.outbox.size };
+        }""",
+    )
+    assert outcome == {"sent": ["x", "x"], "left": 0}

@@ -4,6 +4,7 @@
 // for what the person saw, relays typing, and after every reconnection
 // syncs what it missed.
 
+import { reconnectDelay } from './backoff.js';
 import { MediaUrls } from './media.js';
 import { ReceiptReports } from './reports.js';
 import { ChatSocket, Disconnected, FrameError, socketUrl } from './socket.js';
@@ -29,6 +30,7 @@ export class ChatClient extends EventTarget {
     this.socket = new ChatSocket(socketUrl(), session.token, locate);
     this.outbox = new Map(); // "conversation|client_msg_id" -> send frame
     this.inflight = new Set();
+    this.retries = new Map(); // outbox key -> sends answered `unavailable` in a row
     this.reports = new ReceiptReports(this.socket);
     this.typingReporter = new TypingReporter(this.socket);
     this.media = new MediaUrls(api);
@@ -284,12 +286,19 @@ export class ChatClient extends EventTarget {
     try {
       const reply = await this.socket.request(frame);
       this.outbox.delete(key);
+      this.retries.delete(key);
       this.store.updatePending(frame.conversation_id, frame.client_msg_id, { message_id: reply.message_id });
     } catch (error) {
       if (error instanceof FrameError && error.code === 'rate_limited') {
         setTimeout(() => this.deliver(key), error.retryAfterMs ?? 1000);
+      } else if (error instanceof FrameError && error.code === 'unavailable') {
+        // PROTOCOL.md: the send may be on the log; the same frame again, backing off.
+        const attempt = this.retries.get(key) ?? 0;
+        this.retries.set(key, attempt + 1);
+        setTimeout(() => this.deliver(key), reconnectDelay(attempt));
       } else if (error instanceof FrameError) {
         this.outbox.delete(key);
+        this.retries.delete(key);
         this.store.updatePending(frame.conversation_id, frame.client_msg_id, { failed: error.message });
       } else if (!(error instanceof Disconnected)) {
         throw error;
