@@ -71,6 +71,7 @@ class _DrivenProducer:
         try:
             return future.result(CALL_BOUND)
         except CallTimedOut:
+            _report_when_done(name, future, time.monotonic() - CALL_BOUND)
             raise _Overran(name) from None
 
     def abandon(self) -> None:
@@ -199,6 +200,23 @@ class TransactionalProducer:
                 if self._stop.is_set() or time.monotonic() >= deadline:
                     raise LogStuck(f"{name} did not succeed in time: {error}") from error
                 log.info("%s: %s; retrying", name, inner)
+
+
+def _report_when_done(name: str, future: Future[Any], began: float) -> None:
+    """Logs when a call that overran returns after all, and how: whether
+    librdkafka was wedged or only slower than ``CALL_BOUND``."""
+
+    def returned(done: Future[Any]) -> None:
+        error = None if done.cancelled() else done.exception()
+        log.info(
+            "%s, given up after %.0f s, returned after %.1f s: %s",
+            name,
+            CALL_BOUND,
+            time.monotonic() - began,
+            error or "success",
+        )
+
+    future.add_done_callback(returned)
 
 
 def _retriable(error: KafkaError) -> bool:
