@@ -36,8 +36,12 @@ T = TypeVar("T")
 
 CALL_TIMEOUT = 5.0
 """Seconds each librdkafka transactional call is given."""
-CALL_BOUND = 10.0
-"""Seconds the processor waits for any call before it gives the producer up."""
+CALL_BOUND = CALL_TIMEOUT + 3.0
+"""Seconds the processor waits for any call before it gives the producer up.
+A call librdkafka returns from in time is back after CALL_TIMEOUT; one that
+is not is wedged (after a leader kill: given up after 10 s, it came back
+after 13.7 s with ``_TIMED_OUT``, the coordinators having moved 8 s
+earlier), so waiting longer only delays the replacement."""
 TRANSACTION_TIMEOUT_MS = 10_000
 """After this, the coordinator aborts a transaction its producer left open
 (a processor killed mid-commit): its partitions are stable again."""
