@@ -105,6 +105,14 @@ share.coordinator.state.topic.min.isr=2
 
 # Fast feedback for tests.
 group.initial.rebalance.delay.ms=0
+# A killed node is fenced (its partitions, and the group and transaction
+# coordinators it hosted, move) this long after its last heartbeat: 9 s by
+# default, the largest share of a leader kill's delivery delay
+# (docs/kafka-cluster.md, "Where the delivery delay goes"). A node whose
+# heartbeats are late by more than this is fenced too, and unfenced by its
+# next heartbeat.
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=3000
 transaction.max.timeout.ms=900000
 transaction.abort.timed.out.transaction.cleanup.interval.ms=10000
 EOF

@@ -38,7 +38,7 @@ class KafkaEventFeed:
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
-                "session.timeout.ms": kafka.session_timeout_ms,
+                **kafka.membership(),
                 # A read_committed fetch is not answered when a transaction
                 # commits, only when it times out: keep that wait short.
                 "fetch.wait.max.ms": 20,

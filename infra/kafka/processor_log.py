@@ -80,7 +80,7 @@ class KafkaProcessorLog:
                     "enable.auto.offset.store": False,
                     "auto.offset.reset": "earliest",
                     "partition.assignment.strategy": "cooperative-sticky",
-                    "session.timeout.ms": kafka.session_timeout_ms,
+                    **kafka.membership(),
                     # Restoring a partition (its newest snapshots, then the
                     # events after them) happens between two polls.
                     "max.poll.interval.ms": max_poll_interval_ms,

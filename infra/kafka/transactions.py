@@ -36,8 +36,12 @@ T = TypeVar("T")
 
 CALL_TIMEOUT = 5.0
 """Seconds each librdkafka transactional call is given."""
-CALL_BOUND = 10.0
-"""Seconds the processor waits for any call before it gives the producer up."""
+CALL_BOUND = CALL_TIMEOUT + 3.0
+"""Seconds the processor waits for any call before it gives the producer up.
+A call librdkafka returns from in time is back after CALL_TIMEOUT; one that
+is not is wedged (after a leader kill: given up after 10 s, it came back
+after 13.7 s with ``_TIMED_OUT``, the coordinators having moved 8 s
+earlier), so waiting longer only delays the replacement."""
 TRANSACTION_TIMEOUT_MS = 10_000
 """After this, the coordinator aborts a transaction its producer left open
 (a processor killed mid-commit): its partitions are stable again."""
@@ -71,6 +75,7 @@ class _DrivenProducer:
         try:
             return future.result(CALL_BOUND)
         except CallTimedOut:
+            _report_when_done(name, future, time.monotonic() - CALL_BOUND)
             raise _Overran(name) from None
 
     def abandon(self) -> None:
@@ -194,12 +199,37 @@ class TransactionalProducer:
                 return target.call(name, call)
             except KafkaException as error:
                 inner = kafka_error(error)
-                if inner is None or not _retriable(inner):
+                if inner is None or not retriable(inner):
                     raise
                 if self._stop.is_set() or time.monotonic() >= deadline:
                     raise LogStuck(f"{name} did not succeed in time: {error}") from error
                 log.info("%s: %s; retrying", name, inner)
 
 
-def _retriable(error: KafkaError) -> bool:
+def _report_when_done(name: str, future: Future[Any], began: float) -> None:
+    """Logs when a call that overran returns after all, and how: whether
+    librdkafka was wedged or only slower than ``CALL_BOUND``."""
+
+    def returned(done: Future[Any]) -> None:
+        error = None if done.cancelled() else done.exception()
+        log.info(
+            "%s, given up after %.0f s, returned after %.1f s: %s",
+            name,
+            CALL_BOUND,
+            time.monotonic() - began,
+            error or "success",
+        )
+
+    future.add_done_callback(returned)
+
+
+def retriable(error: KafkaError) -> bool:
+    """Whether the same call may simply be made again. Never when the
+    transaction must be aborted: a produce of it that timed out (its
+    partition's leader gone for ``message.timeout.ms``) makes every later
+    call fail at once with ``_TIMED_OUT``, so retrying it only spins until
+    the deadline (seen after a leader kill: 49 s of retries, then a
+    replaced producer); aborting and starting again takes a moment."""
+    if error.txn_requires_abort() or error.fatal():
+        return False
     return bool(error.retriable()) or error.code() == KafkaError._TIMED_OUT
