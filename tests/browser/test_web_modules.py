@@ -127,10 +127,13 @@ def test_a_send_answered_unavailable_stays_in_the_outbox_and_goes_again(people: 
             const sent = [];
             client.socket = { isOpen: true, request: async (frame) => {
                 sent.push(frame.client_msg_id);
-                if (sent.length === 1) throw new FrameError({ code: 'unavailable', message: 'resend it' });
+                if (sent.length === 1) {
+                    throw new FrameError({ code: 'unavailable', message: 'resend it' });
+                }
                 return { type: 'sent', message_id: '42' };
             } };
-            client.outbox.set('c|x', { type: 'send', conversation_id: 'c', client_msg_id: 'x', body: 'hi' });
+            const frame = { type: 'send', conversation_id: 'c', client_msg_id: 'x', body: 'hi' };
+            client.outbox.set('c|x', frame);
             await client.deliver('c|x');
             const deadline = Date.now() + 10000;
             while (client.outbox.size > 0 && Date.now() < deadline) {
