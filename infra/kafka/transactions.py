@@ -11,6 +11,13 @@ its own timeouts (``send_offsets_to_transaction`` can block for as long as
 the group coordinator is unreachable, librdkafka issues #5456 and #5511).
 A producer whose call overran is abandoned to its thread and replaced; the
 new one's ``init_transactions`` fences it.
+
+A producer that lost every broker (librdkafka's ``_ALL_BROKERS_DOWN``: a
+broker restart) is replaced before its next transaction: one that lived
+through a broker restart was seen to wedge in its first
+``send_offsets_to_transaction`` afterwards for the whole ``CALL_BOUND``, then
+be replaced anyway and its partitions rebuilt (docs/operations.md, "A slow
+reader after a broker restart"); a new one costs one ``init_transactions``.
 """
 
 from __future__ import annotations
@@ -68,7 +75,23 @@ class _DrivenProducer:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="txn-producer")
-        self.producer: Producer = self._worker.submit(Producer, config).result()
+        self.brokers_lost = False  # every broker was down since the last transaction
+        self._report = config.get("error_cb")
+        watched = {**config, "error_cb": self._on_error}
+        self.producer: Producer = self._worker.submit(Producer, watched).result()
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.brokers_lost = True
+        if self._report is not None:
+            self._report(error)
+
+    def lost_brokers(self) -> bool:
+        """Whether every broker was down since the producer was last asked
+        (its queued error callbacks served first)."""
+        self.call("poll", lambda p: p.poll(0))
+        lost, self.brokers_lost = self.brokers_lost, False
+        return lost
 
     def call(self, name: str, work: Callable[[Producer], T]) -> T:
         future: Future[T] = self._worker.submit(work, self.producer)
@@ -140,6 +163,8 @@ class TransactionalProducer:
                 produce_blocking(producer, parked_topic, partition, record)
 
         try:
+            if self._driven.lost_brokers():
+                self.replace("every broker was down since its last transaction")
             self._driven.call("begin_transaction and produce", produce_all)
             self._retrying(
                 "send_offsets_to_transaction",
@@ -149,6 +174,13 @@ class TransactionalProducer:
         except (KafkaException, LogStuck, _Overran) as error:
             self._end_failed_transaction(error)
         return ends
+
+    def replace(self, reason: str) -> None:
+        """A new producer (its ``init_transactions`` fences this one) before
+        the next transaction, without waiting for this one to fail."""
+        log.info("replacing the transactional producer: %s", reason)
+        self._driven.abandon()
+        self._driven = self._new_producer()
 
     def close(self) -> None:
         with contextlib.suppress(_Overran):
@@ -181,6 +213,7 @@ class TransactionalProducer:
                 self._retrying(
                     "init_transactions", lambda p: p.init_transactions(CALL_TIMEOUT), driven
                 )
+                driven.lost_brokers()  # an outage while it was made is no news
                 return driven
             except _Overran:
                 driven.abandon()

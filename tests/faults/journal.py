@@ -66,8 +66,9 @@ class Fault:
     kind: str
     target: str
     started: float
-    ended: float
+    ended: float  # every process ready again ("back")
     note: str = ""
+    caught_up: float | None = None  # every message acknowledged by ``ended`` delivered
 
 
 @dataclass

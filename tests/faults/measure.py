@@ -43,6 +43,7 @@ class Figures:
     worst_outage_s: float
     ack_gap_s: float = 0.0
     conversation_ack_gap_s: float = 0.0
+    caught_up_s: float | None = None  # from the fault's start until its backlog was delivered
 
 
 def per_fault(journal: Journal, traffic_end: float) -> list[Figures]:
@@ -107,6 +108,7 @@ def _figures(
         worst_outage_s=max((o.back_at - o.lost_at for o in outages), default=0.0),
         ack_gap_s=longest_ack_gap(journal, start, end, per_conversation=False),
         conversation_ack_gap_s=longest_ack_gap(journal, start, end, per_conversation=True),
+        caught_up_s=(fault.caught_up - fault.started) if fault and fault.caught_up else None,
     )
 
 
@@ -153,12 +155,15 @@ def union_length(intervals: list[tuple[float, float]]) -> float:
 
 def table(figures: list[Figures]) -> str:
     head = (
-        "| fault | window s | back s | unavailable s | refused | delayed s | worst delay s "
-        "| sockets lost | worst outage s | ack gap s | ack gap in a conversation s |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|"
+        "| fault | window s | back s | caught up s | unavailable s | refused | delayed s "
+        "| worst delay s | sockets lost | worst outage s | ack gap s "
+        "| ack gap in a conversation s |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     rows = [
-        f"| {f.name} | {f.window_s:.1f} | {f.recovered_s:.1f} | {f.unavailable_s:.1f} "
+        f"| {f.name} | {f.window_s:.1f} | {f.recovered_s:.1f} "
+        f"| {'-' if f.caught_up_s is None else f'{f.caught_up_s:.1f}'} "
+        f"| {f.unavailable_s:.1f} "
         f"| {f.refused} | {f.delayed_s:.1f} | {f.worst_delay_s:.1f} | {f.sockets_lost} "
         f"| {f.worst_outage_s:.1f} | {f.ack_gap_s:.1f} | {f.conversation_ack_gap_s:.1f} |"
         for f in figures

@@ -77,7 +77,8 @@ class Outcome:
             f"  frames received: {dict(self.journal.frames)}",
             f"  faults injected ({len(self.faults)}):",
             *(
-                f"    {f.kind} {f.target}: {f.note}; whole again after {f.ended - f.started:.1f} s"
+                f"    {f.kind} {f.target}: {f.note}; whole again after "
+                f"{f.ended - f.started:.1f} s{_caught_up(f)}"
                 for f in self.faults
             ),
             f"  process exits: {[(e.name, e.code, e.intended) for e in self.exits]}",
@@ -88,6 +89,12 @@ class Outcome:
             table(self.figures),
         ]
         return "\n".join(lines)
+
+
+def _caught_up(fault: Fault) -> str:
+    if fault.caught_up is None:
+        return ""
+    return f", caught up after {fault.caught_up - fault.started:.1f} s"
 
 
 def run(plan: Plan, folder: Path) -> Outcome:
@@ -254,6 +261,7 @@ async def _faults(
         clients,
         (flooder.user_id, slow.user_id, chat),
         plan.session_timeout_s,
+        members=population.members,
     )
     for name in plan.faults:
         await asyncio.to_thread(injector.inject, name)
