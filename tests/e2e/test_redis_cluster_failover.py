@@ -134,7 +134,11 @@ class Receiver:
             self.sync()
 
     def sync(self) -> None:
-        cursor = max(self.seqs, default=0)
+        """From the last seq before the first gap, as a client that applies
+        in order does: pushes the projector dropped leave a gap, not a close."""
+        seen, cursor = set(self.seqs), 0
+        while cursor + 1 in seen:
+            cursor += 1
         for frame in self.socket.sync({self.conversation_id: cursor}):
             self.take(frame, live=False)
 
