@@ -21,7 +21,8 @@ MAX_USERS = 60
 
 @pytest.fixture
 def extra_env(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The fan-out mode is the parameter (``user`` unless a test says)."""
+    """The fan-out mode is the parameter (``user`` unless a test says: the
+    discovery-only tests keep the mode that is not the default)."""
     mode = getattr(request, "param", "user")
     return {"CHAT_EDGE_LEASE_SECONDS": str(LEASE_SECONDS), "CHAT_FANOUT_MODE": mode}
 
