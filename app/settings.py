@@ -159,8 +159,8 @@ class Settings:
     edge_id: str = _setting("CHAT_EDGE_ID", _default_edge_id)
     edge_public_ws_url: str = _setting("CHAT_EDGE_PUBLIC_WS_URL", "")
     edge_lease_seconds: float = _setting("CHAT_EDGE_LEASE_SECONDS", 15.0, _positive)
-    # Fan-out: one channel per user, or one per edge holding recipients.
-    fanout_mode: str = _setting("CHAT_FANOUT_MODE", "user", _fanout_mode)
+    # Fan-out: one channel per edge holding recipients (docs/scaling.md), or one per user.
+    fanout_mode: str = _setting("CHAT_FANOUT_MODE", "edge", _fanout_mode)
     # The web client's folder (index.html, assets/); empty: web/ of this checkout.
     web_dir: str = _setting("CHAT_WEB_DIR", "")
     session_ttl_seconds: int = _setting("CHAT_SESSION_TTL_SECONDS", 30 * 24 * 3600, _int)

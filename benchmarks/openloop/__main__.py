@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         help="on the three-node cluster of scripts/kafka-cluster.sh (brought up), topics RF 3",
     )
     parser.add_argument("--edges", type=int, default=1, help="edge processes (discovery spreads)")
-    parser.add_argument("--fanout-mode", choices=("user", "edge"), default="user")
+    parser.add_argument("--fanout-mode", choices=("user", "edge"), default="edge")
     parser.add_argument("--private-redis", action="store_true", help="count Redis commands")
     args = parser.parse_args(argv)
     with private_redis() if args.private_redis else contextlib.nullcontext() as redis_url:

@@ -7,6 +7,15 @@ lease read per recipient and one SPUBLISH per edge holding recipients of
 the frame, carrying the recipients: ``"<user> <user> ...\\n<frame JSON>"``.
 An edge subscribes to its own channel only and hands each frame to the
 listed users' sockets on it. Offline recipients cost no SPUBLISH at all.
+
+A batch the projector could not route (a lease read failed: on Redis
+Cluster, the master of some recipients' leases died while the edges'
+channels live on) is dropped, as any push may be. Unlike a dead channel
+node, that tells no edge by itself, so the publisher keeps its recipients
+and, with its next batch that Redis takes, announces them on the control
+channel every edge hears; an edge holding any of them treats it as a lost
+subscription (its sockets close with 1001, the clients reconnect and
+``sync``).
 """
 
 from __future__ import annotations
@@ -21,11 +30,15 @@ import redis
 
 from infra.redis.clients import AsyncRedis, SyncRedis
 from infra.redis.fanout import RedisFanoutSubscriber
-from infra.redis.keys import edge_channel, leases_key
+from infra.redis.keys import dropped_channel, edge_channel, leases_key
 from projections.ports import Push
 from ws_edge.ports import Deliver
 
 log = logging.getLogger(__name__)
+
+MAX_DROPPED = 10_000
+"""Recipients of dropped pushes kept by name; beyond, every edge is told."""
+EVERYONE = "*"
 
 Leases = Mapping[str, Iterable[bytes | str]]
 """user id -> the ids of its live leases."""
@@ -78,6 +91,7 @@ class RedisEdgeFanoutPublisher:
     def __init__(self, client: SyncRedis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
+        self._dropped: set[str] = set()  # recipients of pushes no edge got
 
     def publish(self, push: Push) -> None:
         self.publish_all([push])
@@ -85,6 +99,7 @@ class RedisEdgeFanoutPublisher:
     def publish_all(self, pushes: Sequence[Push]) -> None:
         users = recipients(pushes)
         try:
+            self._announce_dropped()
             reads = self._client.pipeline(transaction=False)
             now = _now_ms()
             for user_id in users:
@@ -95,7 +110,14 @@ class RedisEdgeFanoutPublisher:
                 publishes.spublish(edge_channel(self._prefix, edge_id), data)
             publishes.execute()
         except redis.RedisError as error:  # push is best effort; clients sync
-            log.warning("fan-out publish failed: %s", error)
+            log.warning("fan-out publish failed (its recipients' edges are told later): %s", error)
+            self._dropped.update(users if len(self._dropped) < MAX_DROPPED else [EVERYONE])
+
+    def _announce_dropped(self) -> None:
+        if self._dropped:
+            listed = [EVERYONE] if EVERYONE in self._dropped else sorted(self._dropped)
+            self._client.spublish(dropped_channel(self._prefix), " ".join(listed))
+            self._dropped.clear()
 
 
 class RedisEdgeFanoutSubscriber(RedisFanoutSubscriber):
@@ -107,6 +129,7 @@ class RedisEdgeFanoutSubscriber(RedisFanoutSubscriber):
 
     async def start(self) -> None:
         await super().start()
+        await self._subscriptions.subscribe(dropped_channel(self._prefix))
         await self._subscriptions.subscribe(self._channel)
 
     async def subscribe(self, user_id: str, deliver: Deliver) -> None:
@@ -133,6 +156,9 @@ class RedisEdgeFanoutSubscriber(RedisFanoutSubscriber):
             await publishes.execute()
 
     def _dispatch(self, channel: str, data: bytes) -> None:
+        if channel == dropped_channel(self._prefix):
+            self._dropped_for(_text(data).split(" "))
+            return
         if channel != self._channel:
             super()._dispatch(channel, data)
             return
@@ -140,3 +166,11 @@ class RedisEdgeFanoutSubscriber(RedisFanoutSubscriber):
         for user_id in users:
             for deliver in list(self._local.get(user_id, ())):
                 deliver(text)
+
+    def _dropped_for(self, users: Sequence[str]) -> None:
+        """Pushes for these users were dropped: if any is here, its sockets
+        must sync, so the listeners are told, as after a lost subscription."""
+        if EVERYONE in users or any(user in self._local for user in users):
+            log.warning("a projector dropped pushes for users on this edge; sockets must sync")
+            for listener in list(self._loss_listeners):
+                listener()

@@ -117,6 +117,12 @@ def edge_channel(prefix: str, edge_id: str) -> str:
     return f"{prefix}edge:{edge_id}"
 
 
+def dropped_channel(prefix: str) -> str:
+    """Per-edge fan-out: the users whose pushes a projector dropped (their
+    leases could not be read), told to every edge once Redis answers again."""
+    return f"{prefix}control:pushes-dropped"
+
+
 def sessions_channel(prefix: str) -> str:
     """Where ended sessions are announced to every edge."""
     return f"{prefix}control:sessions-ended"

@@ -33,6 +33,13 @@ log = logging.getLogger(__name__)
 
 RETRY_EVERY = 0.5
 """Seconds between attempts to subscribe again after a node failed."""
+YIELD_EVERY = 16
+"""Messages handed out before the reader gives the loop a turn. A burst (a
+projector publishing its backlog after an outage) sits whole in the
+connection's buffer, and reading it needs no wait: without a turn, no
+socket's writer runs until all of it is queued, and a burst of more than
+CHAT_WS_SEND_QUEUE_FRAMES for one user closed sockets that read promptly
+(1008). One turn per 16 messages costs little, as a timer per message did."""
 ONE_REDIS = "one"
 FAILURES = (redis.RedisError, redis.exceptions.RedisClusterException, OSError)
 """What a node that is away (or a slot map in flux) raises."""
@@ -122,6 +129,7 @@ class ShardedSubscriptions:
         return self._shards[name]
 
     async def _read(self, shard: _Shard) -> None:
+        handed_out = 0
         while True:
             try:
                 # No timeout: one asyncio timer a message cost the edge 13 %
@@ -134,6 +142,9 @@ class ShardedSubscriptions:
             kind = None if message is None else message.get("type")
             if kind == "smessage":
                 self._on_message(_text(message["channel"]), message["data"])
+                handed_out += 1
+                if handed_out % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # the sockets' writers send what is queued
             elif kind == "sunsubscribe":
                 self._unsubscribed_by_redis(shard, message["channel"])
 

@@ -21,7 +21,8 @@ MAX_USERS = 60
 
 @pytest.fixture
 def extra_env(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The fan-out mode is the parameter (``user`` unless a test says)."""
+    """The fan-out mode is the parameter (``user`` unless a test says: the
+    discovery-only tests keep the mode that is not the default)."""
     mode = getattr(request, "param", "user")
     return {"CHAT_EDGE_LEASE_SECONDS": str(LEASE_SECONDS), "CHAT_FANOUT_MODE": mode}
 
@@ -142,6 +143,7 @@ def test_a_draining_edge_moves_only_its_users_who_reconnect_and_sync_without_los
     assert gone not in after.values()
 
 
+@BOTH_FANOUTS
 def test_a_killed_edge_drops_out_of_discovery_within_its_lease_and_only_its_users_move(
     stack: Stack, edges: dict[str, int], users: dict[str, list[User]]
 ) -> None:
@@ -154,3 +156,10 @@ def test_a_killed_edge_drops_out_of_discovery_within_its_lease_and_only_its_user
     after = {user.user_id: user.discover()["edge_id"] for user in everyone(users)}
     moved = {user_id for user_id in before if after[user_id] != before[user_id]}
     assert moved == victims
+    # Its users' presence leases outlive it (their TTL): per-edge fan-out
+    # routes to the dead edge and to the new one, where the push arrives.
+    peer = users["edge"][0]
+    conversation_id = peer.start_direct(probe)
+    moved_socket, sender = probe.follow_discovery(), peer.follow_discovery()
+    assert sender.send_message(conversation_id, "c1", "after the kill")["type"] == "sent"
+    assert moved_socket.message_with_seq(1)["body"] == "after the kill"

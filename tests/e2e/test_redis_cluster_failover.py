@@ -1,9 +1,11 @@
 """Real edge, processor and projector processes on the six-node Redis
 Cluster: a master killed with kill -9 while messages flow (the master of
-the receiver's fan-out channel, which also holds a third user's presence). Its replica
-takes over (cluster-node-timeout 2000 ms, scripts/redis-cluster.sh);
-delivery and presence recover, and no acknowledged message is lost: what
-the dead master's pub/sub dropped comes back by seq and ``sync``."""
+the channel the receiver's pushes travel on, which also holds a third user's
+presence; in ``edge`` fan-out also the master of the receiver's leases, which
+the projector reads to route). Its replica takes over (cluster-node-timeout
+2000 ms, scripts/redis-cluster.sh); delivery and presence recover, and no
+acknowledged message is lost: what the dead master's pub/sub dropped comes
+back by seq and ``sync``. Each case names the fan-out mode it runs."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import redis.cluster
 from websockets.exceptions import ConnectionClosed
 
 from infra.redis.clients import sync_client
-from infra.redis.keys import state_key, user_channel
+from infra.redis.keys import edge_channel, leases_key, state_key, user_channel
 from tests.e2e.client import Frame, Socket, User, unique_handle
 from tests.e2e.processes import Stack
 from tests.support.redis_cluster import ROOT, redis_cluster_up
@@ -30,10 +32,42 @@ pytestmark = [pytest.mark.e2e, pytest.mark.redis_cluster]
 RECOVERY_DEADLINE = 90.0
 
 
+# (CHAT_FANOUT_MODE, the key whose master is killed): the receiver's push
+# channel in either mode, or in ``edge`` mode the leases the projector routes by.
+CASES = [("user", "channel"), ("edge", "channel"), ("edge", "leases")]
+
+
 @pytest.fixture
 def redis_url(redis_cluster_url: str) -> str:
     """The whole stack of this module runs on the cluster."""
     return redis_cluster_url
+
+
+@pytest.fixture
+def case(request: pytest.FixtureRequest) -> tuple[str, str]:
+    found: tuple[str, str] = request.param
+    return found
+
+
+@pytest.fixture
+def extra_env(case: tuple[str, str]) -> dict[str, str]:
+    return {"CHAT_FANOUT_MODE": case[0]}
+
+
+def victim_key(redis_url: str, prefix: str, user: User, case: tuple[str, str]) -> str:
+    """The key whose master the case kills, for the user's one socket."""
+    mode, what = case
+    if what == "leases":
+        return leases_key(prefix, user.user_id)
+    if mode == "user":
+        return user_channel(prefix, user.user_id)
+    client = sync_client(redis_url)
+    try:
+        [lease] = client.zrange(leases_key(prefix, user.user_id), 0, -1)
+    finally:
+        client.close()
+    edge_id = (lease.decode() if isinstance(lease, bytes) else str(lease)).partition(":")[0]
+    return edge_channel(prefix, edge_id)
 
 
 def master_port_of(url: str, key: str) -> int:
@@ -100,7 +134,11 @@ class Receiver:
             self.sync()
 
     def sync(self) -> None:
-        cursor = max(self.seqs, default=0)
+        """From the last seq before the first gap, as a client that applies
+        in order does: pushes the projector dropped leave a gap, not a close."""
+        seen, cursor = set(self.seqs), 0
+        while cursor + 1 in seen:
+            cursor += 1
         for frame in self.socket.sync({self.conversation_id: cursor}):
             self.take(frame, live=False)
 
@@ -116,8 +154,9 @@ def send_acknowledged(socket: Socket, conversation_id: str, n: int) -> Frame:
         time.sleep(0.2)
 
 
+@pytest.mark.parametrize("case", CASES, indirect=True, ids=["-".join(c) for c in CASES])
 def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
-    stack: Stack, redis_url: str, tmp_path: Path
+    stack: Stack, redis_url: str, case: tuple[str, str], tmp_path: Path
 ) -> None:
     prefix = stack.env["CHAT_REDIS_PREFIX"]
     alice = User(stack.base_url, unique_handle("alice"))
@@ -128,7 +167,7 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
     acknowledged = [send_acknowledged(sender, conversation_id, n)["message_id"] for n in range(3)]
     while len(receiver.seqs) < 3:
         receiver.receive_for(30)
-    victim = master_port_of(redis_url, user_channel(prefix, bob.user_id))
+    victim = master_port_of(redis_url, victim_key(redis_url, prefix, bob, case))
     carol = user_with_presence_on(stack, redis_url, prefix, victim)
     try:
         killed_at = time.monotonic()
@@ -147,7 +186,7 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
         stall = min(at for at in receiver.live_at.values() if at > killed_at) - killed_at
         longest = max(b - a for a, b in itertools.pairwise(acked_at))
         print(
-            f"redis master {victim} killed: first live push after {stall:.2f} s,"
+            f"{case}: redis master {victim} killed: first live push after {stall:.2f} s,"
             f" longest wait for a send's ack {longest:.2f} s,"
             f" receiver reopened {receiver.reconnects} times"
         )

@@ -4,6 +4,7 @@ fault-injection suite"). Exits 1 if a check failed."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +30,12 @@ def parse(argv: list[str]) -> tuple[Plan, Path]:
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--session-timeout", type=float, default=6.0, help="seconds")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--fanout-mode",
+        choices=("user", "edge"),
+        default=os.environ.get("CHAT_FANOUT_MODE") or None,
+        help="CHAT_FANOUT_MODE of every process (default: $CHAT_FANOUT_MODE, else the stack's)",
+    )
     parser.add_argument("--folder", type=Path, help="logs and state (default: a temp folder)")
     args = parser.parse_args(argv)
     if args.users < 6 or args.users % 2:
@@ -44,6 +51,7 @@ def parse(argv: list[str]) -> tuple[Plan, Path]:
         partitions=args.partitions,
         session_timeout_s=args.session_timeout,
         seed=args.seed,
+        fanout_mode=args.fanout_mode or "",
     )
     return plan, args.folder or Path(tempfile.mkdtemp(prefix="chat-faults-"))
 

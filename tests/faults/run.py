@@ -49,6 +49,7 @@ class Plan:
     send_queue_frames: int = 100
     seed: int = 1
     cluster: bool = False  # the three-node Kafka cluster (RF 3) instead of a private broker
+    fanout_mode: str = ""  # CHAT_FANOUT_MODE of every process; empty: app/settings.py's default
 
 
 @dataclass
@@ -71,7 +72,8 @@ class Outcome:
     def report(self) -> str:
         counts = self.verdict.counts()
         lines = [
-            f"fault suite: {self.seconds:.0f} s, {self.plan.users} users, logs in {self.log_dir}",
+            f"fault suite: {self.seconds:.0f} s, {self.plan.users} users, "
+            f"fan-out {self.plan.fanout_mode or 'default'}, logs in {self.log_dir}",
             "  " + ", ".join(f"{name} {value}" for name, value in counts.items()),
             f"  refusals: {dict(self.journal.refusals())}",
             f"  frames received: {dict(self.journal.frames)}",
@@ -176,6 +178,7 @@ def stack_env(plan: Plan, services: Services) -> dict[str, str]:
         "CHAT_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
         "CHAT_SEND_RATE_PER_SECOND": "100000",
         "CHAT_SEND_BURST": "100000",
+        **({"CHAT_FANOUT_MODE": plan.fanout_mode} if plan.fanout_mode else {}),
     }
 
 
