@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from app.health import process_health
 from app.server import serve_app
 from app.settings import Settings
-from app.supervise import stop_on_signals, supervised
+from app.supervise import dump_stacks_on_signal, stop_on_signals, supervised
 
 if TYPE_CHECKING:
     from app.health_server import HealthServer
@@ -58,6 +58,7 @@ def edge(settings: Settings) -> None:
     from app.real_stack import real_edge
 
     settings.require_services()
+    dump_stacks_on_signal()
     serve_app(settings, real_edge)
 
 
@@ -87,6 +88,7 @@ def _run_role(
 ) -> None:
     """Runs a role until SIGTERM, with its health server if it has a port."""
     settings.require_services()
+    dump_stacks_on_signal()
     stop = stop_on_signals()
     health = _health_server(settings, role, health_port, stop)
     try:

@@ -44,6 +44,15 @@ def supervised(
     return threading.Thread(target=run, name=name, daemon=True)
 
 
+STACKS_SIGNAL = signal.SIGUSR1
+"""``kill -USR1 <pid>``: every thread's stack to the process's stderr (its
+log), the process going on; for one that is alive but not ready."""
+
+
+def dump_stacks_on_signal() -> None:
+    faulthandler.register(STACKS_SIGNAL, all_threads=True)
+
+
 STOP_GRACE_SECONDS = 5.0
 """After SIGTERM, a role that has not stopped by then exits anyway: nothing
 it has not committed matters (crash-only), and a broker that is down must

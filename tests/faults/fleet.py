@@ -20,6 +20,7 @@ import httpx
 from confluent_kafka import ConsumerGroupState
 from confluent_kafka.admin import AdminClient
 
+from app.supervise import STACKS_SIGNAL
 from tests.e2e.processes import REPO, free_port
 
 ROLES = ("processor", "projector", "edge")
@@ -196,8 +197,18 @@ class Fleet:
         deadline = time.monotonic() + timeout
         while not self._ready(slot):
             if time.monotonic() > deadline:
+                self.dump_stacks(slot.role)
                 raise TimeoutError(f"{name} not ready within {timeout:.0f} s; see {self.log_dir}")
             time.sleep(0.2)
+
+    def dump_stacks(self, role: str) -> None:
+        """Every thread's stack of each running process of ``role``, into its
+        log (the roles' SIGUSR1, app.supervise): where a process that lives
+        but is not ready is."""
+        for slot in self.slots.values():
+            if slot.role == role and slot.process is not None and slot.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    slot.process.send_signal(STACKS_SIGNAL)
 
     def _ready(self, slot: Slot) -> bool:
         if slot.role == "edge":

@@ -1,6 +1,8 @@
+import subprocess
+import sys
 import threading
 
-from app.supervise import supervised, watch
+from app.supervise import STACKS_SIGNAL, supervised, watch
 from commands.liveness import Liveness
 
 
@@ -30,3 +32,36 @@ def test_the_watchdog_stops_a_role_that_stalled() -> None:
     liveness.waiting()
     watch(liveness, threading.Event(), on_stuck=stuck.set, interval=0.01)
     assert stuck.wait(5)
+
+
+def test_sigusr1_prints_every_threads_stack_and_the_process_goes_on() -> None:
+    code = (
+        "import sys, time\n"
+        "from app.supervise import dump_stacks_on_signal\n"
+        "dump_stacks_on_signal()\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "print('still here', flush=True)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout.readline() == "ready\n"
+        process.send_signal(STACKS_SIGNAL)
+        assert process.stderr is not None
+        first_line = process.stderr.readline()
+        process.stdin.write("\n")
+        process.stdin.flush()
+        assert (first_line.startswith("Current thread"), process.stdout.readline()) == (
+            True,
+            "still here\n",
+        )
+    finally:
+        process.kill()
+        process.wait(10)
