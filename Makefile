@@ -12,7 +12,7 @@ STACK_ENV := CHAT_KAFKA_BOOTSTRAP=$${CHAT_KAFKA_BOOTSTRAP:-127.0.0.1:9092} \
 	CHAT_POSTGRES_DSN=$${CHAT_POSTGRES_DSN:-postgresql://chat:chat@127.0.0.1:5432/chat} \
 	CHAT_REDIS_URL=$${CHAT_REDIS_URL:-redis://127.0.0.1:6379/0}
 
-.PHONY: install run services chromium kcat stack test test-faults test-cluster redis-cluster lint clean-state bench
+.PHONY: install run services chromium kcat stack test test-browser test-faults test-cluster redis-cluster lint clean-state bench
 
 WEB_DEPS := web/node_modules/.package-lock.json
 
@@ -44,9 +44,13 @@ kcat:
 stack: install services
 	$(STACK_ENV) $(VENV)/bin/chatapp stack
 
-# The Redis Cluster variants (mark redis_cluster) run in make test-cluster.
-test: install services chromium kcat
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults --ignore=tests/cluster -m "not redis_cluster"
+# The Redis Cluster variants (mark redis_cluster) run in make test-cluster,
+# the web client in Chromium in make test-browser.
+test: install services kcat
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/faults --ignore=tests/cluster --ignore=tests/browser -m "not redis_cluster"
+
+test-browser: install services chromium
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser
 
 test-faults: install services
 	$(PY) -m pytest -q -p no:cacheprovider tests/faults
