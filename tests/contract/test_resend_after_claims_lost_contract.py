@@ -167,10 +167,14 @@ def test_the_resend_confirms_the_claim_so_later_resends_need_no_history(
 
 
 def first_attempt_unprojected(
-    models: ReadModels, claims: ClaimStores, decider: Decider, chat: str
-) -> int:
-    """A registered user's send (confirmed claim: no lookup) that the
-    projector has not written yet; then the claim store loses its data."""
+    models: ReadModels, feed: Feed, claims: ClaimStores
+) -> tuple[str, Decider, int]:
+    """A registered user's send (confirmed claim: no lookup) into a new
+    group that the projector has not written yet; then the claim store
+    loses its data. The chat, its decider and the send's id."""
+    conversation = feed.group("ann", ["bob"])
+    chat = str(conversation.id)
+    decider = Decider(conversation, models, feed)
     admission = claims.store()
     models.runner.run(admission.new_user("ann"))
     decider.holding = True
@@ -178,16 +182,13 @@ def first_attempt_unprojected(
         gateway(admission, models, decider, lambda: START).send("ann", chat, "c-1", "hello")
     )
     assert models.ask(lambda q: q.sent_message_id(chat, "ann", "c-1")) is None
-    return first
+    return chat, decider, first
 
 
 def test_a_resend_whose_first_attempt_is_not_projected_yet_is_answered_with_the_kept_id_once_it_is(
     models: ReadModels, feed: Feed, claims: ClaimStores
 ) -> None:
-    conversation = feed.group("ann", ["bob"])
-    chat = str(conversation.id)
-    decider = Decider(conversation, models, feed)
-    first = first_attempt_unprojected(models, claims, decider, chat)
+    chat, decider, first = first_attempt_unprojected(models, feed, claims)
     admission, pauses = claims.emptied(), Pauses(decider, projecting=True)
     soon = lambda: START + timedelta(seconds=1)  # noqa: E731
     resent = models.runner.run(
@@ -203,10 +204,7 @@ def test_a_resend_whose_first_attempt_is_not_projected_yet_is_answered_with_the_
 def test_a_resend_whose_first_attempt_history_does_not_get_in_time_is_refused_as_unavailable(
     models: ReadModels, feed: Feed, claims: ClaimStores
 ) -> None:
-    conversation = feed.group("ann", ["bob"])
-    chat = str(conversation.id)
-    decider = Decider(conversation, models, feed)
-    first = first_attempt_unprojected(models, claims, decider, chat)
+    chat, decider, first = first_attempt_unprojected(models, feed, claims)
     admission, pauses = claims.emptied(), Pauses(decider, projecting=False)
     soon = lambda: START + timedelta(seconds=1)  # noqa: E731
     resend = gateway(admission, models, decider, soon, pauses).send("ann", chat, "c-1", "hello")
