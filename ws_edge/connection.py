@@ -116,6 +116,11 @@ class SocketConnection:
         except SocketCapReached:
             await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
+        except Exception as error:  # Redis (or the log) away: the client comes back later
+            log.warning("socket admission failed: %s", type(error).__name__)
+            await self._release_lease()  # if it was taken before the failure
+            await self._websocket.close(close_codes.TRY_AGAIN_LATER)
+            return
         ready = ready_frame(user_id, self._session.session_id)
         try:
             await self._websocket.send_text(encode_frame(ready))
@@ -126,12 +131,13 @@ class SocketConnection:
         self._services.sockets.add(self)
         self._reader = asyncio.current_task()
         try:
-            await self._services.fanout.subscribe(user_id, self.push)
+            if not await self._subscribed(user_id):
+                return
             # A logout between authentication and subscribing was not heard.
             if not await self._still_alive():
                 self._close(close_codes.UNAUTHORIZED)
                 return
-            await self._services.presence.connected(user_id, self._lease_id)
+            await self._renew_lease()
             self._start_timers()
             await self._read_loop()
         except asyncio.CancelledError:
@@ -142,6 +148,18 @@ class SocketConnection:
                 current.uncancel()
         finally:
             await self._end(user_id)
+
+    async def _subscribed(self, user_id: str) -> bool:
+        """The user's frames reach this socket from now on; if Redis failed to
+        subscribe, the socket is to close with 1013 (a socket that would
+        hear nothing must not stay open)."""
+        try:
+            await self._services.fanout.subscribe(user_id, self.push)
+        except Exception as error:
+            log.warning("fan-out subscribe failed: %s", type(error).__name__)
+            self._close(close_codes.TRY_AGAIN_LATER)
+            return False
+        return True
 
     async def _end(self, user_id: str) -> None:
         self._ended = True  # before any await: no beat renews the lease from now on

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse
@@ -16,6 +17,8 @@ from ws_edge import close_codes
 from ws_edge.client_frames import BadFrame, parse_auth
 from ws_edge.connection import SocketConnection
 from ws_edge.services import SocketServices
+
+log = logging.getLogger(__name__)
 
 
 def origin_allowed(origin: str | None, allowed: tuple[str, ...], host: str | None = None) -> bool:
@@ -51,6 +54,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     try:
         authenticated = await _authenticate(websocket, services)
     except WebSocketDisconnect:
+        return
+    except Exception as error:  # the session store away: the client comes back later
+        log.warning("socket authentication failed: %s", type(error).__name__)
+        await _close(websocket, close_codes.TRY_AGAIN_LATER)
         return
     if authenticated is None:
         return

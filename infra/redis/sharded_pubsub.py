@@ -51,6 +51,11 @@ class _Shard:
     pubsub: Any
     channels: set[str] = field(default_factory=set)
     reader: asyncio.Task[None] | None = None
+    commands: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One command at a time on the pub/sub: redis-py's PubSub takes its
+    connection on first use, and two first commands at once took two, the
+    first one's channel subscribed on a connection no reader reads (a user
+    who got no pushes: 1 run in 8 of a channel move, two channels at once)."""
 
 
 class ShardedSubscriptions:
@@ -74,7 +79,8 @@ class ShardedSubscriptions:
             await self._client.initialize()  # the slot map (a no-op once read)
         shard = self._shard(self._owner(channel))
         try:
-            await shard.pubsub.ssubscribe(channel)
+            async with shard.commands:
+                await shard.pubsub.ssubscribe(channel)
         except BaseException:
             if shard.reader is None and not shard.channels:
                 await self._drop(shard)  # a node that never answered keeps no shard
@@ -89,7 +95,8 @@ class ShardedSubscriptions:
         for shard in list(self._shards.values()):
             if channel in shard.channels:
                 shard.channels.discard(channel)
-                await shard.pubsub.sunsubscribe(channel)
+                async with shard.commands:
+                    await shard.pubsub.sunsubscribe(channel)
 
     async def check(self) -> None:
         """Every node's pub/sub connection answers (its reader takes the PONG)."""
@@ -98,7 +105,8 @@ class ShardedSubscriptions:
         for shard in list(self._shards.values()):
             if shard.reader is None or shard.reader.done():
                 raise redis.ConnectionError(f"the fan-out reader of {shard.name} is not running")
-            await shard.pubsub.ping()
+            async with shard.commands:
+                await shard.pubsub.ping()
 
     async def close(self) -> None:
         for task in list(self._recoveries):

@@ -5,6 +5,8 @@ subscribed (on a private Redis, stopped and started again)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,30 @@ def test_a_refused_subscribe_leaves_no_dead_connection_behind(tmp_path: Path) ->
         asyncio.run(scenario())
     finally:
         server.close()
+
+
+def test_channels_subscribed_at_once_on_a_fresh_connection_all_receive(redis_url: str) -> None:
+    channels = [f"{uuid.uuid4().hex}:at-once:{n}" for n in range(8)]
+    received: asyncio.Queue[str] = asyncio.Queue()
+
+    async def scenario() -> set[str]:
+        client = async_client(redis_url)
+        subscriptions = ShardedSubscriptions(
+            client, lambda channel, data: received.put_nowait(channel), lambda: None
+        )
+        publisher = sync_client(redis_url)
+        try:
+            await asyncio.gather(*(subscriptions.subscribe(c) for c in channels))
+            for channel in channels:
+                await asyncio.to_thread(publisher.spublish, channel, "hello")
+            heard: set[str] = set()
+            with contextlib.suppress(TimeoutError):
+                while len(heard) < len(channels):
+                    heard.add(await asyncio.wait_for(received.get(), 5))
+            return heard
+        finally:
+            publisher.close()
+            await subscriptions.close()
+            await client.aclose()
+
+    assert asyncio.run(scenario()) == set(channels)
