@@ -59,6 +59,14 @@ it has not committed matters (crash-only), and a broker that is down must
 not hold the stop up."""
 
 WATCH_INTERVAL = 5.0
+FROZEN_AFTER = 90.0
+"""Seconds the watchdog thread may not run before the process is taken for
+frozen: a C call that holds the GIL and waits for good (confluent-kafka
+keeps the GIL in ``rd_kafka_new``, ``begin_transaction`` and the assign
+after a rebalance callback, each waiting on a librdkafka thread) stops
+every Python thread, this watchdog with them, and such a process would
+never exit for its supervisor. faulthandler's own timer thread needs no
+GIL: it prints every thread's stack and exits with status 1."""
 
 
 def watch(
@@ -66,18 +74,25 @@ def watch(
     stop: threading.Event,
     on_stuck: Callable[[], None] = exit_process,
     interval: float = WATCH_INTERVAL,
+    frozen_after: float = FROZEN_AFTER,
 ) -> threading.Thread:
     """A daemon thread that stops the process (``on_stuck``) once the role
-    has had input waiting without progress for longer than its limit."""
+    has had input waiting without progress for longer than its limit, or
+    once the thread itself has not run for ``frozen_after`` seconds."""
 
     def run() -> None:
-        while not stop.wait(interval):
-            reason = liveness.stalled()
-            if reason is not None:
-                log.critical("%s; stopping the process for its supervisor", reason)
-                faulthandler.dump_traceback(all_threads=True)  # where it was stuck
-                on_stuck()
-                return
+        reason: str | None = None
+        faulthandler.dump_traceback_later(frozen_after, exit=True)
+        try:
+            while reason is None and not stop.wait(interval):
+                faulthandler.dump_traceback_later(frozen_after, exit=True)  # armed again
+                reason = liveness.stalled()
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+        if reason is not None:
+            log.critical("%s; stopping the process for its supervisor", reason)
+            faulthandler.dump_traceback(all_threads=True)  # where it was stuck
+            on_stuck()
 
     thread = threading.Thread(target=run, name=f"watch-{liveness.role}", daemon=True)
     thread.start()

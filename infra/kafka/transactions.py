@@ -78,7 +78,7 @@ class _DrivenProducer:
         self.brokers_lost = False  # every broker was down since the last transaction
         self._report = config.get("error_cb")
         watched = {**config, "error_cb": self._on_error}
-        self.producer: Producer = self._worker.submit(Producer, watched).result()
+        self.producer: Producer | None = self._worker.submit(Producer, watched).result()
 
     def _on_error(self, error: KafkaError) -> None:
         if error.code() == KafkaError._ALL_BROKERS_DOWN:
@@ -94,6 +94,7 @@ class _DrivenProducer:
         return lost
 
     def call(self, name: str, work: Callable[[Producer], T]) -> T:
+        assert self.producer is not None, "a call on an abandoned producer"
         future: Future[T] = self._worker.submit(work, self.producer)
         try:
             return future.result(CALL_BOUND)
@@ -102,8 +103,16 @@ class _DrivenProducer:
             raise _Overran(name) from None
 
     def abandon(self) -> None:
-        """Leaves a wedged call to finish (or not) on its own thread."""
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        """Leaves a wedged call to finish (or not) on its own thread, and the
+        producer to be destroyed there after it. Otherwise the garbage
+        collector destroys it (its error callback refers to this object: a
+        cycle) in whatever thread it runs, holding up that thread, and any
+        lock it holds, for as long as ``rd_kafka_destroy`` takes."""
+        self._worker.submit(self._release)
+        self._worker.shutdown(wait=False)
+
+    def _release(self) -> None:
+        self.producer = None  # the last reference: destroyed here, on the worker
 
 
 class TransactionalProducer:

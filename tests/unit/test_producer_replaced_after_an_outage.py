@@ -4,7 +4,9 @@ replaced before its next transaction instead of wedging in it
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -101,4 +103,33 @@ def test_an_outage_while_the_producer_was_made_does_not_replace_it(
     txn.commit("events", [], [], None)
     assert len(fake_producers) == 1
     assert "commit_transaction" in fake_producers[0].calls
+    txn.close()
+
+
+class ForgottenProducer(FakeProducer):
+    """A fake nothing else refers to, which says on which thread it was destroyed."""
+
+    destroyed_on: ClassVar[list[str]] = []
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.error_cb = config["error_cb"]
+        self.queued, self.calls = [], []
+
+    def __del__(self) -> None:
+        ForgottenProducer.destroyed_on.append(threading.current_thread().name)
+
+
+def test_a_replaced_producer_is_destroyed_on_its_own_thread_not_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ForgottenProducer.destroyed_on = []
+    monkeypatch.setattr(transactions, "Producer", ForgottenProducer)
+    txn = producer()
+    txn.replace("a test")
+    deadline = time.monotonic() + 5
+    while not ForgottenProducer.destroyed_on:
+        assert time.monotonic() < deadline, "the replaced producer was never destroyed"
+        gc.collect()  # what would destroy it in this thread
+        time.sleep(0.01)
+    assert ForgottenProducer.destroyed_on[0].startswith("txn-producer")
     txn.close()
