@@ -59,9 +59,10 @@ it has not committed matters (crash-only), and a broker that is down must
 not hold the stop up."""
 
 WATCH_INTERVAL = 5.0
-FROZEN_AFTER = 90.0
+FROZEN_AFTER = 30.0
 """Seconds the watchdog thread may not run before the process is taken for
-frozen: a C call that holds the GIL and waits for good (confluent-kafka
+frozen (a healthy process lets a waiting thread run within milliseconds;
+well under the fault suite's 90 s for a role to be ready again): a C call that holds the GIL and waits for good (confluent-kafka
 keeps the GIL in ``rd_kafka_new``, ``begin_transaction`` and the assign
 after a rebalance callback, each waiting on a librdkafka thread) stops
 every Python thread, this watchdog with them, and such a process would
