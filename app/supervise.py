@@ -62,12 +62,13 @@ WATCH_INTERVAL = 5.0
 FROZEN_AFTER = 30.0
 """Seconds the watchdog thread may not run before the process is taken for
 frozen (a healthy process lets a waiting thread run within milliseconds;
-well under the fault suite's 90 s for a role to be ready again): a C call that holds the GIL and waits for good (confluent-kafka
-keeps the GIL in ``rd_kafka_new``, ``begin_transaction`` and the assign
-after a rebalance callback, each waiting on a librdkafka thread) stops
-every Python thread, this watchdog with them, and such a process would
-never exit for its supervisor. faulthandler's own timer thread needs no
-GIL: it prints every thread's stack and exits with status 1."""
+the fault suite wants a role ready again within 90 s): a C call that
+holds the GIL and waits for good (confluent-kafka keeps the GIL in
+``rd_kafka_new``, ``begin_transaction`` and the assign after a rebalance
+callback, each waiting on a librdkafka thread) stops every Python thread,
+this watchdog with them, and such a process would never exit for its
+supervisor. faulthandler's own timer thread needs no GIL: it prints every
+thread's stack and exits with status 1."""
 
 
 def watch(
@@ -83,17 +84,17 @@ def watch(
 
     def run() -> None:
         reason: str | None = None
-        faulthandler.dump_traceback_later(frozen_after, exit=True)
-        try:
-            while reason is None and not stop.wait(interval):
-                faulthandler.dump_traceback_later(frozen_after, exit=True)  # armed again
-                reason = liveness.stalled()
-        finally:
-            faulthandler.cancel_dump_traceback_later()
-        if reason is not None:
-            log.critical("%s; stopping the process for its supervisor", reason)
-            faulthandler.dump_traceback(all_threads=True)  # where it was stuck
-            on_stuck()
+        while reason is None:
+            faulthandler.dump_traceback_later(frozen_after, exit=True)  # armed again
+            if stop.wait(interval):
+                # A stop can wedge as well (a consumer's close): one more term.
+                faulthandler.dump_traceback_later(STOP_GRACE_SECONDS + frozen_after, exit=True)
+                return
+            reason = liveness.stalled()
+        log.critical("%s; stopping the process for its supervisor", reason)
+        faulthandler.dump_traceback(all_threads=True)  # where it was stuck
+        on_stuck()
+        faulthandler.cancel_dump_traceback_later()  # when on_stuck did not exit
 
     thread = threading.Thread(target=run, name=f"watch-{liveness.role}", daemon=True)
     thread.start()

@@ -116,10 +116,11 @@ class SocketConnection:
         except SocketCapReached:
             await self._websocket.close(close_codes.TOO_MANY_SOCKETS)
             return
-        except Exception as error:  # Redis (or the log) away: the client comes back later
+        except Exception as error:  # Redis away: the client comes back later
             log.warning("socket admission failed: %s", type(error).__name__)
+            with contextlib.suppress(Exception):
+                await self._websocket.close(close_codes.TRY_AGAIN_LATER)
             await self._release_lease()  # if it was taken before the failure
-            await self._websocket.close(close_codes.TRY_AGAIN_LATER)
             return
         ready = ready_frame(user_id, self._session.session_id)
         try:

@@ -26,6 +26,7 @@ import contextlib
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as CallTimedOut
@@ -101,6 +102,11 @@ class _DrivenProducer:
         except CallTimedOut:
             _report_when_done(name, future, time.monotonic() - CALL_BOUND)
             raise _Overran(name) from None
+        except BaseException as error:
+            # Its frames on the worker hold the producer: cleared, so that
+            # the error (kept as a cause) does not keep it for the collector.
+            traceback.clear_frames(error.__traceback__)
+            raise
 
     def abandon(self) -> None:
         """Leaves a wedged call to finish (or not) on its own thread, and the

@@ -77,10 +77,16 @@ class ShardedSubscriptions:
     async def subscribe(self, channel: str) -> None:
         if isinstance(self._client, aiocluster.RedisCluster):
             await self._client.initialize()  # the slot map (a no-op once read)
-        shard = self._shard(self._owner(channel))
-        try:
+        while True:
+            shard = self._shard(self._owner(channel))
             async with shard.commands:
-                await shard.pubsub.ssubscribe(channel)
+                if self._shards.get(shard.name) is shard:  # not dropped while this waited
+                    await self._subscribe_on(shard, channel)
+                    return
+
+    async def _subscribe_on(self, shard: _Shard, channel: str) -> None:
+        try:
+            await shard.pubsub.ssubscribe(channel)
         except BaseException:
             if shard.reader is None and not shard.channels:
                 await self._drop(shard)  # a node that never answered keeps no shard
@@ -207,7 +213,8 @@ class ShardedSubscriptions:
         return left
 
     async def _drop(self, shard: _Shard) -> None:
-        self._shards.pop(shard.name, None)
+        if self._shards.get(shard.name) is shard:  # not a newer shard of the node
+            del self._shards[shard.name]
         if shard.reader is not None and shard.reader is not asyncio.current_task():
             shard.reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -30,7 +30,8 @@ class RedisDown(ConnectionError):
 
 
 class Failing:
-    """The users whose calls fail; the rest pass through."""
+    """The users whose calls fail; the rest pass through (but the session
+    store, read by token, fails for everyone while anyone is listed)."""
 
     def __init__(self) -> None:
         self.users: set[str] = set()

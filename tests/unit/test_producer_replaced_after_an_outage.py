@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, KafkaException
 
 from infra.kafka import transactions
 from infra.kafka.config import KafkaConfig
@@ -119,6 +119,14 @@ class ForgottenProducer(FakeProducer):
         ForgottenProducer.destroyed_on.append(threading.current_thread().name)
 
 
+def wait_until_destroyed() -> None:
+    deadline = time.monotonic() + 5
+    while not ForgottenProducer.destroyed_on:
+        assert time.monotonic() < deadline, "the replaced producer was never destroyed"
+        gc.collect()  # what would destroy it in this thread
+        time.sleep(0.01)
+
+
 def test_a_replaced_producer_is_destroyed_on_its_own_thread_not_the_callers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -126,10 +134,24 @@ def test_a_replaced_producer_is_destroyed_on_its_own_thread_not_the_callers(
     monkeypatch.setattr(transactions, "Producer", ForgottenProducer)
     txn = producer()
     txn.replace("a test")
-    deadline = time.monotonic() + 5
-    while not ForgottenProducer.destroyed_on:
-        assert time.monotonic() < deadline, "the replaced producer was never destroyed"
-        gc.collect()  # what would destroy it in this thread
-        time.sleep(0.01)
+    wait_until_destroyed()
+    assert ForgottenProducer.destroyed_on[0].startswith("txn-producer")
+    txn.close()
+
+
+class FencedProducer(ForgottenProducer):
+    def commit_transaction(self, timeout: float) -> None:
+        raise KafkaException(KafkaError(KafkaError._FENCED, fatal=True))
+
+
+def test_a_producer_replaced_after_a_fatal_error_is_destroyed_on_its_own_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ForgottenProducer.destroyed_on = []
+    monkeypatch.setattr(transactions, "Producer", FencedProducer)
+    txn = producer()
+    with pytest.raises(transactions.ProducerReplaced):
+        txn.commit("events", [], [], None)
+    wait_until_destroyed()
     assert ForgottenProducer.destroyed_on[0].startswith("txn-producer")
     txn.close()

@@ -67,14 +67,14 @@ def test_sigusr1_prints_every_threads_stack_and_the_process_goes_on() -> None:
         process.wait(10)
 
 
-def run_watched(then: str) -> subprocess.CompletedProcess[str]:
-    """A process with a watchdog (frozen after 1 s) that then runs ``then``."""
+def run_watched(frozen_after: float, then: str) -> subprocess.CompletedProcess[str]:
+    """A process with a watchdog that then runs ``then``."""
     code = (
         "import re, threading, time\n"
         "from app.supervise import watch\n"
         "from commands.liveness import Liveness\n"
         "stop = threading.Event()\n"
-        "watch(Liveness('processor'), stop, interval=0.05, frozen_after=1.0)\n"
+        f"watch(Liveness('processor'), stop, interval=0.05, frozen_after={frozen_after})\n"
         f"{then}\n"
         "stop.set()\n"
         "time.sleep(0.2)\n"
@@ -87,10 +87,10 @@ def run_watched(then: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_process_whose_gil_is_held_for_good_prints_its_stacks_and_exits_1() -> None:
     # A regular expression that backtracks for ages: a C call that never lets go of the GIL.
-    frozen = run_watched("re.match(r'(a+)+$', 'a' * 64 + 'b')")
+    frozen = run_watched(1.0, "re.match(r'(a+)+$', 'a' * 64 + 'b')")
     assert (frozen.returncode, "Timeout" in frozen.stderr, frozen.stdout) == (1, True, "")
 
 
 def test_a_process_whose_watchdog_keeps_running_is_not_taken_for_frozen() -> None:
-    busy = run_watched("time.sleep(3)")
+    busy = run_watched(3.0, "time.sleep(4)")
     assert (busy.returncode, busy.stdout) == (0, "exited normally\n")
