@@ -7,9 +7,10 @@
 #   up      start every node that does not answer PING (state under
 #           .state/redis-cluster/<port>, no persistence but nodes.conf), make
 #           the cluster with `redis-cli --cluster create ... --cluster-replicas 1`
-#           if it was never made, and wait for cluster_state:ok on every node;
-#           a second when it already runs. A node killed earlier is started
-#           again and rejoins (as a replica, after a failover).
+#           if it was never made, and wait for cluster_state:ok on every node
+#           and for every master to have a replica in sync; a second when it
+#           already runs. A node killed earlier is started again and rejoins
+#           (as a replica, after a failover), and "up" returns once it synced.
 #   down    stop the nodes started from this checkout and delete their state
 #   status  exit 0 if every node answers and reports cluster_state:ok
 #
@@ -35,6 +36,17 @@ cli() { timeout 5 redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
 ping_ok() { [ "$(cli "$1" ping)" = PONG ]; }
 info_field() { cli "$1" cluster info | tr -d '\r' | awk -F: -v k="$2" '$1 == k { print $2 }'; }
 cluster_ok() { [ "$(info_field "$1" cluster_state)" = ok ]; }
+replication_field() { cli "$1" info replication | tr -d '\r' | awk -F: -v k="$2" '$1 == k { print $2 }'; }
+# Every master with a replica in sync: a node started again after a kill
+# is a replica that has not synced yet, and a master killed before then has
+# no replica fit to take over (its slots stay down until it comes back).
+replicated() {
+  case "$(replication_field "$1" role)" in
+    master) [ "$(replication_field "$1" connected_slaves)" -ge 1 ] ;;
+    slave) [ "$(replication_field "$1" master_link_status)" = up ] ;;
+    *) return 1 ;;
+  esac
+}
 
 our_pid() {
   local pidfile="$STATE/$1/redis.pid" pid
@@ -71,6 +83,7 @@ wait_for() {  # wait_for DESCRIPTION COMMAND...
 
 all_answer() { for p in "${PORTS[@]}"; do ping_ok "$p" || return 1; done; }
 all_ok() { for p in "${PORTS[@]}"; do cluster_ok "$p" || return 1; done; }
+all_replicated() { for p in "${PORTS[@]}"; do replicated "$p" || return 1; done; }
 never_made() { [ "$(info_field "${PORTS[0]}" cluster_known_nodes)" = 1 ]; }
 
 cmd_up() {
@@ -78,7 +91,7 @@ cmd_up() {
   t0="$(now)"
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
     die "no redis-server/redis-cli (scripts/redis.sh start installs them)"
-  if all_answer && all_ok; then
+  if all_answer && all_ok && all_replicated; then
     say "already running on 127.0.0.1:${PORTS[0]}-${PORTS[5]}"
     return 0
   fi
@@ -95,6 +108,7 @@ cmd_up() {
       >"$STATE/create.log" 2>&1 || { tail -n 20 "$STATE/create.log" >&2; die "cluster create failed"; }
   fi
   wait_for "cluster_state not ok" all_ok
+  wait_for "a master without a replica in sync" all_replicated
   say "ready on 127.0.0.1:${PORTS[0]}-${PORTS[5]} in $(elapsed "$t0")s" \
     "(url redis+cluster://127.0.0.1:${PORTS[0]})"
 }
@@ -119,7 +133,7 @@ cmd_down() {
 }
 
 cmd_status() {
-  if all_answer && all_ok; then
+  if all_answer && all_ok && all_replicated; then
     say "running on 127.0.0.1:${PORTS[0]}-${PORTS[5]}, cluster_state:ok"
   else
     say "not running (or not ok) on 127.0.0.1:${PORTS[0]}-${PORTS[5]}"

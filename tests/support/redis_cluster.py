@@ -18,8 +18,9 @@ URL = "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in PORTS)
 
 
 def redis_cluster_up() -> bool:
-    """Once every node reports cluster_state:ok; True if this call started
-    it (it was not running before)."""
+    """Once every node reports cluster_state:ok and every master has a
+    replica in sync (one that can take over); True if this call started it
+    (it was not running before)."""
     done = _script("up")
     return "already running" not in done
 
