@@ -93,6 +93,7 @@ def test_two_devices_and_a_late_member_see_the_same_final_state(stack: Stack) ->
         }
     )
     phone.wait_for(lambda f: f.get("id") == "r" and f["type"] == "sent")
+    ann_socket.message_with_seq(4)  # she deletes the reply she has seen, as a client does
     changes: list[tuple[Socket, Frame]] = [
         (ann_socket, {"type": "edit", "seq": 1, "body": "note 1 (fixed)"}),
         (laptop, {"type": "react", "seq": 1, "emoji": "👍"}),
