@@ -149,18 +149,30 @@ class ShardedSubscriptions:
                 # No timeout: one asyncio timer a message cost the edge 13 %
                 # of its time at 5,000 deliveries/s; close() cancels the wait.
                 message = await shard.pubsub.get_message(timeout=None)
-            except FAILURES as error:
-                log.warning("fan-out lost Redis node %s: %s; resubscribing", shard.name, error)
-                self._in_background(self._recover(shard, set()), f"ssub-recover-{shard.name}")
+            except Exception as error:
+                self._reader_failed(shard, error)
                 return
             kind = None if message is None else message.get("type")
             if kind == "smessage":
-                self._on_message(_text(message["channel"]), message["data"])
+                try:
+                    self._on_message(_text(message["channel"]), message["data"])
+                except Exception:  # dropped; the node's other channels are still read
+                    log.exception("fan-out message on %s dropped", message["channel"])
                 handed_out += 1
                 if handed_out % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # the sockets' writers send what is queued
             elif kind == "sunsubscribe":
                 self._unsubscribed_by_redis(shard, message["channel"])
+
+    def _reader_failed(self, shard: _Shard, error: Exception) -> None:
+        """The node's connection failed (or redis-py failed in a way it does
+        not document): its channels are subscribed again, wherever they live
+        now. A reader that just ended would leave them unread, with no sign."""
+        if isinstance(error, FAILURES):
+            log.warning("fan-out lost Redis node %s: %s; resubscribing", shard.name, error)
+        else:
+            log.error("fan-out reader of %s failed; resubscribing", shard.name, exc_info=error)
+        self._in_background(self._recover(shard, set()), f"ssub-recover-{shard.name}")
 
     def _unsubscribed_by_redis(self, shard: _Shard, raw_channel: bytes) -> None:
         """Redis ends the subscriptions of a slot that left the node (a slot

@@ -25,7 +25,7 @@ from infra.redis.clients import sync_client
 from infra.redis.keys import edge_channel, leases_key, state_key, user_channel
 from tests.e2e.client import Frame, Socket, User, unique_handle
 from tests.e2e.processes import Stack
-from tests.support.redis_cluster import ROOT, redis_cluster_up
+from tests.support.redis_cluster import PORTS, ROOT, redis_cluster_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis_cluster]
 
@@ -59,6 +59,11 @@ def victim_key(redis_url: str, prefix: str, user: User, case: tuple[str, str]) -
     mode, what = case
     if what == "leases":
         return leases_key(prefix, user.user_id)
+    return push_channel(redis_url, prefix, user, mode)
+
+
+def push_channel(redis_url: str, prefix: str, user: User, mode: str) -> str:
+    """The channel the user's pushes travel on: the user's, or its edge's."""
     if mode == "user":
         return user_channel(prefix, user.user_id)
     client = sync_client(redis_url)
@@ -179,13 +184,16 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
     while len(receiver.seqs) < 3:
         receiver.receive_for(30)
     victim = master_port_of(redis_url, victim_key(redis_url, prefix, bob, case))
+    channel = push_channel(redis_url, prefix, bob, case[0])
     carol = user_with_presence_on(stack, redis_url, prefix, victim)
     try:
         killed_at = time.monotonic()
         kill_node(victim)
         n, acked_at = 3, [killed_at]
         while not any(at > killed_at for at in receiver.live_at.values()):
-            assert time.monotonic() - killed_at < RECOVERY_DEADLINE, "delivery never recovered"
+            assert time.monotonic() - killed_at < RECOVERY_DEADLINE, (
+                f"delivery never recovered; {channel} on {subscribers_by_node(channel)}"
+            )
             try:
                 acknowledged.append(send_acknowledged(sender, conversation_id, n)["message_id"])
                 acked_at.append(time.monotonic())
@@ -207,8 +215,7 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
         assert sorted(set(receiver.seqs)) == list(range(1, len(acknowledged) + 1))
         history = bob.history(conversation_id)
         assert [m["message_id"] for m in history["messages"]] == acknowledged
-        carol_socket = carol.socket(stack.ws_url)  # her lease and state: the killed master's slots
-        assert presence_of(redis_url, prefix, carol.user_id) == "online"
+        carol_socket = online_with_a_socket(carol, stack.ws_url, redis_url, prefix)
         assert presence_of(redis_url, prefix, bob.user_id) == "online"
         carol_socket.close()
         assert edge_ready_again(stack.base_url), "the edge's /readyz never came back"
@@ -225,6 +232,38 @@ def user_with_presence_on(stack: Stack, url: str, prefix: str, port: int) -> Use
     raise AssertionError(f"30 users and none with presence on {port}")
 
 
+def online_with_a_socket(user: User, ws_url: str, url: str, prefix: str) -> Socket:
+    """The user's socket, once the presence view says online (her lease and
+    state: the killed master's slots). As a client does, the socket is opened
+    again if the edge closes it (it closes every socket with 1001 when its
+    fan-out subscriptions come back, and the release turns her offline)."""
+    deadline = time.monotonic() + RECOVERY_DEADLINE
+    socket, reopened = reconnected(user, ws_url, deadline), 0
+    while presence_of(url, prefix, user.user_id, within=1.0) != "online":
+        assert time.monotonic() < deadline, f"never online; socket reopened {reopened} times"
+        with contextlib.suppress(TimeoutError):
+            code = socket.until_closed(timeout=0.1)
+            print(f"{user.handle}'s socket closed with {code}; reopening")
+            socket, reopened = reconnected(user, ws_url, deadline), reopened + 1
+    return socket
+
+
+def subscribers_by_node(channel: str) -> dict[int, str]:
+    """Each node's role and its subscribers of the channel (the failure's evidence)."""
+    found = {}
+    for port in PORTS:
+        node = redis.Redis(port=port, socket_connect_timeout=1)
+        try:
+            role = node.info("replication")["role"]
+            [_, count] = node.execute_command("PUBSUB", "SHARDNUMSUB", channel)  # type: ignore[no-untyped-call]
+            found[port] = f"{role}, {count} subscribers"
+        except redis.RedisError as error:
+            found[port] = f"away ({type(error).__name__})"
+        finally:
+            node.close()
+    return found
+
+
 def edge_ready_again(base_url: str) -> bool:
     """/readyz answers 200 (the fan-out subscriptions are all back), bounded."""
     deadline = time.monotonic() + RECOVERY_DEADLINE
@@ -236,10 +275,12 @@ def edge_ready_again(base_url: str) -> bool:
     return False
 
 
-def presence_of(url: str, prefix: str, user_id: str) -> str | None:
-    """The presence view's status, once the projector wrote it (bounded)."""
+def presence_of(
+    url: str, prefix: str, user_id: str, within: float = RECOVERY_DEADLINE
+) -> str | None:
+    """The presence view's status once it says online, or at the end of ``within`` s."""
     client = sync_client(url)
-    deadline = time.monotonic() + RECOVERY_DEADLINE
+    deadline = time.monotonic() + within
     try:
         while True:
             raw = client.hget(state_key(prefix, user_id), "status")
