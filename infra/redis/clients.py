@@ -16,6 +16,8 @@ import redis
 import redis.asyncio as aioredis
 import redis.asyncio.cluster as aiocluster
 import redis.cluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 AsyncRedis = aioredis.Redis | aiocluster.RedisCluster
 SyncRedis = redis.Redis | redis.cluster.RedisCluster
@@ -92,8 +94,14 @@ def sync_client(url: str) -> SyncRedis:
 
 def node_client(host: str, port: int) -> aioredis.Redis:
     """A client of one cluster node (the fan-out's sharded subscriptions
-    hold one pub/sub connection per master)."""
-    return aioredis.Redis(host=host, port=port, socket_connect_timeout=CONNECT_TIMEOUT)
+    hold one pub/sub connection per master). It never retries: a node that
+    fails is reported at once, and its channels are subscribed again where
+    the slot map says they live now. redis-py's default retries reconnected
+    to the dead master for about 4 s first, and did it on the connection
+    that other commands (a new socket's subscribe) were using meanwhile."""
+    return aioredis.Redis(
+        host=host, port=port, socket_connect_timeout=CONNECT_TIMEOUT, retry=Retry(NoBackoff(), 0)
+    )
 
 
 def probe_client(url: str, timeout: float) -> SyncRedis:
