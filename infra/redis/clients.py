@@ -94,11 +94,12 @@ def sync_client(url: str) -> SyncRedis:
 
 def node_client(host: str, port: int) -> aioredis.Redis:
     """A client of one cluster node (the fan-out's sharded subscriptions
-    hold one pub/sub connection per master). It never retries: a node that
-    fails is reported at once, and its channels are subscribed again where
-    the slot map says they live now. redis-py's default retries reconnected
-    to the dead master for about 4 s first, and did it on the connection
-    that other commands (a new socket's subscribe) were using meanwhile."""
+    hold one pub/sub connection per master). After a failure it tries one
+    reconnect and no more: a node that refuses is reported at once, and its
+    channels are subscribed again where the slot map says they live now.
+    redis-py's default retries reconnected to the dead master for about 4 s
+    first, on the connection that other commands (a new socket's subscribe)
+    could be using meanwhile."""
     return aioredis.Redis(
         host=host, port=port, socket_connect_timeout=CONNECT_TIMEOUT, retry=Retry(NoBackoff(), 0)
     )

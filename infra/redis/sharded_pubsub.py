@@ -156,8 +156,9 @@ class ShardedSubscriptions:
             if kind == "smessage":
                 try:
                     self._on_message(_text(message["channel"]), message["data"])
-                except Exception:  # dropped; the node's other channels are still read
-                    log.exception("fan-out message on %s dropped", message["channel"])
+                except Exception:  # the node's other channels are still read
+                    log.exception("fan-out message on %s dropped", message.get("channel"))
+                    self._on_lost()  # some of its sockets may not have it: they sync
                 handed_out += 1
                 if handed_out % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # the sockets' writers send what is queued

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 import redis.cluster
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from websockets.exceptions import ConnectionClosed
 
 from infra.redis.clients import sync_client
@@ -252,7 +254,7 @@ def subscribers_by_node(channel: str) -> dict[int, str]:
     """Each node's role and its subscribers of the channel (the failure's evidence)."""
     found = {}
     for port in PORTS:
-        node = redis.Redis(port=port, socket_connect_timeout=1)
+        node = redis.Redis(port=port, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
         try:
             role = node.info("replication")["role"]
             [_, count] = node.execute_command("PUBSUB", "SHARDNUMSUB", channel)  # type: ignore[no-untyped-call]
