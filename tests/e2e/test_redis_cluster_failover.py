@@ -56,12 +56,10 @@ def extra_env(case: tuple[str, str]) -> dict[str, str]:
     return {"CHAT_FANOUT_MODE": case[0]}
 
 
-def victim_key(redis_url: str, prefix: str, user: User, case: tuple[str, str]) -> str:
-    """The key whose master the case kills, for the user's one socket."""
-    mode, what = case
-    if what == "leases":
-        return leases_key(prefix, user.user_id)
-    return push_channel(redis_url, prefix, user, mode)
+def victim_key(prefix: str, user: User, case: tuple[str, str], channel: str) -> str:
+    """The key whose master the case kills, for the user's one socket: its
+    push ``channel``, or its leases."""
+    return leases_key(prefix, user.user_id) if case[1] == "leases" else channel
 
 
 def push_channel(redis_url: str, prefix: str, user: User, mode: str) -> str:
@@ -185,8 +183,8 @@ def test_a_killed_master_loses_no_message_and_presence_and_delivery_recover(
     acknowledged = [send_acknowledged(sender, conversation_id, n)["message_id"] for n in range(3)]
     while len(receiver.seqs) < 3:
         receiver.receive_for(30)
-    victim = master_port_of(redis_url, victim_key(redis_url, prefix, bob, case))
     channel = push_channel(redis_url, prefix, bob, case[0])
+    victim = master_port_of(redis_url, victim_key(prefix, bob, case, channel))
     carol = user_with_presence_on(stack, redis_url, prefix, victim)
     try:
         killed_at = time.monotonic()

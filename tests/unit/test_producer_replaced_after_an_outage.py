@@ -119,23 +119,31 @@ class ForgottenProducer(FakeProducer):
         ForgottenProducer.destroyed_on.append(threading.current_thread().name)
 
 
-def wait_until_destroyed() -> None:
+def producer_made_of(
+    fake: type[ForgottenProducer], monkeypatch: pytest.MonkeyPatch
+) -> TransactionalProducer:
+    """A transactional producer whose librdkafka producers are ``fake``s."""
+    ForgottenProducer.destroyed_on = []
+    monkeypatch.setattr(transactions, "Producer", fake)
+    return producer()
+
+
+def thread_that_destroyed_it() -> str:
+    """The name of the thread the replaced producer was destroyed on (bounded wait)."""
     deadline = time.monotonic() + 5
     while not ForgottenProducer.destroyed_on:
         assert time.monotonic() < deadline, "the replaced producer was never destroyed"
         gc.collect()  # what would destroy it in this thread
         time.sleep(0.01)
+    return ForgottenProducer.destroyed_on[0]
 
 
 def test_a_replaced_producer_is_destroyed_on_its_own_thread_not_the_callers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ForgottenProducer.destroyed_on = []
-    monkeypatch.setattr(transactions, "Producer", ForgottenProducer)
-    txn = producer()
+    txn = producer_made_of(ForgottenProducer, monkeypatch)
     txn.replace("a test")
-    wait_until_destroyed()
-    assert ForgottenProducer.destroyed_on[0].startswith("txn-producer")
+    assert thread_that_destroyed_it().startswith("txn-producer")
     txn.close()
 
 
@@ -147,11 +155,8 @@ class FencedProducer(ForgottenProducer):
 def test_a_producer_replaced_after_a_fatal_error_is_destroyed_on_its_own_thread(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ForgottenProducer.destroyed_on = []
-    monkeypatch.setattr(transactions, "Producer", FencedProducer)
-    txn = producer()
+    txn = producer_made_of(FencedProducer, monkeypatch)
     with pytest.raises(transactions.ProducerReplaced):
         txn.commit("events", [], [], None)
-    wait_until_destroyed()
-    assert ForgottenProducer.destroyed_on[0].startswith("txn-producer")
+    assert thread_that_destroyed_it().startswith("txn-producer")
     txn.close()
